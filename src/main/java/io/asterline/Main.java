@@ -1,0 +1,48 @@
+package io.asterline;
+
+import io.asterline.app.ConfigCommand;
+import io.asterline.app.MigrateCommand;
+import io.asterline.app.ServeCommand;
+import io.asterline.config.ConfigException;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "asterline", mixinStandardHelpOptions = true, version = "asterline 0.1.0",
+    description = "AI phone agents on your own Asterisk.",
+    subcommandsRepeatable = false)
+public final class Main implements Runnable {
+
+  @Spec
+  CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.setProperty("org.jooq.no-logo", "true");
+    System.setProperty("org.jooq.no-tips", "true");
+    System.exit(commandLine(System.getenv()).execute(args));
+  }
+
+  /** The command tree, reading the given environment (tests pass their own). */
+  public static CommandLine commandLine(Map<String, String> env) {
+    CommandLine cli = new CommandLine(new Main())
+        .addSubcommand(new ServeCommand(env))
+        .addSubcommand(new MigrateCommand(env))
+        .addSubcommand(new ConfigCommand(env));
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof ConfigException) {
+        commandLine.getErr().println("configuration error: " + e.getMessage());
+        commandLine.getErr().flush();
+        return 1;
+      }
+      throw e;
+    });
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, migrate or config");
+  }
+}

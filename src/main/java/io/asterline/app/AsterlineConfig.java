@@ -1,0 +1,43 @@
+package io.asterline.app;
+
+import io.asterline.config.ConfigKey;
+import io.asterline.config.Settings;
+import io.asterline.db.DatabaseConfig;
+import io.asterline.http.HttpConfig;
+import io.asterline.realtime.OpenAiConfig;
+import io.asterline.recording.StorageConfig;
+import io.asterline.tenant.TenantConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The whole typed configuration, one record per feature. Every value is read and checked here, at start,
+ * so a bad value stops the service with a message naming the key instead of failing mid-call.
+ */
+public record AsterlineConfig(
+    DatabaseConfig database,
+    HttpConfig http,
+    TenantConfig tenants,
+    OpenAiConfig openai,
+    StorageConfig storage) {
+
+  /** Every key any feature reads, for {@code asterline config} and the README. */
+  public static List<ConfigKey> keys() {
+    List<ConfigKey> keys = new ArrayList<>();
+    keys.addAll(DatabaseConfig.KEYS);
+    keys.addAll(HttpConfig.KEYS);
+    keys.addAll(TenantConfig.KEYS);
+    keys.addAll(OpenAiConfig.KEYS);
+    keys.addAll(StorageConfig.KEYS);
+    return keys;
+  }
+
+  public static AsterlineConfig from(Settings settings) {
+    return new AsterlineConfig(
+        DatabaseConfig.from(settings),
+        HttpConfig.from(settings),
+        TenantConfig.from(settings),
+        OpenAiConfig.from(settings),
+        StorageConfig.from(settings));
+  }
+}

@@ -1,0 +1,56 @@
+package io.asterline.call;
+
+import static io.asterline.db.generated.Tables.CALL;
+
+import java.time.OffsetDateTime;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Calls as stored in PostgreSQL. Each step of a call may run on a different node (AGI on one, the
+ * conversation on another), so everything a later step needs is written here, never kept in memory.
+ */
+public final class CallRepository {
+
+  /** The stored facts about one call. */
+  public record Call(
+      UUID id,
+      long tenantId,
+      String direction,
+      UUID didId,
+      String remoteNumber,
+      String state,
+      OffsetDateTime createdAt,
+      OffsetDateTime endedAt,
+      String outcome,
+      String agentDecision,
+      String transferTo) {}
+
+  private final DSLContext dsl;
+
+  public CallRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public Optional<Call> find(UUID id) {
+    return dsl.select(CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.DID_ID, CALL.REMOTE_NUMBER, CALL.STATE,
+            CALL.CREATED_AT, CALL.ENDED_AT, CALL.OUTCOME, CALL.AGENT_DECISION, CALL.TRANSFER_TO)
+        .from(CALL)
+        .where(CALL.ID.eq(id))
+        .fetchOptional(r -> new Call(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+            r.value7(), r.value8(), r.value9(), r.value10(), r.value11()));
+  }
+
+  /**
+   * Stores what the agent decided (hangup, transfer, voicemail) for the after-agent AGI script to read.
+   * Returns false when the call does not exist.
+   */
+  public boolean recordDecision(UUID id, String decision, String transferTo) {
+    return dsl.update(CALL)
+        .set(CALL.AGENT_DECISION, decision)
+        .set(CALL.TRANSFER_TO, transferTo)
+        .where(CALL.ID.eq(id))
+        .execute() == 1;
+  }
+}

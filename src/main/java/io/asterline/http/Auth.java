@@ -1,0 +1,82 @@
+package io.asterline.http;
+
+import io.javalin.http.Context;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Bearer-token authentication for {@code /api}. The admin token comes from configuration; tenant tokens
+ * are stored as SHA-256 hashes, so the database never holds a usable token.
+ */
+public final class Auth {
+
+  /** Finds the active tenant whose token has this hash. */
+  @FunctionalInterface
+  public interface TokenLookup {
+    OptionalLong activeTenantByTokenHash(String sha256Hex);
+  }
+
+  private static final String ATTRIBUTE = "asterline.principal";
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final byte[] adminTokenHash;
+  private final TokenLookup tenants;
+
+  public Auth(Optional<String> adminToken, TokenLookup tenants) {
+    this.adminTokenHash = adminToken.map(t -> hash(t).getBytes(StandardCharsets.US_ASCII)).orElse(null);
+    this.tenants = tenants;
+  }
+
+  /** Checks the request's token and remembers who it is; 401 when missing or wrong. */
+  public Principal authenticate(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
+      throw ApiException.unauthorized("missing bearer token (Authorization: Bearer <token>)");
+    }
+    String hash = hash(header.substring(7).trim());
+    Principal principal;
+    if (adminTokenHash != null
+        && MessageDigest.isEqual(adminTokenHash, hash.getBytes(StandardCharsets.US_ASCII))) {
+      principal = Principal.administrator();
+    } else {
+      OptionalLong tenant = tenants.activeTenantByTokenHash(hash);
+      if (tenant.isEmpty()) {
+        throw ApiException.unauthorized("invalid token");
+      }
+      principal = Principal.tenant(tenant.getAsLong());
+    }
+    ctx.attribute(ATTRIBUTE, principal);
+    return principal;
+  }
+
+  /** The principal {@link #authenticate} stored for this request. */
+  public static Principal principal(Context ctx) {
+    Principal p = ctx.attribute(ATTRIBUTE);
+    if (p == null) {
+      throw ApiException.unauthorized("missing bearer token (Authorization: Bearer <token>)");
+    }
+    return p;
+  }
+
+  /** A new random token, shown once to whoever creates it. */
+  public static String newToken() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return "atl_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  public static String hash(String token) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.asterline.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Javalin server. Features add their routes through {@link #routes(Consumer)} before {@link #start()};
+ * every error leaves as JSON.
+ */
+public final class HttpServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+  private final HttpConfig config;
+  private final ObjectMapper json;
+  private final List<HealthCheck> checks = new ArrayList<>();
+  private final List<Consumer<Javalin>> routeSets = new ArrayList<>();
+  private Javalin app;
+
+  public HttpServer(HttpConfig config, ObjectMapper json) {
+    this.config = config;
+    this.json = json;
+  }
+
+  public HttpServer health(HealthCheck check) {
+    checks.add(check);
+    return this;
+  }
+
+  /** Prometheus exposition at /metrics. */
+  public HttpServer metrics(PrometheusMeterRegistry registry) {
+    return routes(app -> app.get("/metrics", ctx -> ctx
+        .contentType("text/plain; version=0.0.4; charset=utf-8")
+        .result(registry.scrape())));
+  }
+
+  /** Every /api route requires a bearer token; handlers read it with {@link Auth#principal}. */
+  public HttpServer auth(Auth auth) {
+    return routes(app -> app.beforeMatched("/api/*", auth::authenticate));
+  }
+
+  public HttpServer routes(Consumer<Javalin> routes) {
+    routeSets.add(routes);
+    return this;
+  }
+
+  public HttpServer start() {
+    QueuedThreadPool threads = new QueuedThreadPool(64, 4, 60_000);
+    threads.setName("http");
+    app = Javalin.create(cfg -> {
+      cfg.showJavalinBanner = false;
+      cfg.jsonMapper(new JavalinJackson(json, false));
+      cfg.jetty.defaultHost = config.bind().getHostAddress();
+      cfg.jetty.defaultPort = config.port();
+      cfg.jetty.threadPool = threads;
+      cfg.http.defaultContentType = "application/json";
+    });
+    app.get("/health", this::health);
+    routeSets.forEach(r -> r.accept(app));
+    app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+    app.exception(InvalidFormatException.class, (e, ctx) -> error(ctx, 400,
+        "invalid value for " + path(e) + ": " + e.getValue(), path(e)));
+    app.exception(MismatchedInputException.class, (e, ctx) -> error(ctx, 400,
+        "invalid value for " + path(e), path(e)));
+    app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400,
+        "request body is not valid JSON: " + e.getOriginalMessage(), null));
+    app.exception(Exception.class, (e, ctx) -> {
+      log.error("{} {} failed", ctx.method(), ctx.path(), e);
+      error(ctx, 500, "internal error", null);
+    });
+    app.error(404, ctx -> {
+      if (ctx.result() == null) {
+        error(ctx, 404, "no such resource: " + ctx.path(), null);
+      }
+    });
+    app.error(405, ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
+    app.start();
+    log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  private void health(Context ctx) {
+    Map<String, Object> parts = new LinkedHashMap<>();
+    boolean healthy = true;
+    for (HealthCheck check : checks) {
+      HealthCheck.Status status;
+      try {
+        status = check.check();
+      } catch (RuntimeException e) {
+        status = HealthCheck.Status.down("check failed: " + e.getMessage());
+      }
+      if (check.critical() && status.state() != HealthCheck.State.UP
+          && status.state() != HealthCheck.State.DEGRADED) {
+        healthy = false;
+      }
+      Map<String, Object> part = new LinkedHashMap<>();
+      part.put("state", status.state().name());
+      part.put("detail", status.detail());
+      parts.put(check.name(), part);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", healthy ? "UP" : "DOWN");
+    body.put("parts", parts);
+    ctx.status(healthy ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+  }
+
+  private static String path(MismatchedInputException e) {
+    StringBuilder sb = new StringBuilder();
+    e.getPath().forEach(ref -> {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    });
+    return sb.length() == 0 ? "body" : sb.toString();
+  }
+
+  private static void error(Context ctx, int status, String message, String field) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", message);
+    if (field != null) {
+      body.put("field", field);
+    }
+    ctx.status(status).json(body);
+  }
+
+  @Override
+  public void close() {
+    if (app != null) {
+      app.stop();
+    }
+  }
+}

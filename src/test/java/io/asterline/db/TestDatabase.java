@@ -1,0 +1,90 @@
+package io.asterline.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+
+/**
+ * A real PostgreSQL for tests: one embedded server per test JVM, and a fresh migrated database for each
+ * caller, cloned from a template so it costs milliseconds.
+ *
+ * <pre>
+ *   TestDatabase.Db db = TestDatabase.fresh();
+ *   db.dsl().insertInto(TENANT)...;
+ * </pre>
+ */
+public final class TestDatabase {
+
+  /** One migrated database: its pool, a DSLContext on it, and its JDBC URL. */
+  public record Db(String name, String jdbcUrl, HikariDataSource dataSource, DSLContext dsl) implements AutoCloseable {
+    @Override
+    public void close() {
+      dataSource.close();
+    }
+  }
+
+  private static EmbeddedPostgres server;
+  private static final String TEMPLATE = "asterline_template";
+
+  private TestDatabase() {}
+
+  /** The shared server (started on first use, stopped when the JVM exits). */
+  public static synchronized EmbeddedPostgres server() {
+    if (server == null) {
+      String base = System.getProperty("asterline.test.pgdir", "target/test-postgres");
+      Path dir = Path.of(base).toAbsolutePath().resolve("shared-" + ProcessHandle.current().pid());
+      EmbeddedPostgres pg = Database.startEmbedded(dir, 0);
+      execute(pg.getPostgresDatabase(), "CREATE DATABASE " + TEMPLATE + " TEMPLATE template0");
+      Migrations.apply(pg.getDatabase("postgres", TEMPLATE));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          pg.close();
+        } catch (Exception ignored) {
+          // the JVM is going away
+        }
+      }, "test-postgres-stop"));
+      server = pg;
+    }
+    return server;
+  }
+
+  /** A new, empty, fully migrated database. */
+  public static Db fresh() {
+    return fresh(10);
+  }
+
+  public static Db fresh(int poolSize) {
+    EmbeddedPostgres pg = server();
+    String name = "t_" + UUID.randomUUID().toString().replace("-", "");
+    synchronized (TestDatabase.class) {
+      // CREATE DATABASE ... TEMPLATE needs the template to have no other session
+      execute(pg.getPostgresDatabase(), "CREATE DATABASE " + name + " TEMPLATE " + TEMPLATE);
+    }
+    String url = pg.getJdbcUrl("postgres", name);
+    HikariConfig hc = new HikariConfig();
+    hc.setPoolName("test-" + name.substring(0, 10));
+    hc.setJdbcUrl(url);
+    hc.setUsername("postgres");
+    hc.setMaximumPoolSize(poolSize);
+    hc.setMinimumIdle(0);
+    HikariDataSource ds = new HikariDataSource(hc);
+    return new Db(name, url, ds, DSL.using(ds, SQLDialect.POSTGRES));
+  }
+
+  private static void execute(DataSource ds, String sql) {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+}

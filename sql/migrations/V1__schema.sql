@@ -76,6 +76,15 @@ CREATE TABLE call (
   -- what the agent decided when its AudioSocket leg ended; read back by the after-agent AGI script
   agent_decision      text        CONSTRAINT call_agent_decision_known CHECK (agent_decision IN ('hangup', 'transfer', 'voicemail')),
   transfer_to         e164,
+  -- absolute path of the recording (MIXMONITOR_FILENAME), reported by call-end
+  recording_file      text,
+  -- what the conversation measured, written by the node that held the AudioSocket
+  barge_in_count      integer     NOT NULL DEFAULT 0 CONSTRAINT call_barge_ins_not_negative CHECK (barge_in_count >= 0),
+  barge_in_max_stop_ms integer    CONSTRAINT call_barge_in_stop_not_negative CHECK (barge_in_max_stop_ms >= 0),
+  voicemail_result    text        CONSTRAINT call_voicemail_result_known CHECK (voicemail_result IN ('human', 'machine', 'unknown')),
+  -- both sides of the live conversation: [{"role": "caller"|"agent", "text": "...", "at": "..."}]
+  conversation        jsonb       NOT NULL DEFAULT '[]'::jsonb
+                                  CONSTRAINT call_conversation_is_array CHECK (jsonb_typeof(conversation) = 'array'),
   CONSTRAINT call_ended_after_created CHECK (ended_at IS NULL OR ended_at >= created_at)
 );
 

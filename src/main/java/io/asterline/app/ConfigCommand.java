@@ -38,7 +38,7 @@ public final class ConfigCommand implements Callable<Integer> {
     out.println("# effective configuration; secrets are masked");
     for (ConfigKey key : keys) {
       Optional<Settings.Value> v = settings.value(key);
-      String shown = v.map(value -> show(key, value.raw())).orElse("(unset)");
+      String shown = v.map(value -> key.shown(value.raw())).orElse("(unset)");
       String origin = v.map(Settings.Value::origin).orElse("env " + key.primaryEnvName());
       out.printf("%-" + width + "s = %s    # %s%n", key.name(), shown, origin);
     }
@@ -54,16 +54,5 @@ public final class ConfigCommand implements Callable<Integer> {
       return 1;
     }
     return 0;
-  }
-
-  /** What may be printed of a value. */
-  static String show(ConfigKey key, String raw) {
-    return switch (key.display()) {
-      case PLAIN -> raw;
-      case SECRET -> raw.isBlank() ? "(unset)" : "****** (set)";
-      case URL_WITH_CREDENTIALS -> raw
-          .replaceAll("(//[^:/@]+:)[^@/]*@", "$1******@")
-          .replaceAll("(?i)(password=)[^&]*", "$1******");
-    };
   }
 }

@@ -12,7 +12,7 @@ public final class ConfigException extends RuntimeException {
   }
 
   static ConfigException invalid(ConfigKey key, Settings.Value value, String expected) {
-    String shown = key.isSecret() ? "(hidden)" : "'" + value.raw() + "'";
+    String shown = key.display() == ConfigKey.Display.SECRET ? "(hidden)" : "'" + key.shown(value.raw()) + "'";
     return new ConfigException(key.name() + " (" + value.origin() + "): expected " + expected + ", got " + shown);
   }
 }

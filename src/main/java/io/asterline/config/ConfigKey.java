@@ -71,4 +71,15 @@ public record ConfigKey(String name, String defaultValue, Display display, List<
   public String primaryEnvName() {
     return aliases.isEmpty() ? envNames().get(1) : aliases.get(0);
   }
+
+  /** What may be printed of a value of this key: secrets masked, URL passwords masked. */
+  public String shown(String raw) {
+    return switch (display) {
+      case PLAIN -> raw;
+      case SECRET -> raw == null || raw.isBlank() ? "(unset)" : "****** (set)";
+      case URL_WITH_CREDENTIALS -> raw
+          .replaceAll("(//[^:/@]+:)[^@/]*@", "$1******@")
+          .replaceAll("(?i)(password=)[^&]*", "$1******");
+    };
+  }
 }

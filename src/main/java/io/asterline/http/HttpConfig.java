@@ -16,7 +16,8 @@ public record HttpConfig(InetAddress bind, int port, Optional<URI> publicBaseUrl
       "URL under which this service is reachable from outside, used in links it hands out").withAliases("PUBLIC_BASE_URL");
 
   public static final ConfigKey ADMIN_TOKEN = ConfigKey.secret("admin.token",
-      "token that manages tenants and sees every tenant's data (Authorization: Bearer ...); unset = no admin API");
+      "token that manages tenants and sees every tenant's data (Authorization: Bearer ...); unset = no admin API")
+      .withAliases("ASTERLINE_ADMIN_TOKEN");
 
   public static final List<ConfigKey> KEYS = List.of(BIND, PORT, PUBLIC_BASE_URL, ADMIN_TOKEN);
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -51,7 +52,7 @@ public final class HttpServer implements AutoCloseable {
 
   /** Every /api route requires a bearer token; handlers read it with {@link Auth#principal}. */
   public HttpServer auth(Auth auth) {
-    return routes(app -> app.beforeMatched("/api/*", auth::authenticate));
+    return routes(app -> app.before("/api/*", auth::authenticate));
   }
 
   public HttpServer routes(Consumer<Javalin> routes) {
@@ -83,12 +84,9 @@ public final class HttpServer implements AutoCloseable {
       log.error("{} {} failed", ctx.method(), ctx.path(), e);
       error(ctx, 500, "internal error", null);
     });
-    app.error(404, ctx -> {
-      if (ctx.result() == null) {
-        error(ctx, 404, "no such resource: " + ctx.path(), null);
-      }
-    });
-    app.error(405, ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path(), null));
+    // Javalin's own responses (no such endpoint, wrong method) leave as the same JSON shape
+    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+        e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null));
     app.start();
     log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
     return this;

@@ -1,0 +1,96 @@
+package io.asterline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.asterline.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class CommandLineTest {
+
+  record Run(int exit, String out, String err) {}
+
+  private static Run run(Map<String, String> env, String... args) {
+    CommandLine cli = Main.commandLine(env);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int exit = cli.execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void configNeverPrintsASecretInClear() {
+    Map<String, String> env = new HashMap<>();
+    env.put("OPENAI_API_KEY", "sk-live-abcdef123456");
+    env.put("DATABASE_URL", "postgresql://asterline:db-pass-42@db:5432/asterline");
+    env.put("S3_BUCKET", "recordings");
+    env.put("S3_ACCESS_KEY", "AKIA0123456789");
+    env.put("S3_SECRET_KEY", "s3-secret-value");
+    env.put("ASTERLINE_ADMIN_TOKEN", "admin-token-0123456789");
+    Run r = run(env, "config");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out())
+        .doesNotContain("sk-live-abcdef123456")
+        .doesNotContain("db-pass-42")
+        .doesNotContain("AKIA0123456789")
+        .doesNotContain("s3-secret-value")
+        .doesNotContain("admin-token-0123456789")
+        // the non-secret parts stay readable, with where they came from
+        .contains("postgresql://asterline:******@db:5432/asterline")
+        .containsPattern("openai\\.api-key\\s+= \\*+ \\(set\\)\\s+# env OPENAI_API_KEY")
+        .containsPattern("http\\.port\\s+= 8080\\s+# default");
+  }
+
+  @Test
+  void configReportsAnInvalidValueByKeyAndExitsNonZero() {
+    Run r = run(Map.of("HTTP_PORT", "eighty"), "config");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("http.port").contains("env HTTP_PORT").contains("eighty");
+  }
+
+  @Test
+  void configOptionsOverrideTheEnvironment() {
+    Run r = run(Map.of("HTTP_PORT", "9000"), "config", "-Dhttp.port=9100", "-Dhtp.bind=x");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).containsPattern("http\\.port\\s+= 9100\\s+# option -Dhttp.port")
+        .contains("unknown key htp.bind");
+  }
+
+  @Test
+  void wrongUsageExitsNonZeroNamingTheBadOption() {
+    Run unknownOption = run(Map.of(), "serve", "--no-such-option");
+    assertThat(unknownOption.exit()).isNotZero();
+    assertThat(unknownOption.err()).contains("--no-such-option");
+
+    Run unknownCommand = run(Map.of(), "launch");
+    assertThat(unknownCommand.exit()).isNotZero();
+    assertThat(unknownCommand.err()).contains("launch");
+
+    Run noCommand = run(Map.of());
+    assertThat(noCommand.exit()).isNotZero();
+    assertThat(noCommand.err()).contains("serve");
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : new String[] {"serve", "migrate", "config"}) {
+      Run r = run(Map.of(), command, "--help");
+      assertThat(r.exit()).as(command).isZero();
+      assertThat(r.out()).as(command).contains("Usage: asterline " + command).contains("--config");
+    }
+    assertThat(run(Map.of(), "--help").out()).contains("serve").contains("migrate").contains("config");
+  }
+
+  @Test
+  void badConfigurationStopsServeBeforeAnythingStarts() {
+    Run r = run(Map.of("DATABASE_URL", "mysql://x/y"), "serve");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("configuration error").contains("database.url");
+  }
+}

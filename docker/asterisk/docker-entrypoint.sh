@@ -10,21 +10,22 @@
 #   - a value containing ';' or a line break is refused: Asterisk would read ';' as the start of a
 #     comment (a truncated password) and a line break as a new setting.
 # Only templates are touched, so dialplan ${VARIABLES} are never at risk. Plain *.conf files are
-# copied as they are. Then the image's own entry point runs (andrius/asterisk's adapts the asterisk
-# user to PUID/PGID), or the command directly on an image that has none.
+# copied as they are. Then, when PUID is set, Asterisk's user is given that uid (see below), and the
+# command runs. This script replaces the image's own entry point, so the result does not depend on
+# which entry point a given build of the image has (andrius/asterisk builds differ: some run as
+# root with a PUID-aware entry point, older ones as USER asterisk with none).
 #
 # Environment:
 #   SIP_TRUNKS            comma-separated trunks to render: didww, twilio (default: didww,twilio)
+#   PUID, PGID            uid/gid for Asterisk's user "asterisk" (needs the container to start as root)
 #   ASTERISK_TEMPLATE_DIR where the templates are (default: /etc/asterisk-asterline)
 #   ASTERISK_CONFIG_DIR   where Asterisk reads its configuration (default: /etc/asterisk)
-#   UPSTREAM_ENTRYPOINT   the image's entry point (default: /usr/local/bin/entrypoint.sh)
 set -euo pipefail
 # Bash 5.2 would otherwise expand '&' in a replacement to the matched text.
 shopt -u patsub_replacement 2>/dev/null || true
 
 src="${ASTERISK_TEMPLATE_DIR:-/etc/asterisk-asterline}"
 dest="${ASTERISK_CONFIG_DIR:-/etc/asterisk}"
-upstream="${UPSTREAM_ENTRYPOINT:-/usr/local/bin/entrypoint.sh}"
 trunks="${SIP_TRUNKS:-didww,twilio}"
 
 fail() {
@@ -94,7 +95,21 @@ done
 
 echo "asterline: Asterisk configuration rendered into $dest (trunks: $trunks)" >&2
 
-if [ -x "$upstream" ]; then
-  exec "$upstream" "$@"
+# Asterisk's user gets the uid/gid the Asterline image runs as, so that both containers own the
+# recordings they share; Asterisk itself drops from root to this user (command: -U asterisk).
+if [ -n "${PUID:-}" ]; then
+  pgid="${PGID:-$PUID}"
+  case "$PUID$pgid" in
+    *[!0-9]*) fail "PUID and PGID must be numeric ids" ;;
+  esac
+  [ "$(id -u)" = 0 ] || fail "PUID is set, so the container must start as root (compose: user: \"0:0\")"
+  id asterisk >/dev/null 2>&1 || fail "the image has no user 'asterisk' to give uid $PUID"
+  groupmod -o -g "$pgid" asterisk
+  usermod -o -u "$PUID" -g "$pgid" asterisk
+  for dir in "$dest" /var/lib/asterisk /var/log/asterisk /var/spool/asterisk /var/run/asterisk; do
+    # read-only mounts inside (the dialplan) stay as they are
+    if [ -d "$dir" ]; then chown -R asterisk:asterisk "$dir" 2>/dev/null || true; fi
+  done
 fi
+
 exec "$@"

@@ -59,7 +59,6 @@ class AsteriskEntrypointTest {
     env.put("PATH", path);
     env.put("ASTERISK_TEMPLATE_DIR", Repo.asteriskConfig().toString());
     env.put("ASTERISK_CONFIG_DIR", etc.toString());
-    env.put("UPSTREAM_ENTRYPOINT", etc.resolve("no-upstream-entrypoint").toString());
     env.putAll(vars);
     Path out = Files.createTempFile(output, "out", ".txt");
     Path err = Files.createTempFile(output, "err", ".txt");
@@ -211,5 +210,17 @@ class AsteriskEntrypointTest {
     Run notANumber = render(env);
     assertThat(notANumber.exit()).isNotZero();
     assertThat(notANumber.stderr()).contains("must be port numbers");
+  }
+
+  @Test
+  void aNonNumericUidIsRefused() throws Exception {
+    Map<String, String> env = fullEnvironment();
+    env.put("PUID", "asterisk");
+
+    Run run = render(env);
+
+    assertThat(run.exit()).isNotZero();
+    assertThat(run.stdout()).doesNotContain("asterisk-started");
+    assertThat(run.stderr()).contains("PUID and PGID must be numeric ids");
   }
 }

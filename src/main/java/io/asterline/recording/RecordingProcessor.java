@@ -173,7 +173,7 @@ final class RecordingProcessor {
       if (state.equals("failed")) {
         log.error("recording job {} failed after {} attempt(s): {}", job.id(), job.attempts(), error);
       } else {
-        log.warn("recording job {} attempt {} failed, next in {}s: {}", job.id(), job.attempts(), wait.toSeconds(),
+        log.warn("recording job {} attempt {} failed, next in {}ms: {}", job.id(), job.attempts(), wait.toMillis(),
             error);
       }
     } catch (RecordingJobs.LeaseLostException e) {

@@ -61,6 +61,9 @@ final class RecordingRoutes implements Consumer<Javalin> {
       }
       ctx.header("Content-Disposition", "inline; filename=\"" + call.callId() + ".wav\"");
       ctx.writeSeekableStream(Files.newInputStream(file), "audio/wav", Files.size(file));
+      // audio has no charset; Jetty would append the API's default one
+      ctx.res().setCharacterEncoding(null);
+      ctx.res().setContentType("audio/wav");
       return;
     }
     if (!(storage instanceof S3Storage)) {

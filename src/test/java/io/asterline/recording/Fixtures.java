@@ -109,6 +109,20 @@ final class Fixtures {
     return new RecordingProcessor(config, recordingsDir, jobs, storage, transcriber, Clock.systemUTC());
   }
 
+  static final String ADMIN_TOKEN = "admin-token-0123456789";
+
+  /** The HTTP API on 127.0.0.1, an ephemeral port, with the recording routes. */
+  static io.asterline.http.HttpServer api(DSLContext dsl, RecordingJobs jobs, RecordingStorage storage) {
+    io.asterline.tenant.TenantRepository tenants = new io.asterline.tenant.TenantRepository(dsl);
+    return new io.asterline.http.HttpServer(
+            new io.asterline.http.HttpConfig(java.net.InetAddress.getLoopbackAddress(), 0, Optional.empty(),
+                Optional.of(ADMIN_TOKEN)),
+            io.asterline.app.Json.mapper())
+        .auth(new io.asterline.http.Auth(Optional.of(ADMIN_TOKEN), tenants::activeTenantByTokenHash))
+        .routes(new RecordingRoutes(jobs, storage, () -> { }))
+        .start();
+  }
+
   /** Runs every job that is due now, one after the other, as a single worker would. Returns how many ran. */
   static int drain(RecordingJobs jobs, RecordingProcessor processor, RecordingConfig config) {
     int n = 0;

@@ -5,7 +5,11 @@ import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.db.TestDatabase;
+import io.asterline.http.HttpServer;
+import java.net.URI;
 import io.asterline.db.generated.tables.records.RecordingJobRecord;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -136,11 +140,20 @@ class S3RecordingTest {
     assertThat(openai.requests().get(0).parts().get("file").body()).isEqualTo(audio);
     assertThat(file).doesNotExist();
 
-    RecordingStorage.Link link = (RecordingStorage.Link) storage.download(StoredObject.s3(BUCKET, key));
-    assertThat(link.url().toString()).startsWith(s3Server.endpoint() + "/" + BUCKET + "/" + key + "?")
+    HttpClient client = HttpClient.newHttpClient();
+    JsonNode link;
+    try (HttpServer api = Fixtures.api(db.dsl(), jobs, storage)) {
+      HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + api.port() + "/api/calls/" + id + "/recording"))
+          .header("Authorization", "Bearer " + Fixtures.token("acme")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      link = new ObjectMapper().readTree(r.body());
+    }
+    assertThat(link.get("url").asText()).startsWith(s3Server.endpoint() + "/" + BUCKET + "/" + key + "?")
         .contains("X-Amz-Signature=").contains("X-Amz-Expires=900");
-    HttpResponse<byte[]> fetched = HttpClient.newHttpClient()
-        .send(HttpRequest.newBuilder(link.url()).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(OffsetDateTime.parse(link.get("expiresAt").asText())).isAfter(OffsetDateTime.now().plusMinutes(14));
+    HttpResponse<byte[]> fetched = client
+        .send(HttpRequest.newBuilder(URI.create(link.get("url").asText())).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(fetched.statusCode()).isEqualTo(200);
     assertThat(fetched.body()).isEqualTo(audio);
   }

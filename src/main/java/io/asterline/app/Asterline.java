@@ -48,6 +48,7 @@ public final class Asterline implements AutoCloseable {
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
           .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
+      // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
           database.dsl(), json, metrics, http, lifecycle);
       Reports.routes(config.reports(), database.dsl(), http);

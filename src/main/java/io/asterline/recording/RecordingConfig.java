@@ -29,7 +29,7 @@ public record RecordingConfig(
       "recording worker threads on this node (0 = this node takes no jobs)");
   public static final ConfigKey POLL_INTERVAL = ConfigKey.of("recordings.poll-interval", "2s",
       "how often an idle worker looks for jobs");
-  public static final ConfigKey LEASE = ConfigKey.of("recordings.lease", "5m",
+  public static final ConfigKey LEASE = ConfigKey.of("recordings.lease", "10m",
       "how long a claimed job stays with its worker without news before another worker may take it");
   public static final ConfigKey MAX_ATTEMPTS = ConfigKey.of("recordings.max-attempts", "8",
       "attempts per job before it is marked failed");
@@ -64,19 +64,19 @@ public record RecordingConfig(
     Duration settle = positive(settings, SETTLE);
     Duration settleTimeout = positive(settings, SETTLE_TIMEOUT);
     if (settleTimeout.compareTo(settle) < 0) {
-      throw settings.invalid(SETTLE_TIMEOUT, "a duration at least as long as recordings.settle (" + settle + ")");
+      throw settings.invalid(SETTLE_TIMEOUT, "a duration at least as long as recordings.settle (" + raw(settings, SETTLE) + ")");
     }
     if (settleTimeout.compareTo(lease) >= 0) {
-      throw settings.invalid(SETTLE_TIMEOUT, "a duration shorter than recordings.lease (" + lease + ")");
+      throw settings.invalid(SETTLE_TIMEOUT, "a duration shorter than recordings.lease (" + raw(settings, LEASE) + ")");
     }
     Duration transcriptionTimeout = positive(settings, TRANSCRIPTION_TIMEOUT);
     if (transcriptionTimeout.compareTo(lease) >= 0) {
-      throw settings.invalid(TRANSCRIPTION_TIMEOUT, "a duration shorter than recordings.lease (" + lease + ")");
+      throw settings.invalid(TRANSCRIPTION_TIMEOUT, "a duration shorter than recordings.lease (" + raw(settings, LEASE) + ")");
     }
     Duration retryBase = positive(settings, RETRY_BASE);
     Duration retryMax = positive(settings, RETRY_MAX);
     if (retryMax.compareTo(retryBase) < 0) {
-      throw settings.invalid(RETRY_MAX, "a duration at least as long as recordings.retry-base (" + retryBase + ")");
+      throw settings.invalid(RETRY_MAX, "a duration at least as long as recordings.retry-base (" + raw(settings, RETRY_BASE) + ")");
     }
     String model = settings.string(TRANSCRIPTION_MODEL);
     if (!model.matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")) {
@@ -107,6 +107,10 @@ public record RecordingConfig(
         model,
         maxBytes,
         transcriptionTimeout);
+  }
+
+  private static String raw(Settings settings, ConfigKey key) {
+    return settings.required(key).raw().trim();
   }
 
   private static Duration positive(Settings settings, ConfigKey key) {

@@ -30,6 +30,8 @@ final class RecordingMetrics {
       Gauge.builder("asterline.recording.jobs", m, x -> x.count(state))
           .description("recording jobs by state, across all nodes")
           .tag("state", state)
+          // nothing else holds the cache: a weakly held one would be collected and read NaN
+          .strongReference(true)
           .register(registry);
     }
   }

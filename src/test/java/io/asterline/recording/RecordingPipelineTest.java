@@ -333,6 +333,32 @@ class RecordingPipelineTest {
   }
 
   @Test
+  void jobsByStateAreAGaugeOnTheMeterRegistry() {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    RecordingMetrics.bind(registry, jobs);
+    long tenant = Fixtures.tenant(db.dsl(), "acme", true);
+    for (int i = 0; i < 3; i++) {
+      jobs.enqueue(Fixtures.call(db.dsl(), tenant, callTime, null), tenant, "/r/" + i + ".wav");
+    }
+    System.gc();
+    assertThat(registry.get("asterline.recording.jobs").tag("state", "pending").gauge().value()).isEqualTo(3.0);
+    assertThat(registry.get("asterline.recording.jobs").tag("state", "failed").gauge().value()).isZero();
+  }
+
+  @Test
+  void theDefaultsAreValidAndABadValueIsNamed() {
+    RecordingConfig defaults = RecordingConfig.from(io.asterline.config.Settings.of(java.util.Map.of(),
+        java.util.Map.of(), java.util.Map.of()));
+    assertThat(defaults.transcriptionUrl().toString()).isEqualTo("https://api.openai.com/v1");
+    assertThat(defaults.transcriptionMaxBytes()).isEqualTo(25_000_000L);
+    assertThatThrownBy(() -> Fixtures.config(openai.url(), "recordings.lease", "1s"))
+        .hasMessageContaining("recordings.settle-timeout").hasMessageContaining("shorter than recordings.lease (1s)");
+    assertThatThrownBy(() -> Fixtures.config(openai.url(), "transcription.max-upload-bytes", "30000000"))
+        .hasMessageStartingWith("transcription.max-upload-bytes (option -Dtranscription.max-upload-bytes)");
+  }
+
+  @Test
   void backoffDoublesUpToItsMaximum() {
     RecordingConfig config = Fixtures.config(openai.url(), "recordings.retry-base", "10s", "recordings.retry-max", "1m");
     assertThat(config.backoff(1)).isEqualTo(Duration.ofSeconds(10));

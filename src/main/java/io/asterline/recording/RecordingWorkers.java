@@ -73,7 +73,8 @@ public final class RecordingWorkers implements AutoCloseable {
   public void wakeUp() {
     lock.lock();
     try {
-      wakeUps++;
+      // one wake-up per worker is enough: each looks for work until the queue is empty
+      wakeUps = Math.min(wakeUps + 1, threads.size());
       work.signal();
     } finally {
       lock.unlock();

@@ -73,4 +73,39 @@ class RecordingRaceTest {
       assertThat(byWorker.values()).allMatch(t -> t.startsWith("recording-worker-"));
     }
   }
+
+  @Test
+  void stoppingTheNodeHandsTheJobInProgressBackWithoutCountingTheAttempt() throws Exception {
+    try (TestDatabase.Db db = TestDatabase.fresh(4)) {
+      RecordingConfig config = Fixtures.config("http://127.0.0.1:9/v1");
+      RecordingJobs jobs = new RecordingJobs(db.dsl());
+      long tenant = Fixtures.tenant(db.dsl(), "acme", true);
+      UUID id = UUID.randomUUID();
+      Path file = Fixtures.recording(recordings, tenant, id, Fixtures.wav(200));
+      Fixtures.call(db.dsl(), tenant, OffsetDateTime.now().minusMinutes(1), file);
+      db.dsl().update(CALL).set(CALL.ID, id).where(CALL.RECORDING_FILE.eq(file.toString())).execute();
+      java.util.concurrent.CountDownLatch uploading = new java.util.concurrent.CountDownLatch(1);
+      Transcriber slow = (audio, name, language, beforeUpload) -> {
+        uploading.countDown();
+        Thread.sleep(60_000);
+        throw new AssertionError("not interrupted");
+      };
+      RecordingWorkers node = new RecordingWorkers(config, jobs,
+          Fixtures.processor(config, recordings, jobs, new LocalStorage(Optional.empty()), slow), "node-a").start(1);
+      RecordingQueue queue = new RecordingQueue(jobs, node::wakeUp);
+      queue.ended(id, tenant, file.toString());
+      assertThat(uploading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+      long t0 = System.nanoTime();
+      node.close();
+      assertThat(System.nanoTime() - t0).isLessThan(5_000_000_000L);
+
+      RecordingJobs.Job job = jobs.findByCall(id).orElseThrow();
+      assertThat(job.state()).isEqualTo("pending");
+      assertThat(job.step()).isEqualTo("transcribe");
+      assertThat(job.attempts()).isZero();
+      assertThat(job.leaseToken()).isNull();
+      assertThat(jobs.claim("next", config.lease())).isPresent();
+    }
+  }
 }

@@ -21,19 +21,20 @@ public record Report(String name, String title, String description, Set<Param> p
 
   /** The named parameters a report may take, and the SQL type each is bound as. */
   public enum Param {
-    TENANT("tenant", "bigint", "tenant id; a tenant token always means its own tenant"),
-    FROM("from", "timestamptz", "start, inclusive: YYYY-MM-DD or an ISO date-time (default: 7 days before to)"),
-    TO("to", "timestamptz", "end, exclusive; a date includes that whole day (default: now)"),
-    SEGMENT("segment", "text", "DID segment, e.g. twilio-main");
+    /** a tenant id; a tenant token always means its own tenant */
+    TENANT("tenant", "bigint"),
+    /** start, inclusive: YYYY-MM-DD or an ISO date-time (default: 7 days before to) */
+    FROM("from", "timestamptz"),
+    /** end, exclusive; a date includes that whole day (default: now) */
+    TO("to", "timestamptz"),
+    /** a DID segment, e.g. twilio-main */
+    SEGMENT("segment", "text");
 
     private final String key;
     private final String sqlType;
-    private final String help;
-
-    Param(String key, String sqlType, String help) {
+    Param(String key, String sqlType) {
       this.key = key;
       this.sqlType = sqlType;
-      this.help = help;
     }
 
     public String key() {
@@ -42,10 +43,6 @@ public record Report(String name, String title, String description, Set<Param> p
 
     String sqlType() {
       return sqlType;
-    }
-
-    public String help() {
-      return help;
     }
 
     static Optional<Param> of(String key) {

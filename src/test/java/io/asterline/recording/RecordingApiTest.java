@@ -148,7 +148,6 @@ class RecordingApiTest {
     assertThat(jobs.findByCall(second).orElseThrow().state()).isEqualTo("failed");
 
     // the file turns up (a share mounted late, say): the requeued job now succeeds
-    Fixtures.recording(recordings.resolve("x").getParent(), 0, UUID.randomUUID(), new byte[0]);
     java.nio.file.Files.write(recordings.resolve("gone-1.wav"), Fixtures.wav(100));
     java.nio.file.Files.setLastModifiedTime(recordings.resolve("gone-1.wav"),
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));

@@ -6,6 +6,9 @@ import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
+import io.asterline.recording.RecordingQueue;
+import io.asterline.recording.Recordings;
+import io.asterline.report.Reports;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.asterline.tenant.TenantRepository;
 import org.slf4j.Logger;
@@ -45,6 +48,10 @@ public final class Asterline implements AutoCloseable {
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
           .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
+      // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
+      RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
+          database.dsl(), json, metrics, http, lifecycle);
+      Reports.routes(config.reports(), database.dsl(), http);
       lifecycle.register("http", http.start());
 
       log.info("asterline started");

@@ -5,7 +5,9 @@ import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.http.HttpConfig;
 import io.asterline.realtime.OpenAiConfig;
+import io.asterline.recording.RecordingConfig;
 import io.asterline.recording.StorageConfig;
+import io.asterline.report.ReportConfig;
 import io.asterline.tenant.TenantConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,9 @@ public record AsterlineConfig(
     HttpConfig http,
     TenantConfig tenants,
     OpenAiConfig openai,
-    StorageConfig storage) {
+    StorageConfig storage,
+    RecordingConfig recordings,
+    ReportConfig reports) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -29,6 +33,8 @@ public record AsterlineConfig(
     keys.addAll(TenantConfig.KEYS);
     keys.addAll(OpenAiConfig.KEYS);
     keys.addAll(StorageConfig.KEYS);
+    keys.addAll(RecordingConfig.KEYS);
+    keys.addAll(ReportConfig.KEYS);
     return keys;
   }
 
@@ -38,6 +44,8 @@ public record AsterlineConfig(
         HttpConfig.from(settings),
         TenantConfig.from(settings),
         OpenAiConfig.from(settings),
-        StorageConfig.from(settings));
+        StorageConfig.from(settings),
+        RecordingConfig.from(settings),
+        ReportConfig.from(settings));
   }
 }

@@ -9,12 +9,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where recordings are written by Asterisk and kept afterwards: a local folder by default, S3 when a
- * bucket is configured.
+ * Where recordings are written by Asterisk and kept afterwards: a local folder by default (where Asterisk
+ * wrote them, or moved into {@code storage.dir}), S3 when a bucket is configured.
  */
 public record StorageConfig(
     Path recordingsDir,
-    Optional<S3> s3) {
+    Optional<S3> s3,
+    Optional<Path> storageDir) {
+
+  public StorageConfig(Path recordingsDir, Optional<S3> s3) {
+    this(recordingsDir, s3, Optional.empty());
+  }
 
   /** An S3 (or S3-compatible) bucket. */
   public record S3(String bucket, String region, Optional<String> accessKey, Optional<String> secretKey,
@@ -36,8 +41,12 @@ public record StorageConfig(
   public static final ConfigKey S3_ENDPOINT = ConfigKey.of("s3.endpoint", null,
       "endpoint of an S3-compatible store such as MinIO (path-style access)");
 
+  public static final ConfigKey STORAGE_DIR = ConfigKey.of("storage.dir", null,
+      "local storage only: folder finished recordings move into (<dir>/<tenant>/<yyyy>/<mm>/<dd>/<call id>.wav); "
+          + "unset = they stay where Asterisk wrote them");
+
   public static final List<ConfigKey> KEYS =
-      List.of(RECORDINGS_DIR, S3_BUCKET, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY, S3_ENDPOINT);
+      List.of(RECORDINGS_DIR, S3_BUCKET, S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY, S3_ENDPOINT, STORAGE_DIR);
 
   public static StorageConfig from(Settings settings) {
     Optional<S3> s3 = Optional.empty();
@@ -57,6 +66,9 @@ public record StorageConfig(
           : Optional.empty();
       s3 = Optional.of(new S3(bucket.get(), settings.string(S3_REGION), access, secret, endpoint));
     }
-    return new StorageConfig(settings.path(RECORDINGS_DIR), s3);
+    Optional<Path> storageDir = settings.value(STORAGE_DIR).isPresent()
+        ? Optional.of(settings.path(STORAGE_DIR))
+        : Optional.empty();
+    return new StorageConfig(settings.path(RECORDINGS_DIR), s3, storageDir);
   }
 }

@@ -1,0 +1,169 @@
+package io.asterline.recording;
+
+import io.asterline.http.ApiException;
+import io.asterline.http.Auth;
+import io.asterline.http.Principal;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The recording API: a call's audio and transcript (tenant-scoped), and the admin's view of the queue.
+ *
+ * <pre>
+ * GET  /api/calls/{id}/recording        the WAV (local storage) or {"url", "expiresAt"} (S3, presigned)
+ * GET  /api/calls/{id}/transcript       {"callId", "text", "transcribedAt"}
+ * GET  /api/recordings/jobs?state=      admin: the newest jobs, failed ones with their last error
+ * POST /api/recordings/retry[?callId=]  admin: failed jobs back into the queue
+ * </pre>
+ */
+final class RecordingRoutes implements Consumer<Javalin> {
+
+  private final RecordingJobs jobs;
+  private final RecordingStorage storage;
+  private final Runnable requeued;
+
+  RecordingRoutes(RecordingJobs jobs, RecordingStorage storage, Runnable requeued) {
+    this.jobs = jobs;
+    this.storage = storage;
+    this.requeued = requeued;
+  }
+
+  @Override
+  public void accept(Javalin app) {
+    app.get("/api/calls/{id}/recording", this::recording);
+    app.get("/api/calls/{id}/transcript", this::transcript);
+    app.get("/api/recordings/jobs", this::list);
+    app.post("/api/recordings/retry", this::retry);
+  }
+
+  private void recording(Context ctx) throws IOException {
+    RecordingJobs.CallRecording call = call(ctx);
+    RecordingJobs.Job job = call.job()
+        .orElseThrow(() -> ApiException.notFound("call " + call.callId() + " has no recording"));
+    if (job.storageKey() == null) {
+      throw ApiException.notFound("the recording of call " + call.callId() + " is not stored "
+          + (job.state().equals("failed") ? "(its job failed: " + job.lastError() + ")"
+              : "yet (its job is " + job.state() + " at step " + job.step() + ")"));
+    }
+    StoredObject stored = new StoredObject(job.storage(), job.storageBucket(), job.storageKey());
+    if (stored.storage().equals("local")) {
+      Path file = Path.of(stored.key());
+      if (!Files.isRegularFile(file)) {
+        throw ApiException.notFound("the recording of call " + call.callId() + " is no longer in " + file);
+      }
+      ctx.header("Content-Disposition", "inline; filename=\"" + call.callId() + ".wav\"");
+      ctx.writeSeekableStream(Files.newInputStream(file), "audio/wav", Files.size(file));
+      // audio has no charset; Jetty would append the API's default one
+      ctx.res().setCharacterEncoding(null);
+      ctx.res().setContentType("audio/wav");
+      return;
+    }
+    if (!(storage instanceof S3Storage)) {
+      throw ApiException.unavailable("the recording of call " + call.callId() + " is in S3 bucket "
+          + stored.bucket() + " but S3 is not configured on this node");
+    }
+    RecordingStorage.Link link = (RecordingStorage.Link) storage.download(stored);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("callId", call.callId());
+    body.put("url", link.url().toString());
+    body.put("expiresAt", link.expiresAt());
+    ctx.json(body);
+  }
+
+  private void transcript(Context ctx) {
+    RecordingJobs.CallRecording call = call(ctx);
+    if (call.transcript() == null) {
+      String why = call.job().map(job -> switch (job.state()) {
+        case "failed" -> "its recording job failed: " + job.lastError();
+        case "done" -> "transcription is off for this tenant";
+        default -> "not yet: its recording job is " + job.state() + " at step " + job.step();
+      }).orElse("the call has no recording");
+      throw ApiException.notFound("call " + call.callId() + " has no transcript (" + why + ")");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("callId", call.callId());
+    body.put("text", call.transcript());
+    body.put("transcribedAt", call.transcribedAt());
+    ctx.json(body);
+  }
+
+  private void list(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    String state = ctx.queryParam("state");
+    if (state != null && !RecordingJobs.STATES.contains(state)) {
+      throw ApiException.badRequest("state", "state must be one of " + String.join(", ", RecordingJobs.STATES)
+          + ", got '" + state + "'");
+    }
+    int limit = 100;
+    String l = ctx.queryParam("limit");
+    if (l != null) {
+      try {
+        limit = Integer.parseInt(l);
+      } catch (NumberFormatException e) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 1000) {
+        throw ApiException.badRequest("limit", "limit must be a number from 1 to 1000, got '" + l + "'");
+      }
+    }
+    List<Map<String, Object>> out = jobs.list(state, limit).stream().map(RecordingRoutes::view).toList();
+    ctx.json(Map.of("jobs", out));
+  }
+
+  private void retry(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    String id = ctx.queryParam("callId");
+    UUID callId = id == null ? null : uuid(id, "callId");
+    int n = jobs.retryFailed(callId);
+    if (n > 0) {
+      requeued.run();
+    }
+    ctx.json(Map.of("requeued", n));
+  }
+
+  private RecordingJobs.CallRecording call(Context ctx) {
+    Principal principal = Auth.principal(ctx);
+    UUID id = uuid(ctx.pathParam("id"), "id");
+    RecordingJobs.CallRecording call = jobs.callRecording(id)
+        .orElseThrow(() -> ApiException.notFound("no call " + id));
+    if (!principal.admin() && principal.tenantId().getAsLong() != call.tenantId()) {
+      // another tenant's call is not even confirmed to exist
+      throw ApiException.notFound("no call " + id);
+    }
+    return call;
+  }
+
+  static Map<String, Object> view(RecordingJobs.Job job) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", job.id());
+    m.put("callId", job.callId());
+    m.put("tenantId", job.tenantId());
+    m.put("state", job.state());
+    m.put("step", job.step());
+    m.put("attempts", job.attempts());
+    m.put("sourceFile", job.sourceFile());
+    m.put("storage", job.storage());
+    m.put("storageKey", job.storageKey());
+    m.put("transcription", job.transcription());
+    m.put("lastError", job.lastError());
+    m.put("createdAt", job.createdAt());
+    m.put("updatedAt", job.updatedAt());
+    return m;
+  }
+
+  private static UUID uuid(String s, String field) {
+    try {
+      return UUID.fromString(s);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(field, field + " must be a call id (a UUID), got '" + s + "'");
+    }
+  }
+}

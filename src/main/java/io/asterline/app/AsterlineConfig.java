@@ -4,6 +4,8 @@ import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.http.HttpConfig;
+import io.asterline.outbound.AmiConfig;
+import io.asterline.outbound.OutboundConfig;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.recording.StorageConfig;
 import io.asterline.tenant.TenantConfig;
@@ -19,7 +21,9 @@ public record AsterlineConfig(
     HttpConfig http,
     TenantConfig tenants,
     OpenAiConfig openai,
-    StorageConfig storage) {
+    StorageConfig storage,
+    AmiConfig ami,
+    OutboundConfig outbound) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -29,6 +33,8 @@ public record AsterlineConfig(
     keys.addAll(TenantConfig.KEYS);
     keys.addAll(OpenAiConfig.KEYS);
     keys.addAll(StorageConfig.KEYS);
+    keys.addAll(AmiConfig.KEYS);
+    keys.addAll(OutboundConfig.KEYS);
     return keys;
   }
 
@@ -38,6 +44,8 @@ public record AsterlineConfig(
         HttpConfig.from(settings),
         TenantConfig.from(settings),
         OpenAiConfig.from(settings),
-        StorageConfig.from(settings));
+        StorageConfig.from(settings),
+        AmiConfig.from(settings),
+        OutboundConfig.from(settings));
   }
 }

@@ -7,8 +7,6 @@ import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.currentOffsetDateTime;
 import static org.jooq.impl.DSL.max;
 import static org.jooq.impl.DSL.noCondition;
-import static org.jooq.impl.DSL.select;
-import static org.jooq.impl.DSL.val;
 
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -98,29 +96,43 @@ public final class JourneyRepository {
         .fetchOptional(JourneyRepository::node);
   }
 
+  /** Adds a node at {@code position} (the nodes from there on move one down), or after the last one. */
   public Node addNode(long journeyId, NewNode n) {
-    var position = n.position() != null
-        ? val(n.position())
-        : select(coalesce(max(JOURNEY_NODE.POSITION).plus(1), 0)).from(JOURNEY_NODE)
-            .where(JOURNEY_NODE.JOURNEY_ID.eq(journeyId)).<Integer>asField();
     long id = dsl.transactionResult(tx -> {
-      long nodeId = tx.dsl().insertInto(JOURNEY_NODE)
+      DSLContext t = tx.dsl();
+      // first: locks the journey row, so concurrent edits of one journey's order take turns
+      touch(t, journeyId);
+      int position;
+      if (n.position() != null) {
+        position = n.position();
+        makeRoom(t, journeyId, position, null);
+      } else {
+        position = t.select(coalesce(max(JOURNEY_NODE.POSITION).plus(1), 0)).from(JOURNEY_NODE)
+            .where(JOURNEY_NODE.JOURNEY_ID.eq(journeyId)).fetchOne().value1();
+      }
+      return t.insertInto(JOURNEY_NODE)
           .set(JOURNEY_NODE.JOURNEY_ID, journeyId)
           .set(JOURNEY_NODE.POSITION, position)
           .set(JOURNEY_NODE.TYPE, n.type())
           .set(JOURNEY_NODE.CONFIG, JSONB.valueOf(n.config()))
           .returningResult(JOURNEY_NODE.ID)
           .fetchOne(JOURNEY_NODE.ID);
-      touch(tx.dsl(), journeyId);
-      return nodeId;
     });
     return node(journeyId, id).orElseThrow();
   }
 
-  /** Changes the given parts (null = keep); empty when the node is not in this journey. */
+  /**
+   * Changes the given parts (null = keep); a new position moves the node before the one that held it. Empty
+   * when the node is not in this journey.
+   */
   public Optional<Node> updateNode(long journeyId, long nodeId, String type, String config, Integer position) {
     int changed = dsl.transactionResult(tx -> {
-      var update = tx.dsl().update(JOURNEY_NODE).set(JOURNEY_NODE.UPDATED_AT, currentOffsetDateTime());
+      DSLContext t = tx.dsl();
+      touch(t, journeyId);
+      if (position != null) {
+        makeRoom(t, journeyId, position, nodeId);
+      }
+      var update = t.update(JOURNEY_NODE).set(JOURNEY_NODE.UPDATED_AT, currentOffsetDateTime());
       if (type != null) {
         update = update.set(JOURNEY_NODE.TYPE, type);
       }
@@ -130,11 +142,17 @@ public final class JourneyRepository {
       if (position != null) {
         update = update.set(JOURNEY_NODE.POSITION, position);
       }
-      int n = update.where(JOURNEY_NODE.ID.eq(nodeId)).and(JOURNEY_NODE.JOURNEY_ID.eq(journeyId)).execute();
-      touch(tx.dsl(), journeyId);
-      return n;
+      return update.where(JOURNEY_NODE.ID.eq(nodeId)).and(JOURNEY_NODE.JOURNEY_ID.eq(journeyId)).execute();
     });
     return changed == 1 ? node(journeyId, nodeId) : Optional.empty();
+  }
+
+  private static void makeRoom(DSLContext t, long journeyId, int position, Long except) {
+    t.update(JOURNEY_NODE)
+        .set(JOURNEY_NODE.POSITION, JOURNEY_NODE.POSITION.plus(1))
+        .where(JOURNEY_NODE.JOURNEY_ID.eq(journeyId)).and(JOURNEY_NODE.POSITION.ge(position))
+        .and(except == null ? noCondition() : JOURNEY_NODE.ID.ne(except))
+        .execute();
   }
 
   public boolean deleteNode(long journeyId, long nodeId) {

@@ -35,6 +35,8 @@ public final class OutboundVariables {
   // set by the outbound AGI scripts
   /** OK, or ERROR when the script could not do its job (the dialplan then connects the agent anyway) */
   public static final String STATUS = "ASTERLINE_STATUS";
-  /** outbound-answered: agent | voicemail | hangup */
+  /** outbound-answered: agent | voicemail | hangup; after-agent: hangup | transfer | voicemail */
   public static final String NEXT = "ASTERLINE_NEXT";
+  /** after-agent (the inbound side's script): the number the agent transfers to */
+  public static final String TRANSFER_TO = "ASTERLINE_TRANSFER_TO";
 }

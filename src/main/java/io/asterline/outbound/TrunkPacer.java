@@ -96,26 +96,31 @@ public final class TrunkPacer implements AutoCloseable {
       if (closed) {
         return;
       }
-      long now = System.nanoTime();
-      if (lane.lastStart != Long.MIN_VALUE && now - lane.lastStart < lane.intervalNanos) {
+      if (lane.lastStart != Long.MIN_VALUE && System.nanoTime() - lane.lastStart < lane.intervalNanos) {
         // woken early (timer granularity): wait out the rest of the gap
         schedule(lane);
         return;
       }
       call = lane.waiting.poll();
-      lane.scheduled = false;
       if (call == null) {
+        lane.scheduled = false;
         return;
-      }
-      lane.lastStart = now;
-      if (!lane.waiting.isEmpty()) {
-        schedule(lane);
       }
     }
     try {
       call.start();
     } catch (RuntimeException e) {
       log.error("outbound: starting a call on trunk {} failed", lane.trunk, e);
+    } finally {
+      synchronized (this) {
+        // counted from the end of the start, which holds the send: the next call leaves at least a full
+        // interval after this one did, whatever the start cost
+        lane.lastStart = System.nanoTime();
+        lane.scheduled = false;
+        if (!closed && !lane.waiting.isEmpty()) {
+          schedule(lane);
+        }
+      }
     }
   }
 

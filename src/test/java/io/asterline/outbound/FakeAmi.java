@@ -78,6 +78,7 @@ public final class FakeAmi implements AutoCloseable {
   private final BlockingQueue<Packet> originates = new LinkedBlockingQueue<>();
   private final List<Packet> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger logins = new AtomicInteger();
+  private volatile boolean muted;
   private final AtomicInteger connectionCount = new AtomicInteger();
   /** Answer to an Originate: empty = success, else the error message. */
   private final AtomicReference<Function<Packet, Optional<String>>> originateAnswer =
@@ -138,6 +139,16 @@ public final class FakeAmi implements AutoCloseable {
 
   public int connectionsAccepted() {
     return connectionCount.get();
+  }
+
+  /** Client connections open right now. */
+  public int liveConnections() {
+    return connections.size();
+  }
+
+  /** While muted, actions are read but never answered: an Asterisk that hangs without closing the socket. */
+  public void mute(boolean on) {
+    muted = on;
   }
 
   /** Sends the OriginateResponse event for an Originate, on the connection it came from, as Asterisk 20 does. */
@@ -207,6 +218,9 @@ public final class FakeAmi implements AutoCloseable {
             Packet p = new Packet(List.copyOf(headers), System.nanoTime(), c);
             headers.clear();
             received.add(p);
+            if (muted) {
+              continue;
+            }
             if (!handle(c, p)) {
               break;
             }

@@ -190,8 +190,8 @@ public final class AmiClient implements AutoCloseable {
     try {
       c.login(EVENT_MASK);
     } catch (AuthenticationFailedException e) {
-      return Optional.of("login refused (check ASTERISK_AMI_USER / ASTERISK_AMI_PASSWORD and manager.conf): "
-          + e.getMessage());
+      return Optional.of("login to " + config.address() + " refused (check ASTERISK_AMI_USER / "
+          + "ASTERISK_AMI_PASSWORD and manager.conf): " + e.getMessage());
     } catch (IOException | TimeoutException | RuntimeException e) {
       discard(c);
       return Optional.of("cannot reach " + config.address() + ": " + e.getMessage());
@@ -238,7 +238,7 @@ public final class AmiClient implements AutoCloseable {
     if (c != connection || closed) {
       return;
     }
-    status = HealthCheck.Status.down(why + "; reconnecting");
+    status = HealthCheck.Status.down(why + " (" + config.address() + "); reconnecting");
     log.warn("ami: {} to {}; reconnecting", why, config.address());
     // the next supervisor round replaces this connection even if asterisk-java revives it meanwhile
     synchronized (signal) {

@@ -71,6 +71,10 @@ final class OutboundRoutes {
    * (ringing, or 503 when it was refused); a call still waiting for its trunk's turn answers 'created'.
    */
   static Progress await(Placed placed, Duration wait) {
+    if (placed.turnIn().compareTo(wait) > 0) {
+      // its turn comes later than the caller would wait: no point holding the request
+      return Progress.CREATED;
+    }
     try {
       return placed.accepted().get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {

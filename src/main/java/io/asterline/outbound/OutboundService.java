@@ -36,6 +36,9 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
 
   public static final String CONTEXT = "asterline-outbound";
 
+  /** How long a call whose turn came rides out an AMI reconnect before it fails as ami_down. */
+  static final Duration AMI_DOWN_PATIENCE = Duration.ofSeconds(30);
+
   /** One call to place, already validated (the API and the journeys check their own fields). */
   public record CallRequest(
       long tenantId,
@@ -60,8 +63,11 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     REPORTED
   }
 
-  /** A placed call; {@code accepted} completes with its progress, or exceptionally when it never left. */
-  public record Placed(UUID callId, SelectedDid did, CompletableFuture<Progress> accepted) {}
+  /**
+   * A placed call; {@code accepted} completes with its progress, or exceptionally when it never left.
+   * {@code turnIn} is how long the calls ahead of it on its trunk will take at the trunk's rate.
+   */
+  public record Placed(UUID callId, SelectedDid did, CompletableFuture<Progress> accepted, Duration turnIn) {}
 
   /** Asterisk answered the originate with an error (e.g. no such extension, permission denied). */
   public static final class OriginateRefusedException extends RuntimeException {
@@ -80,6 +86,8 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     final AtomicBoolean over = new AtomicBoolean();
     final Map<String, String> variables;
     volatile boolean sent;
+    /** when this call, at its turn, first found AMI down (0 = never) */
+    long amiDownSince;
 
     Pending(UUID callId, SelectedDid did, String toNumber, Map<String, String> variables) {
       this.callId = callId;
@@ -183,8 +191,8 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     pending.put(callId, call);
     int ahead = pacer.submit(did.trunk(), new TrunkPacer.Paced() {
       @Override
-      public void start() {
-        originate(call);
+      public boolean start() {
+        return originate(call);
       }
 
       @Override
@@ -196,7 +204,8 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       log.info("outbound: call to {} from {} (DID {}, trunk {}) placed, {} waiting before it", request.toNumber(),
           did.number(), did.id(), did.trunk(), ahead);
     }
-    return new Placed(callId, did, call.accepted);
+    Duration turnIn = Duration.ofNanos((long) (ahead * 1e9 / config.cpsFor(did.trunk())));
+    return new Placed(callId, did, call.accepted, turnIn);
   }
 
   /** The call's state as an API answer shows it, given how far it got while the caller waited. */
@@ -213,19 +222,28 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     return pacer.waiting(trunk);
   }
 
-  private void originate(Pending call) {
+  /** False when the call must wait a little longer (AMI reconnecting). */
+  private boolean originate(Pending call) {
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
       if (call.over.get()) {
-        return;
+        return true;
       }
-      if (System.nanoTime() - call.queuedAt > config.maxQueueWait().toNanos()) {
+      long now = System.nanoTime();
+      if (now - call.queuedAt > config.maxQueueWait().toNanos()) {
         giveBack(call, "queue_timeout", new AmiUnavailableException("the call waited longer than "
             + config.maxQueueWait().toSeconds() + "s for its trunk's calls-per-second turn"));
-        return;
+        return true;
       }
       if (!ami.connected()) {
+        // an accepted call rides out a reconnect (Asterisk restarting) instead of failing on a blip
+        if (call.amiDownSince == 0) {
+          call.amiDownSince = now;
+        }
+        if (now - call.amiDownSince < AMI_DOWN_PATIENCE.toNanos()) {
+          return false;
+        }
         giveBack(call, "ami_down", new AmiUnavailableException(ami.unavailableReason()));
-        return;
+        return true;
       }
       calls.originated(call.callId);
       OriginateAction action = action(call);
@@ -233,14 +251,17 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       try {
         ami.originate(action, response -> events.execute(() -> acknowledged(call, response)));
       } catch (AmiUnavailableException e) {
+        // lost between the check and the send: nothing left, so the call may wait for the reconnect
         call.sent = false;
-        giveBack(call, "ami_down", e);
-        return;
+        call.amiDownSince = call.amiDownSince == 0 ? now : call.amiDownSince;
+        return false;
       }
       log.debug("outbound: originate sent on {}", action.getChannel());
+      return true;
     } catch (RuntimeException e) {
       log.error("outbound: originate failed", e);
       giveBack(call, "failed", e);
+      return true;
     }
   }
 
@@ -350,10 +371,14 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
       log.warn("outbound: call not placed ({}): {}", outcome, why.getMessage());
       try {
-        calls.fail(call.callId, outcome);
-        callerIds.undo(call.did);
+        try {
+          calls.fail(call.callId, outcome);
+          callerIds.undo(call.did);
+        } finally {
+          admission.release(call.callId);
+        }
       } finally {
-        admission.release(call.callId);
+        // whatever the database did, whoever waits for this call hears that it did not leave
         call.accepted.completeExceptionally(why);
       }
     }
@@ -377,6 +402,9 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     } catch (RuntimeException e) {
       log.warn("outbound: sweeping forgotten calls failed: {}", e.toString());
     }
+    // answered calls whose AMI event never came leave the database's pending states without passing here
+    long stale = config.maxQueueWait().plus(config.originateTimeout()).plus(config.responseGrace()).toNanos();
+    pending.values().removeIf(p -> p.sent && System.nanoTime() - p.queuedAt > stale);
   }
 
   /** Runs the sweep now (tests, and operators through a future admin endpoint). */

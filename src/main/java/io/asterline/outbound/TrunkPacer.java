@@ -24,8 +24,11 @@ public final class TrunkPacer implements AutoCloseable {
 
   /** A call waiting for its turn. */
   public interface Paced {
-    /** Its turn has come: start it (quickly; it runs on the pacer's thread). */
-    void start();
+    /**
+     * Its turn has come: start it (quickly; it runs on the pacer's thread). False when it cannot start yet
+     * (AMI reconnecting): it stays first in line and is asked again shortly, and the trunk's gap is not used up.
+     */
+    boolean start();
 
     /** It will never start (the service is stopping). */
     void abandon();
@@ -37,12 +40,17 @@ public final class TrunkPacer implements AutoCloseable {
     final ArrayDeque<Paced> waiting = new ArrayDeque<>();
     long lastStart = Long.MIN_VALUE;
     boolean scheduled;
+    /** the call being started right now, out of the queue for that moment */
+    boolean starting;
 
     Lane(String trunk, double cps) {
       this.trunk = trunk;
       this.intervalNanos = (long) (1_000_000_000L / cps);
     }
   }
+
+  /** How soon a call that could not start yet is asked again. */
+  static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final ToDoubleFunction<String> cps;
   private final ScheduledExecutorService scheduler;
@@ -77,10 +85,10 @@ public final class TrunkPacer implements AutoCloseable {
     return 0;
   }
 
-  /** Calls waiting on this trunk right now. */
+  /** Calls waiting on this trunk right now (one being started counts until it has left). */
   public synchronized int waiting(String trunk) {
     Lane lane = lanes.get(trunk);
-    return lane == null ? 0 : lane.waiting.size();
+    return lane == null ? 0 : lane.waiting.size() + (lane.starting ? 1 : 0);
   }
 
   private void schedule(Lane lane) {
@@ -106,20 +114,35 @@ public final class TrunkPacer implements AutoCloseable {
         lane.scheduled = false;
         return;
       }
+      lane.starting = true;
     }
+    boolean started = true;
+    boolean abandon = false;
     try {
-      call.start();
+      started = call.start();
     } catch (RuntimeException e) {
       log.error("outbound: starting a call on trunk {} failed", lane.trunk, e);
     } finally {
       synchronized (this) {
-        // counted from the end of the start, which holds the send: the next call leaves at least a full
-        // interval after this one did, whatever the start cost
-        lane.lastStart = System.nanoTime();
         lane.scheduled = false;
-        if (!closed && !lane.waiting.isEmpty()) {
-          schedule(lane);
+        lane.starting = false;
+        // close() has already collected the waiting calls: this one is not among them
+        abandon = !started && closed;
+        if (!started && !closed) {
+          lane.waiting.addFirst(call);
+          lane.scheduled = true;
+          scheduler.schedule(() -> next(lane), RETRY_NANOS, TimeUnit.NANOSECONDS);
+        } else {
+          // counted from the end of the start, which holds the send: the next call leaves at least a full
+          // interval after this one did, whatever the start cost
+          lane.lastStart = System.nanoTime();
+          if (!closed && !lane.waiting.isEmpty()) {
+            schedule(lane);
+          }
         }
+      }
+      if (abandon) {
+        call.abandon();
       }
     }
   }

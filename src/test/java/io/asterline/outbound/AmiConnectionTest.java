@@ -111,7 +111,7 @@ class AmiConnectionTest {
         assertThat(f.ami.logins()).isZero();
         JsonNode health = f.health();
         assertThat(health.path("parts").path("ami").path("state").asText()).isEqualTo("DOWN");
-        assertThat(health.path("parts").path("ami").path("detail").asText()).contains("login refused")
+        assertThat(health.path("parts").path("ami").path("detail").asText()).contains("refused (check ASTERISK_AMI_USER")
             .doesNotContain(wrong);
       }
       try (OutboundFixture f = OutboundFixture.start()) {

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -249,7 +250,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       OriginateAction action = action(call);
       call.sent = true;
       try {
-        ami.originate(action, response -> events.execute(() -> acknowledged(call, response)));
+        ami.originate(action, response -> onEventThread(() -> acknowledged(call, response)));
       } catch (AmiUnavailableException e) {
         // lost between the check and the send: nothing left, so the call may wait for the reconnect
         call.sent = false;
@@ -330,7 +331,16 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
 
   @Override
   public void originateResponse(OriginateResponse response) {
-    events.execute(() -> originateEnded(response));
+    onEventThread(() -> originateEnded(response));
+  }
+
+  private void onEventThread(Runnable task) {
+    try {
+      events.execute(task);
+    } catch (RejectedExecutionException e) {
+      // stopping: the failed extension or, on the next start, the sweeper closes the call
+      log.debug("outbound: AMI answer after stop ignored");
+    }
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
+import io.asterline.outbound.Outbound;
 import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
@@ -44,10 +45,16 @@ public final class Asterline implements AutoCloseable {
 
       PrometheusMeterRegistry metrics = Metrics.registry();
 
+      // its AGI scripts (outbound.agiScripts()) belong in the FastAGI server's script map
+      Outbound outbound = lifecycle.register("outbound",
+          Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json));
+
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
+          .health(outbound.health())
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
+          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
+          .routes(outbound::routes);
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
           database.dsl(), json, metrics, http, lifecycle);

@@ -4,6 +4,8 @@ import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.http.HttpConfig;
+import io.asterline.outbound.AmiConfig;
+import io.asterline.outbound.OutboundConfig;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.recording.RecordingConfig;
 import io.asterline.recording.StorageConfig;
@@ -23,7 +25,9 @@ public record AsterlineConfig(
     OpenAiConfig openai,
     StorageConfig storage,
     RecordingConfig recordings,
-    ReportConfig reports) {
+    ReportConfig reports,
+    AmiConfig ami,
+    OutboundConfig outbound) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -35,6 +39,8 @@ public record AsterlineConfig(
     keys.addAll(StorageConfig.KEYS);
     keys.addAll(RecordingConfig.KEYS);
     keys.addAll(ReportConfig.KEYS);
+    keys.addAll(AmiConfig.KEYS);
+    keys.addAll(OutboundConfig.KEYS);
     return keys;
   }
 
@@ -46,6 +52,8 @@ public record AsterlineConfig(
         OpenAiConfig.from(settings),
         StorageConfig.from(settings),
         RecordingConfig.from(settings),
-        ReportConfig.from(settings));
+        ReportConfig.from(settings),
+        AmiConfig.from(settings),
+        OutboundConfig.from(settings));
   }
 }

@@ -1,0 +1,97 @@
+package io.asterline.call;
+
+import static io.asterline.db.generated.Tables.CALL;
+import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
+import static org.jooq.impl.DSL.noCondition;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+
+/** Calls as the API shows them: the call row and, for outbound calls, their settings and AMD result. */
+public final class CallQueries {
+
+  /** One call as {@code GET /api/calls} shows it. */
+  public record CallView(
+      UUID id,
+      long tenantId,
+      String direction,
+      String state,
+      String outcome,
+      String remoteNumber,
+      String callerId,
+      UUID didId,
+      Long leadId,
+      OffsetDateTime createdAt,
+      OffsetDateTime answeredAt,
+      OffsetDateTime agentConnectedAt,
+      OffsetDateTime endedAt,
+      String voicemailResult,
+      String amdStatus,
+      String agentDecision,
+      String transferTo,
+      String hangupCause,
+      Long journeyRunId) {}
+
+  /** Filters of the list; null = any. {@code from} inclusive, {@code to} exclusive, on the creation time. */
+  public record Filter(Long tenantId, String state, String direction, OffsetDateTime from, OffsetDateTime to,
+      int limit) {}
+
+  private final DSLContext dsl;
+
+  public CallQueries(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public Optional<CallView> find(UUID id) {
+    return select(CALL.ID.eq(id), 1).stream().findFirst();
+  }
+
+  /** Newest first. */
+  public List<CallView> list(Filter f) {
+    Condition c = noCondition();
+    if (f.tenantId() != null) {
+      c = c.and(CALL.TENANT_ID.eq(f.tenantId()));
+    }
+    if (f.state() != null) {
+      c = c.and(CALL.STATE.eq(f.state()));
+    }
+    if (f.direction() != null) {
+      c = c.and(CALL.DIRECTION.eq(f.direction()));
+    }
+    if (f.from() != null) {
+      c = c.and(CALL.CREATED_AT.ge(f.from()));
+    }
+    if (f.to() != null) {
+      c = c.and(CALL.CREATED_AT.lt(f.to()));
+    }
+    return select(c, f.limit());
+  }
+
+  private List<CallView> select(Condition where, int limit) {
+    return dsl.select(CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.STATE, CALL.OUTCOME, CALL.REMOTE_NUMBER,
+            OUTBOUND_CALL.CALLER_ID, CALL.DID_ID, OUTBOUND_CALL.LEAD_ID, CALL.CREATED_AT, CALL.ANSWERED_AT,
+            CALL.AGENT_CONNECTED_AT, CALL.ENDED_AT, CALL.VOICEMAIL_RESULT, OUTBOUND_CALL.AMD_STATUS,
+            CALL.AGENT_DECISION, CALL.TRANSFER_TO, CALL.HANGUP_CAUSE, OUTBOUND_CALL.JOURNEY_RUN_ID)
+        .from(CALL).leftJoin(OUTBOUND_CALL).on(OUTBOUND_CALL.CALL_ID.eq(CALL.ID))
+        .where(where)
+        .orderBy(CALL.CREATED_AT.desc(), CALL.ID)
+        .limit(limit)
+        .fetch(CallQueries::view);
+  }
+
+  private static CallView view(Record r) {
+    String direction = r.get(CALL.DIRECTION);
+    // the caller ID the callee saw (outbound), or the caller's number (inbound)
+    String callerId = "outbound".equals(direction) ? r.get(OUTBOUND_CALL.CALLER_ID) : r.get(CALL.REMOTE_NUMBER);
+    return new CallView(r.get(CALL.ID), r.get(CALL.TENANT_ID), direction, r.get(CALL.STATE), r.get(CALL.OUTCOME),
+        r.get(CALL.REMOTE_NUMBER), callerId, r.get(CALL.DID_ID), r.get(OUTBOUND_CALL.LEAD_ID),
+        r.get(CALL.CREATED_AT), r.get(CALL.ANSWERED_AT), r.get(CALL.AGENT_CONNECTED_AT), r.get(CALL.ENDED_AT),
+        r.get(CALL.VOICEMAIL_RESULT), r.get(OUTBOUND_CALL.AMD_STATUS), r.get(CALL.AGENT_DECISION),
+        r.get(CALL.TRANSFER_TO), r.get(CALL.HANGUP_CAUSE), r.get(OUTBOUND_CALL.JOURNEY_RUN_ID));
+  }
+}

@@ -1,0 +1,9 @@
+package io.asterline.outbound;
+
+/** No slot: the tenant (or the whole service) already has as many calls in progress as it may. */
+public final class AdmissionRefusedException extends RuntimeException {
+
+  public AdmissionRefusedException(String message) {
+    super(message);
+  }
+}

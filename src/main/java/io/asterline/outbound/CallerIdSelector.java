@@ -1,0 +1,26 @@
+package io.asterline.outbound;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Picks the DID an outbound call presents as its caller ID, and counts its use.
+ *
+ * <p>Priority: the DID named by {@code didId}; else the least-used DID of {@code segment} (rotation); else the
+ * least-used DID of the tenant (default rotation). Each pick is one atomic statement, so concurrent calls rotate
+ * instead of all taking the same number.
+ */
+public interface CallerIdSelector {
+
+  /**
+   * @param callee the number about to be dialled, for selectors that prefer a local presence (may be ignored)
+   * @throws CallerIdException when the DID or segment is unknown, not the tenant's, or has no usable number
+   */
+  SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee);
+
+  /**
+   * Gives back the use {@link #select} counted, for a call that never left (AMI down, originate refused).
+   * Called at most once per pick.
+   */
+  void undo(SelectedDid did);
+}

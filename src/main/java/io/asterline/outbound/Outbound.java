@@ -1,0 +1,98 @@
+package io.asterline.outbound;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.call.CallQueries;
+import io.asterline.call.CallRoutes;
+import io.asterline.config.ConfigException;
+import io.asterline.http.HealthCheck;
+import io.asterline.recording.StorageConfig;
+import io.javalin.Javalin;
+import java.nio.file.Path;
+import java.util.Map;
+import org.asteriskjava.fastagi.AgiScript;
+import org.jooq.DSLContext;
+
+/**
+ * The outbound feature wired: AMI client, outbound service, its HTTP routes (outbound calls, calls, journeys)
+ * and its AGI scripts. Closing it stops the service (waiting calls are failed and given back) and then AMI.
+ */
+public final class Outbound implements AutoCloseable {
+
+  private final AmiClient ami;
+  private final OutboundService service;
+  private final OutboundCallRepository calls;
+  private final OutboundRoutes outboundRoutes;
+  private final JourneyRoutes journeyRoutes;
+  private final CallRoutes callRoutes;
+
+  private Outbound(AmiClient ami, OutboundService service, OutboundCallRepository calls, OutboundRoutes outboundRoutes,
+      JourneyRoutes journeyRoutes, CallRoutes callRoutes) {
+    this.ami = ami;
+    this.service = service;
+    this.calls = calls;
+    this.outboundRoutes = outboundRoutes;
+    this.journeyRoutes = journeyRoutes;
+    this.callRoutes = callRoutes;
+  }
+
+  /**
+   * Starts outbound calling with the placeholder caller-ID selector and admission (swap them for the DID
+   * service and the slot store with {@link #start(AmiConfig, OutboundConfig, StorageConfig, DSLContext,
+   * ObjectMapper, CallerIdSelector, Admission)}).
+   */
+  public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
+      ObjectMapper json) {
+    return start(amiConfig, config, storage, dsl, json, new SqlCallerIdSelector(dsl),
+        new SqlAdmission(dsl, config.maxConcurrentCalls()));
+  }
+
+  public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
+      ObjectMapper json, CallerIdSelector callerIds, Admission admission) {
+    Path recordings = storage.recordingsDir();
+    if (recordings.toString().indexOf(',') >= 0) {
+      // the recording path reaches the dialplan in an AMI Variable header, which Asterisk splits on commas
+      throw new ConfigException(StorageConfig.RECORDINGS_DIR.name() + ": must not contain a comma (outbound calls "
+          + "hand it to Asterisk in an AMI variable), got " + recordings);
+    }
+    OutboundCallRepository calls = new OutboundCallRepository(dsl);
+    AmiClient ami = new AmiClient(amiConfig);
+    OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls);
+    ami.start(service);
+    return new Outbound(ami, service, calls,
+        new OutboundRoutes(service, config.acceptWait()),
+        new JourneyRoutes(new JourneyRepository(dsl), service, json, config.acceptWait()),
+        new CallRoutes(new CallQueries(dsl)));
+  }
+
+  /** The AMI part of /health (not critical: inbound calls do not need it). */
+  public HealthCheck health() {
+    return ami.health();
+  }
+
+  /** POST /api/outbound/call, GET /api/calls[/{id}], /api/journeys... */
+  public void routes(Javalin app) {
+    outboundRoutes.register(app);
+    journeyRoutes.register(app);
+    callRoutes.register(app);
+  }
+
+  /** The FastAGI scripts the outbound dialplan calls, by URL path, for the FastAGI server's mapping. */
+  public Map<String, AgiScript> agiScripts() {
+    return Map.of(
+        "outbound-answered", new OutboundAnsweredScript(calls),
+        "outbound-failed", new OutboundFailedScript(service));
+  }
+
+  public OutboundService service() {
+    return service;
+  }
+
+  @Override
+  public void close() {
+    try {
+      service.close();
+    } finally {
+      ami.close();
+    }
+  }
+}

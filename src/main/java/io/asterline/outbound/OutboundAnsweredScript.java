@@ -1,0 +1,86 @@
+package io.asterline.outbound;
+
+import java.util.Optional;
+import java.util.UUID;
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiException;
+import org.asteriskjava.fastagi.AgiRequest;
+import org.asteriskjava.fastagi.AgiScript;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * {@code agi://<asterline>/outbound-answered}: runs after {@code AMD()} on an answered outbound call. Stores the
+ * AMD result where the agent reads it (the call's voicemail_result and outbound_call.amd_status), then tells the
+ * dialplan what comes next.
+ *
+ * <p>Reads ASTERLINE_CALL_ID, AMDSTATUS, AMDCAUSE. Sets ASTERLINE_STATUS (OK | ERROR) and ASTERLINE_NEXT:
+ * {@code agent} (a person, or not sure), {@code voicemail} (a machine and the call leaves a message), or
+ * {@code hangup} (a machine and the call hangs up, or the callee hung up during AMD). On ERROR, NEXT is agent:
+ * somebody may be on the line, and the agent is better than silence.
+ */
+public final class OutboundAnsweredScript implements AgiScript {
+
+  private static final Logger log = LoggerFactory.getLogger(OutboundAnsweredScript.class);
+
+  private final OutboundCallRepository calls;
+
+  public OutboundAnsweredScript(OutboundCallRepository calls) {
+    this.calls = calls;
+  }
+
+  @Override
+  public void service(AgiRequest request, AgiChannel channel) throws AgiException {
+    String rawId = channel.getVariable(OutboundVariables.CALL_ID);
+    UUID callId;
+    try {
+      callId = UUID.fromString(rawId == null ? "" : rawId.trim());
+    } catch (IllegalArgumentException e) {
+      log.warn("outbound-answered: {} is not a call id: '{}'", OutboundVariables.CALL_ID, rawId);
+      answer(channel, "ERROR", "agent");
+      return;
+    }
+    try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
+      String status = channel.getVariable(OutboundVariables.AMD_STATUS);
+      String cause = channel.getVariable(OutboundVariables.AMD_CAUSE);
+      String next;
+      try {
+        Optional<OutboundCallRepository.CallSettings> settings = calls.settings(callId);
+        if (settings.isEmpty()) {
+          log.warn("outbound-answered: no outbound call {}", callId);
+          answer(channel, "ERROR", "agent");
+          return;
+        }
+        calls.amd(callId, status, cause);
+        next = next(status, settings.get().voicemailAction());
+        if (next.equals("hangup") && "MACHINE".equals(status)) {
+          calls.outcome(callId, "machine_hangup");
+        } else if (next.equals("voicemail")) {
+          calls.outcome(callId, "voicemail");
+        }
+      } catch (RuntimeException e) {
+        log.error("outbound-answered: storing the AMD result failed", e);
+        answer(channel, "ERROR", "agent");
+        return;
+      }
+      log.info("outbound-answered: AMD {} ({}) -> {}", status, cause, next);
+      answer(channel, "OK", next);
+    }
+  }
+
+  static String next(String amdStatus, String voicemailAction) {
+    if ("MACHINE".equals(amdStatus)) {
+      return "leave_message".equals(voicemailAction) ? "voicemail" : "hangup";
+    }
+    if ("HANGUP".equals(amdStatus)) {
+      return "hangup";
+    }
+    return "agent";
+  }
+
+  private static void answer(AgiChannel channel, String status, String next) throws AgiException {
+    channel.setVariable(OutboundVariables.NEXT, next);
+    channel.setVariable(OutboundVariables.STATUS, status);
+  }
+}

@@ -1,0 +1,220 @@
+package io.asterline.outbound;
+
+import static io.asterline.db.generated.Tables.CALL;
+import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
+import static io.asterline.db.generated.Tables.TENANT;
+import static org.jooq.impl.DSL.coalesce;
+import static org.jooq.impl.DSL.currentOffsetDateTime;
+import static org.jooq.impl.DSL.select;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+
+/**
+ * Outbound calls as stored: the row in {@code call} (direction 'outbound') and its settings in
+ * {@code outbound_call}. Every state change is a conditional UPDATE from the states it may leave, so the AMI event,
+ * the dialplan's scripts and the sweeper can report the same end in any order and only the first one counts.
+ */
+public final class OutboundCallRepository {
+
+  /** States before Asterisk reported the end of the originate. */
+  static final List<String> PENDING = List.of("created", "ringing");
+
+  /** What a new call needs stored before its originate leaves. */
+  public record NewCall(
+      UUID id,
+      long tenantId,
+      SelectedDid did,
+      String toNumber,
+      Long leadId,
+      String transferNumber,
+      String audioFile,
+      String voicemailAction,
+      String voicemailMessage,
+      Long journeyRunId,
+      Long journeyNodeId) {}
+
+  /** The tenant facts placing a call needs. */
+  public record TenantFacts(long id, boolean active, boolean recordingEnabled, String transferNumber) {}
+
+  /** Per-call settings the dialplan's scripts and the agent read back. */
+  public record CallSettings(
+      UUID callId,
+      long tenantId,
+      String state,
+      Long leadId,
+      String callerId,
+      String trunk,
+      String transferNumber,
+      String audioFile,
+      String voicemailAction,
+      String voicemailMessage,
+      String amdStatus) {}
+
+  private final DSLContext dsl;
+
+  public OutboundCallRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public Optional<TenantFacts> tenant(long id) {
+    return dsl.select(TENANT.ID, TENANT.STATUS, TENANT.RECORDING_ENABLED, TENANT.TRANSFER_NUMBER)
+        .from(TENANT).where(TENANT.ID.eq(id))
+        .fetchOptional(r -> new TenantFacts(r.value1(), "active".equals(r.value2()), r.value3(), r.value4()));
+  }
+
+  /** Stores the call (state created) and its settings together. */
+  public void create(NewCall c) {
+    dsl.transaction(tx -> {
+      DSLContext t = tx.dsl();
+      t.insertInto(CALL)
+          .set(CALL.ID, c.id())
+          .set(CALL.TENANT_ID, c.tenantId())
+          .set(CALL.DIRECTION, "outbound")
+          .set(CALL.DID_ID, c.did().id())
+          .set(CALL.REMOTE_NUMBER, c.toNumber())
+          // the originate's ChannelId: Asterisk gives the callee's channel this uniqueid
+          .set(CALL.ASTERISK_UNIQUEID, c.id().toString())
+          .set(CALL.STATE, "created")
+          .execute();
+      t.insertInto(OUTBOUND_CALL)
+          .set(OUTBOUND_CALL.CALL_ID, c.id())
+          .set(OUTBOUND_CALL.TENANT_ID, c.tenantId())
+          .set(OUTBOUND_CALL.LEAD_ID, c.leadId())
+          .set(OUTBOUND_CALL.CALLER_ID, c.did().number())
+          .set(OUTBOUND_CALL.DID_SEGMENT, c.did().segment())
+          .set(OUTBOUND_CALL.TRUNK, c.did().trunk())
+          .set(OUTBOUND_CALL.TRANSFER_NUMBER, c.transferNumber())
+          .set(OUTBOUND_CALL.AUDIO_FILE, c.audioFile())
+          .set(OUTBOUND_CALL.VOICEMAIL_ACTION, c.voicemailAction())
+          .set(OUTBOUND_CALL.VOICEMAIL_MESSAGE, c.voicemailMessage())
+          .set(OUTBOUND_CALL.JOURNEY_RUN_ID, c.journeyRunId())
+          .set(OUTBOUND_CALL.JOURNEY_NODE_ID, c.journeyNodeId())
+          .execute();
+    });
+  }
+
+  /** The originate is about to leave for Asterisk. */
+  public void originated(UUID id) {
+    dsl.update(OUTBOUND_CALL).set(OUTBOUND_CALL.ORIGINATED_AT, currentOffsetDateTime())
+        .where(OUTBOUND_CALL.CALL_ID.eq(id)).execute();
+  }
+
+  /** Asterisk queued the originate: the callee's phone is being dialled. */
+  public boolean ringing(UUID id) {
+    return dsl.update(CALL).set(CALL.STATE, "ringing")
+        .where(CALL.ID.eq(id)).and(CALL.STATE.eq("created"))
+        .execute() == 1;
+  }
+
+  /**
+   * Records how the originate ended. Answered moves the call to 'answered'; every other reason fails it.
+   * Returns false when the call had already left the pending states (the end was already reported).
+   */
+  public boolean originateEnded(UUID id, int reason, String channel) {
+    return dsl.transactionResult(tx -> {
+      DSLContext t = tx.dsl();
+      OriginateResponse r = new OriginateResponse(id, reason, channel);
+      int changed = r.answered()
+          ? t.update(CALL)
+              .set(CALL.STATE, "answered")
+              .set(CALL.OUTCOME, r.outcome())
+              .set(CALL.ANSWERED_AT, coalesce(CALL.ANSWERED_AT, currentOffsetDateTime()))
+              .set(CALL.ASTERISK_CHANNEL, coalesce(CALL.ASTERISK_CHANNEL, channel))
+              .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
+              .execute()
+          : t.update(CALL)
+              .set(CALL.STATE, "failed")
+              .set(CALL.OUTCOME, r.outcome())
+              .set(CALL.ENDED_AT, currentOffsetDateTime())
+              .set(CALL.ASTERISK_CHANNEL, coalesce(CALL.ASTERISK_CHANNEL, channel))
+              .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
+              .execute();
+      t.update(OUTBOUND_CALL).set(OUTBOUND_CALL.ORIGINATE_REASON, reason)
+          .where(OUTBOUND_CALL.CALL_ID.eq(id)).and(OUTBOUND_CALL.ORIGINATE_REASON.isNull())
+          .execute();
+      return changed == 1;
+    });
+  }
+
+  /** Fails a call that never reached (or never heard back from) Asterisk, e.g. originate_rejected. */
+  public boolean fail(UUID id, String outcome) {
+    return dsl.update(CALL)
+        .set(CALL.STATE, "failed")
+        .set(CALL.OUTCOME, outcome)
+        .set(CALL.ENDED_AT, currentOffsetDateTime())
+        .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
+        .execute() == 1;
+  }
+
+  /**
+   * Fails calls Asterisk never reported on: originated longer ago than {@code rang} (ring timeout plus grace;
+   * the event and the failed extension were both lost), or never originated and older than {@code waited} (the
+   * node holding them in its queue died). Returns their ids, for their slots to be released.
+   */
+  public List<UUID> failForgotten(Duration rang, Duration waited) {
+    OffsetDateTime now = OffsetDateTime.now();
+    return dsl.update(CALL)
+        .set(CALL.STATE, "failed")
+        .set(CALL.OUTCOME, "originate_lost")
+        .set(CALL.ENDED_AT, currentOffsetDateTime())
+        .where(CALL.STATE.in(PENDING))
+        .and(CALL.DIRECTION.eq("outbound"))
+        .and(CALL.ID.in(select(OUTBOUND_CALL.CALL_ID).from(OUTBOUND_CALL)
+            .where(OUTBOUND_CALL.ORIGINATED_AT.lt(now.minus(rang)))
+            .or(OUTBOUND_CALL.ORIGINATED_AT.isNull().and(CALL.CREATED_AT.lt(now.minus(waited))))))
+        .returningResult(CALL.ID)
+        .fetch(CALL.ID);
+  }
+
+  /**
+   * Stores the AMD result of an answered call (voicemail_result: human, machine or unknown) and makes sure the
+   * call counts as answered, whichever of this and the AMI event comes first.
+   */
+  public void amd(UUID id, String status, String cause) {
+    String voicemail = switch (status == null ? "" : status) {
+      case "HUMAN" -> "human";
+      case "MACHINE" -> "machine";
+      default -> "unknown";
+    };
+    String stored = status != null && List.of("MACHINE", "HUMAN", "NOTSURE", "HANGUP").contains(status) ? status : null;
+    dsl.transaction(tx -> {
+      DSLContext t = tx.dsl();
+      t.update(OUTBOUND_CALL)
+          .set(OUTBOUND_CALL.AMD_STATUS, stored)
+          .set(OUTBOUND_CALL.AMD_CAUSE, cause == null || cause.isBlank() ? null
+              : cause.substring(0, Math.min(200, cause.length())))
+          .where(OUTBOUND_CALL.CALL_ID.eq(id))
+          .execute();
+      t.update(CALL)
+          .set(CALL.VOICEMAIL_RESULT, voicemail)
+          .where(CALL.ID.eq(id))
+          .execute();
+      t.update(CALL)
+          .set(CALL.STATE, "answered")
+          .set(CALL.OUTCOME, coalesce(CALL.OUTCOME, "answered"))
+          .set(CALL.ANSWERED_AT, coalesce(CALL.ANSWERED_AT, currentOffsetDateTime()))
+          .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
+          .execute();
+    });
+  }
+
+  /** Sets the outcome of an answered call the dialplan hangs up without the agent (machine + hang_up). */
+  public void outcome(UUID id, String outcome) {
+    dsl.update(CALL).set(CALL.OUTCOME, outcome).where(CALL.ID.eq(id)).execute();
+  }
+
+  public Optional<CallSettings> settings(UUID id) {
+    return dsl.select(OUTBOUND_CALL.CALL_ID, OUTBOUND_CALL.TENANT_ID, CALL.STATE, OUTBOUND_CALL.LEAD_ID,
+            OUTBOUND_CALL.CALLER_ID, OUTBOUND_CALL.TRUNK, OUTBOUND_CALL.TRANSFER_NUMBER, OUTBOUND_CALL.AUDIO_FILE,
+            OUTBOUND_CALL.VOICEMAIL_ACTION, OUTBOUND_CALL.VOICEMAIL_MESSAGE, OUTBOUND_CALL.AMD_STATUS)
+        .from(OUTBOUND_CALL).join(CALL).on(CALL.ID.eq(OUTBOUND_CALL.CALL_ID))
+        .where(OUTBOUND_CALL.CALL_ID.eq(id))
+        .fetchOptional(r -> new CallSettings(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+            r.value7(), r.value8(), r.value9(), r.value10(), r.value11()));
+  }
+}

@@ -1,0 +1,107 @@
+package io.asterline.outbound;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.asterline.http.ApiException;
+import io.asterline.http.Auth;
+import io.asterline.outbound.OutboundService.Placed;
+import io.asterline.outbound.OutboundService.Progress;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** {@code POST /api/outbound/call}: the request the old backend sent, plus caller-ID and voicemail options. */
+final class OutboundRoutes {
+
+  /** The request body; unknown fields are refused (a misspelt option must not be silently ignored). */
+  record CallBody(
+      @JsonProperty("business_id") Long businessId,
+      @JsonProperty("lead_id") Long leadId,
+      @JsonProperty("to_number") String toNumber,
+      @JsonProperty("did_id") String didId,
+      @JsonProperty("did_segment") String didSegment,
+      @JsonProperty("transfer_number") String transferNumber,
+      @JsonProperty("audio_file") String audioFile,
+      @JsonProperty("voicemail_action") String voicemailAction,
+      @JsonProperty("voicemail_message") String voicemailMessage) {}
+
+  private final OutboundService service;
+  private final Duration acceptWait;
+
+  OutboundRoutes(OutboundService service, Duration acceptWait) {
+    this.service = service;
+    this.acceptWait = acceptWait;
+  }
+
+  void register(Javalin app) {
+    app.post("/api/outbound/call", this::call);
+  }
+
+  private void call(Context ctx) {
+    CallBody body = ctx.bodyAsClass(CallBody.class);
+    if (body == null) {
+      throw ApiException.badRequest("body", "a JSON object with business_id, lead_id and to_number is required");
+    }
+    long tenant = Auth.principal(ctx).scope(body.businessId(), "business_id");
+    String audioFile = CallFields.audioFile("audio_file", body.audioFile());
+    OutboundService.CallRequest request = new OutboundService.CallRequest(
+        tenant,
+        CallFields.number("to_number", body.toNumber(), true),
+        CallFields.leadId("lead_id", body.leadId()),
+        CallFields.didId("did_id", body.didId()),
+        CallFields.segment("did_segment", body.didSegment()),
+        CallFields.number("transfer_number", body.transferNumber(), false),
+        audioFile,
+        CallFields.voicemailAction("voicemail_action", body.voicemailAction(), body.voicemailMessage(), audioFile,
+            "voicemail_message"),
+        blankToNull(body.voicemailMessage()),
+        null,
+        null);
+    Placed placed = service.place(request);
+    ctx.status(202).json(view(placed, request, service.state(placed, await(placed, acceptWait))));
+  }
+
+  /**
+   * Waits a little for Asterisk to accept the originate, so the common case answers with the truth
+   * (ringing, or 503 when it was refused); a call still waiting for its trunk's turn answers 'created'.
+   */
+  static Progress await(Placed placed, Duration wait) {
+    if (placed.turnIn().compareTo(wait) > 0) {
+      // its turn comes later than the caller would wait: no point holding the request
+      return Progress.CREATED;
+    }
+    try {
+      return placed.accepted().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return Progress.CREATED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Progress.CREATED;
+    } catch (ExecutionException | CompletionException e) {
+      throw ApiException.unavailable("call " + placed.callId() + " was not placed: " + e.getCause().getMessage());
+    }
+  }
+
+  static Map<String, Object> view(Placed placed, OutboundService.CallRequest request, String state) {
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("call_id", placed.callId());
+    v.put("business_id", request.tenantId());
+    v.put("lead_id", request.leadId());
+    v.put("to_number", request.toNumber());
+    v.put("state", state);
+    v.put("caller_id", placed.did().number());
+    v.put("did_id", placed.did().id());
+    v.put("did_segment", placed.did().segment());
+    v.put("trunk", placed.did().trunk());
+    return v;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

@@ -1,6 +1,8 @@
 package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.agi.AgiService;
+import io.asterline.call.CallEvents;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -22,11 +24,13 @@ public final class Asterline implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Database database;
   private final HttpServer http;
+  private final AgiService agi;
 
-  private Asterline(Lifecycle lifecycle, Database database, HttpServer http) {
+  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi) {
     this.lifecycle = lifecycle;
     this.database = database;
     this.http = http;
+    this.agi = agi;
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -41,14 +45,19 @@ public final class Asterline implements AutoCloseable {
 
       PrometheusMeterRegistry metrics = Metrics.registry();
 
+      // registered after the database, so it stops taking calls before the database goes
+      AgiService agi = lifecycle.register("agi", AgiService.start(config.agi(), config.storage().recordingsDir(),
+          database.dsl(), config.database().poolSize(), CallEvents.NONE, metrics));
+
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
+          .health(agi.health())
           .metrics(metrics)
           .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http);
+      return new Asterline(lifecycle, database, http, agi);
     } catch (RuntimeException e) {
       lifecycle.close();
       throw e;
@@ -61,6 +70,14 @@ public final class Asterline implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  public int agiPort() {
+    return agi.port();
+  }
+
+  public AgiService agi() {
+    return agi;
   }
 
   @Override

@@ -54,6 +54,9 @@ public final class FastAgiServer implements AutoCloseable {
       return script != null ? script : unknown;
     };
     this.server = new Server(withFallback, socket, poolSize);
+    // only for the library's own log line; the socket is already bound
+    server.setAddress(bind);
+    server.setPort(socket.port());
     this.acceptor = new Thread(this::acceptLoop, "agi-accept");
     acceptor.setDaemon(true);
     acceptor.start();

@@ -3,7 +3,7 @@ package io.asterline.agi;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
-import static org.jooq.impl.DSL.currentOffsetDateTime;
+import static org.jooq.impl.DSL.greatest;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.lower;
 import static org.jooq.impl.DSL.select;
@@ -104,13 +104,15 @@ final class AgiRepository {
             .asTable("reservation");
     Field<String> verdict = reservation.field("verdict", String.class);
     var admitted = verdict.in("OK", "HELD");
+    // created_at is when the request arrived, not when this statement ran: work that finishes after its
+    // deadline must not date the call after an end that was already reported
     return dsl.insertInto(CALL, CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.DID_ID, CALL.REMOTE_NUMBER,
-            CALL.ASTERISK_UNIQUEID, CALL.ASTERISK_CHANNEL, CALL.STATE, CALL.ENDED_AT, CALL.OUTCOME)
+            CALL.ASTERISK_UNIQUEID, CALL.ASTERISK_CHANNEL, CALL.CREATED_AT, CALL.STATE, CALL.ENDED_AT, CALL.OUTCOME)
         .select(select(val(call.id()), val(call.tenantId()), inline("inbound"), val(call.didId(), CALL.DID_ID),
             val(call.remoteNumber(), CALL.REMOTE_NUMBER), val(call.uniqueId(), CALL.ASTERISK_UNIQUEID),
-            val(call.channel(), CALL.ASTERISK_CHANNEL),
+            val(call.channel(), CALL.ASTERISK_CHANNEL), val(call.createdAt(), CALL.CREATED_AT),
             when(admitted, inline("created")).otherwise(inline("failed")),
-            when(admitted.not(), currentOffsetDateTime()),
+            when(admitted.not(), val(call.createdAt(), CALL.ENDED_AT)),
             when(admitted.not(), lower(verdict)))
             .from(reservation))
         .returningResult(CALL.OUTCOME)
@@ -145,7 +147,8 @@ final class AgiRepository {
   Optional<Ended> endCall(UUID id, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
     return dsl.update(CALL)
         .set(CALL.STATE, "ended")
-        .set(CALL.ENDED_AT, at)
+        // never before the start: the end may come from another node, whose clock may be a little behind
+        .set(CALL.ENDED_AT, greatest(val(at, CALL.ENDED_AT), CALL.CREATED_AT))
         .set(CALL.OUTCOME, outcome)
         .set(CALL.HANGUP_CAUSE, hangupCause)
         .set(CALL.RECORDING_FILE, recordingFile)

@@ -1,5 +1,6 @@
 package io.asterline.agi;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.exception.DataAccessException;
 import org.slf4j.MDC;
 
 /**
@@ -50,6 +52,11 @@ final class DbDeadline implements AutoCloseable {
     return deadline;
   }
 
+  /** Requests waiting for a database thread. */
+  int queued() {
+    return executor.getQueue().size();
+  }
+
   <T> T call(Callable<T> work) throws Unavailable {
     var context = MDC.getCopyOfContextMap();
     Future<T> future;
@@ -77,8 +84,19 @@ final class DbDeadline implements AutoCloseable {
       lastFailure = Instant.now();
       throw new Unavailable("no answer within " + deadline.toMillis() + " ms", e);
     } catch (ExecutionException e) {
-      lastFailure = Instant.now();
-      throw new Unavailable(e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage(), e.getCause());
+      Throwable cause = e.getCause();
+      if (cause instanceof DataAccessException || cause instanceof SQLException) {
+        lastFailure = Instant.now();
+        throw new Unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+      }
+      // a bug, not the database: the script answers ERROR instead of hiding it behind DEGRADED
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       future.cancel(true);

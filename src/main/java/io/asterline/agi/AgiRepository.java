@@ -13,6 +13,7 @@ import static org.jooq.impl.DSL.when;
 import io.asterline.db.generated.Routines;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -117,7 +118,7 @@ final class AgiRepository {
             .from(reservation))
         .returningResult(CALL.OUTCOME)
         .fetchOptional()
-        .map(r -> r.value1() == null ? "OK" : r.value1().toUpperCase(java.util.Locale.ROOT))
+        .map(r -> r.value1() == null ? "OK" : r.value1().toUpperCase(Locale.ROOT))
         .orElseThrow(() -> new IllegalStateException("call " + call.id() + " was not stored"));
   }
 

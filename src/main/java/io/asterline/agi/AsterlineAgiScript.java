@@ -3,6 +3,7 @@ package io.asterline.agi;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiRequest;
@@ -72,7 +73,7 @@ abstract class AsterlineAgiScript implements AgiScript {
           .tag("script", name)
           .tag("status", status)
           .register(metrics)
-          .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       MDC.remove("callId");
     }
   }

@@ -1,6 +1,7 @@
 package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.agi.AgiService;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -26,11 +27,13 @@ public final class Asterline implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Database database;
   private final HttpServer http;
+  private final AgiService agi;
 
-  private Asterline(Lifecycle lifecycle, Database database, HttpServer http) {
+  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi) {
     this.lifecycle = lifecycle;
     this.database = database;
     this.http = http;
+    this.agi = agi;
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -45,24 +48,29 @@ public final class Asterline implements AutoCloseable {
 
       PrometheusMeterRegistry metrics = Metrics.registry();
 
-      // its AGI scripts (outbound.agiScripts()) belong in the FastAGI server's script map
-      Outbound outbound = lifecycle.register("outbound",
-          Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json));
-
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
-          .health(outbound.health())
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
-          .routes(outbound::routes);
+          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
+
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
           database.dsl(), json, metrics, http, lifecycle);
       Reports.routes(config.reports(), database.dsl(), http);
+
+      Outbound outbound = lifecycle.register("outbound",
+          Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json));
+      http.health(outbound.health()).routes(outbound::routes);
+
+      // registered after everything it hands calls to, so it stops taking calls before they go
+      AgiService agi = lifecycle.register("agi", AgiService.start(config.agi(), config.storage().recordingsDir(),
+          database.dsl(), config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts()));
+      http.health(agi.health());
+
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http);
+      return new Asterline(lifecycle, database, http, agi);
     } catch (RuntimeException e) {
       lifecycle.close();
       throw e;
@@ -75,6 +83,14 @@ public final class Asterline implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  public int agiPort() {
+    return agi.port();
+  }
+
+  public AgiService agi() {
+    return agi;
   }
 
   @Override

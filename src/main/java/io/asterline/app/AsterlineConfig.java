@@ -1,5 +1,6 @@
 package io.asterline.app;
 
+import io.asterline.agi.AgiConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
@@ -27,7 +28,8 @@ public record AsterlineConfig(
     RecordingConfig recordings,
     ReportConfig reports,
     AmiConfig ami,
-    OutboundConfig outbound) {
+    OutboundConfig outbound,
+    AgiConfig agi) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -41,6 +43,7 @@ public record AsterlineConfig(
     keys.addAll(ReportConfig.KEYS);
     keys.addAll(AmiConfig.KEYS);
     keys.addAll(OutboundConfig.KEYS);
+    keys.addAll(AgiConfig.KEYS);
     return keys;
   }
 
@@ -54,6 +57,7 @@ public record AsterlineConfig(
         RecordingConfig.from(settings),
         ReportConfig.from(settings),
         AmiConfig.from(settings),
-        OutboundConfig.from(settings));
+        OutboundConfig.from(settings),
+        AgiConfig.from(settings));
   }
 }

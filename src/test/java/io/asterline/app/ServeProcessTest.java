@@ -30,7 +30,7 @@ class ServeProcessTest {
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
-        "io.asterline.Main", "serve", "-Dhttp.port=0")
+        "io.asterline.Main", "serve", "-Dhttp.port=0", "-Dagi.port=0", "-Daudiosocket.port=0")
         .redirectErrorStream(true);
     pb.environment().put("ASTERLINE_DATA_DIR", dir.toString());
     pb.environment().put("OPENAI_API_KEY", "sk-must-not-be-logged-0001");
@@ -63,6 +63,8 @@ class ServeProcessTest {
       String log = String.join("\n", lines);
       assertThat(log).contains("stopped http").contains("stopped database");
       assertThat(log.indexOf("stopped http")).isLessThan(log.indexOf("stopped database"));
+      // calls stop coming in before what they need goes away
+      assertThat(log.indexOf("stopped agi")).isBetween(log.indexOf("stopped http"), log.indexOf("stopped database"));
       assertThat(log).doesNotContain("sk-must-not-be-logged-0001");
     } finally {
       p.destroyForcibly();

@@ -32,7 +32,10 @@ class ServiceTest {
 
   private static AsterlineConfig config(Map<String, String> env) {
     Map<String, String> options = new HashMap<>();
+    // every listener on an ephemeral port: other tests (and other checkouts) may run at the same time
     options.put("http.port", "0");
+    options.put("agi.port", "0");
+    options.put("audiosocket.port", "0");
     return AsterlineConfig.from(Settings.of(Map.of(), env, options));
   }
 

@@ -1,0 +1,67 @@
+package io.asterline.agi;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
+import java.util.UUID;
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiException;
+import org.asteriskjava.fastagi.AgiRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * {@code agi://host/after-agent,<call id>}: the agent's AudioSocket leg ended normally; what next? Reads the
+ * decision the conversation stored on the call (whichever node held it). With none stored (the agent
+ * crashed, or the caller's audio ended before it decided) the tenant's fallback applies: a transfer to its
+ * transfer number when it has one, else hang up. Never silence.
+ */
+public final class AfterAgentScript extends AsterlineAgiScript {
+
+  private static final Logger log = LoggerFactory.getLogger(AfterAgentScript.class);
+
+  private final AgiRepository repository;
+  private final DbDeadline db;
+
+  AfterAgentScript(AgiRepository repository, DbDeadline db, MeterRegistry metrics) {
+    super("after-agent", metrics);
+    this.repository = repository;
+    this.db = db;
+  }
+
+  @Override
+  ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
+    Optional<UUID> callId = CallEndScript.uuid(input(request, channel, 1, AgiVariables.CALL_ID));
+    if (callId.isEmpty()) {
+      return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
+    }
+    MDC.put("callId", callId.get().toString());
+    Optional<AgiRepository.Decision> found;
+    try {
+      found = db.call(() -> repository.decision(callId.get()));
+    } catch (DbDeadline.Unavailable e) {
+      // the decision is only in the database; the dialplan's failure route (announcement or forward) takes over
+      log.warn("after-agent: database unavailable ({}), leaving the call to the fallback route", e.getMessage());
+      return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, "hangup");
+    }
+    if (found.isEmpty()) {
+      return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
+    }
+    AgiRepository.Decision d = found.get();
+    if ("hangup".equals(d.agentDecision()) || "voicemail".equals(d.agentDecision())) {
+      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, d.agentDecision());
+    }
+    if ("transfer".equals(d.agentDecision()) && d.transferTo() != null) {
+      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "transfer")
+          .with(AgiVariables.TRANSFER_TO, d.transferTo());
+    }
+    log.info("after-agent: agent decision {}{}; tenant fallback {}", d.agentDecision(),
+        d.agentDecision() == null ? " (none stored)" : " without a number",
+        d.tenantTransferNumber() == null ? "hangup" : "transfer to the tenant's number");
+    if (d.tenantTransferNumber() != null) {
+      return ScriptResult.of(AgiStatus.FALLBACK).with(AgiVariables.NEXT, "transfer")
+          .with(AgiVariables.TRANSFER_TO, d.tenantTransferNumber());
+    }
+    return ScriptResult.of(AgiStatus.FALLBACK).with(AgiVariables.NEXT, "hangup");
+  }
+}

@@ -1,0 +1,111 @@
+package io.asterline.agi;
+
+import io.asterline.call.PhoneNumbers;
+import io.asterline.config.ConfigKey;
+import io.asterline.config.Settings;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The FastAGI server Asterisk calls during each call, and the admission rules it applies.
+ *
+ * @param audioSocketAddress host:port Asterisk dials for the conversation (ASTERLINE_AUDIOSOCKET); with several
+ *     nodes, each advertises its own so the node that admitted a call can also take its audio
+ */
+public record AgiConfig(
+    InetAddress bind,
+    int port,
+    int poolSize,
+    List<Cidr> allow,
+    Duration readTimeout,
+    Duration dbDeadline,
+    int maxCalls,
+    Duration maxCallDuration,
+    String audioSocketAddress,
+    Duration didCacheRefresh,
+    String defaultCountryCode) {
+
+  public static final ConfigKey BIND = ConfigKey.of("agi.bind", "127.0.0.1", "address the FastAGI server listens on");
+  public static final ConfigKey PORT = ConfigKey.of("agi.port", "4573", "FastAGI port (0 = any free port)");
+  public static final ConfigKey POOL_SIZE = ConfigKey.of("agi.pool-size", "500",
+      "most AGI requests served at once; a request beyond it is closed unanswered (the dialplan's failure route)");
+  public static final ConfigKey ALLOW = ConfigKey.of("agi.allow", "127.0.0.0/8,::1/128",
+      "comma-separated address blocks Asterisk may connect from; other connections are closed before any script");
+  public static final ConfigKey READ_TIMEOUT = ConfigKey.of("agi.read-timeout", "5s",
+      "how long a script waits for Asterisk's next line before closing the connection");
+  public static final ConfigKey DB_DEADLINE = ConfigKey.of("agi.db-deadline", "300ms",
+      "database time one AGI request may use; past it inbound answers DEGRADED from the last known DIDs");
+  public static final ConfigKey MAX_CALLS = ConfigKey.of("agi.max-calls", "1000",
+      "most calls admitted at once in the whole cluster (each tenant also has its own max_concurrent_calls)");
+  public static final ConfigKey MAX_CALL_DURATION = ConfigKey.of("agi.max-call-duration", "4h",
+      "a call's admission slot is reclaimed this long after admission if its end was never reported");
+  public static final ConfigKey AUDIOSOCKET_ADDRESS = ConfigKey.of("agi.audiosocket-address", "127.0.0.1:9092",
+      "host:port Asterisk dials for the conversation of calls this node admits (ASTERLINE_AUDIOSOCKET)");
+  public static final ConfigKey DID_CACHE_REFRESH = ConfigKey.of("agi.did-cache-refresh", "30s",
+      "how often the in-memory DID -> tenant map used during database outages is reloaded");
+
+  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, POOL_SIZE, ALLOW, READ_TIMEOUT, DB_DEADLINE,
+      MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS, DID_CACHE_REFRESH, PhoneNumbers.DEFAULT_COUNTRY_CODE);
+
+  public static AgiConfig from(Settings settings) {
+    List<Cidr> allow = new ArrayList<>();
+    for (String block : settings.list(ALLOW)) {
+      try {
+        allow.add(Cidr.parse(block));
+      } catch (IllegalArgumentException e) {
+        throw settings.invalid(ALLOW, "comma-separated IP address blocks such as 127.0.0.0/8,10.1.2.3 ("
+            + e.getMessage() + ")");
+      }
+    }
+    if (allow.isEmpty()) {
+      throw settings.invalid(ALLOW, "at least one address block (FastAGI has no authentication of its own)");
+    }
+    Duration readTimeout = settings.duration(READ_TIMEOUT);
+    if (readTimeout.toMillis() < 100 || readTimeout.toMillis() > Integer.MAX_VALUE) {
+      throw settings.invalid(READ_TIMEOUT, "a duration from 100ms to 24d");
+    }
+    Duration deadline = settings.duration(DB_DEADLINE);
+    if (deadline.toMillis() < 10) {
+      throw settings.invalid(DB_DEADLINE, "at least 10ms");
+    }
+    Duration maxDuration = settings.duration(MAX_CALL_DURATION);
+    if (maxDuration.toSeconds() < 60 || maxDuration.toSeconds() > Integer.MAX_VALUE) {
+      throw settings.invalid(MAX_CALL_DURATION, "at least 1m");
+    }
+    String audioSocket = settings.string(AUDIOSOCKET_ADDRESS);
+    if (!isHostPort(audioSocket)) {
+      throw settings.invalid(AUDIOSOCKET_ADDRESS, "host:port with a port from 1 to 65535, e.g. 10.0.0.5:9092 or [::1]:9092");
+    }
+    Duration refresh = settings.duration(DID_CACHE_REFRESH);
+    if (refresh.toMillis() < 1000) {
+      throw settings.invalid(DID_CACHE_REFRESH, "at least 1s");
+    }
+    String countryCode = settings.string(PhoneNumbers.DEFAULT_COUNTRY_CODE);
+    if (!PhoneNumbers.isCountryCode(countryCode)) {
+      throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
+    }
+    return new AgiConfig(settings.address(BIND), settings.port(PORT), settings.integer(POOL_SIZE, 1, 10_000),
+        List.copyOf(allow), readTimeout, deadline, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE), maxDuration,
+        audioSocket, refresh, countryCode);
+  }
+
+  /** Asterisk's AudioSocket dial string wants host:port with the port; IPv6 in brackets. */
+  static boolean isHostPort(String s) {
+    int colon = s.lastIndexOf(':');
+    if (colon <= 0 || colon == s.length() - 1) {
+      return false;
+    }
+    String host = s.substring(0, colon);
+    String port = s.substring(colon + 1);
+    if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+      return false;
+    }
+    if (host.startsWith("[")) {
+      return host.endsWith("]") && host.length() > 2 && host.substring(1, host.length() - 1).matches("[0-9a-fA-F:.]+");
+    }
+    // the value goes into a dial string: no separators Asterisk would split on
+    return host.matches("[A-Za-z0-9.-]+");
+  }
+}

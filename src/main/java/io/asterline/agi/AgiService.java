@@ -1,0 +1,188 @@
+package io.asterline.agi;
+
+import io.asterline.call.CallEvents;
+import io.asterline.http.HealthCheck;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.asteriskjava.fastagi.AgiScript;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FastAGI feature, started and stopped as one part: the server and its three scripts, the database
+ * deadline pool, the last-known-good DID map, the writes held during a database outage, and the timer that
+ * refreshes the map, writes what is held and reclaims forgotten slots.
+ */
+public final class AgiService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(AgiService.class);
+  private static final Duration FLUSH_EVERY = Duration.ofSeconds(1);
+  private static final Duration RECLAIM_EVERY = Duration.ofMinutes(1);
+  private static final int PENDING_CAPACITY = 10_000;
+
+  private final AgiRepository repository;
+  private final DbDeadline db;
+  private final DidCache didCache;
+  private final PendingWrites pending;
+  private final Admission admission;
+  private final CallEvents events;
+  private final ScheduledExecutorService maintenance;
+  private final FastAgiServer server;
+
+  private AgiService(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads, CallEvents events,
+      MeterRegistry metrics, Map<String, AgiScript> otherScripts) {
+    this.repository = new AgiRepository(dsl);
+    this.events = events;
+    // a queue deep enough for every AGI thread: under load requests wait their turn (within the deadline)
+    // instead of being answered DEGRADED while the database is fine
+    this.db = new DbDeadline(config.dbDeadline(), dbThreads, Math.max(64, config.poolSize()));
+    this.didCache = new DidCache();
+    this.pending = new PendingWrites(PENDING_CAPACITY);
+    this.admission = new Admission(repository, config.maxCalls(), config.maxCallDuration());
+    this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "agi-maintenance");
+      t.setDaemon(true);
+      return t;
+    });
+    refreshDidCache();
+    Map<String, AgiScript> scripts = new HashMap<>(otherScripts);
+    scripts.putAll(Map.of(
+        "inbound", new InboundScript(repository, admission, db, didCache, pending, config.audioSocketAddress(),
+            recordingsDir, config.defaultCountryCode(), metrics),
+        "call-end", new CallEndScript(repository, db, pending, events, metrics),
+        "after-agent", new AfterAgentScript(repository, db, metrics)));
+    FastAgiServer started;
+    try {
+      started = new FastAgiServer(config.bind(), config.port(), config.poolSize(), config.allow(),
+          config.readTimeout(), scripts, new UnknownScript(metrics));
+    } catch (RuntimeException e) {
+      maintenance.shutdownNow();
+      db.close();
+      throw e;
+    }
+    this.server = started;
+    Gauge.builder("asterline.agi.pending.writes", pending, PendingWrites::size)
+        .description("call rows and ends held while the database is unreachable").register(metrics);
+    Gauge.builder("asterline.agi.known.dids", didCache, DidCache::size)
+        .description("numbers in the last-known-good DID map").register(metrics);
+    long refresh = config.didCacheRefresh().toMillis();
+    maintenance.scheduleWithFixedDelay(this::refreshDidCache, refresh, refresh, TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(this::flushPending, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
+    maintenance.scheduleWithFixedDelay(this::reclaim, RECLAIM_EVERY.toMillis(), RECLAIM_EVERY.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Starts the FastAGI server. {@code dbThreads} bounds how many AGI requests use the database at once
+   * (the connection pool size is the natural value). {@code otherScripts} are other features' scripts
+   * (outbound's), served beside the three of this package.
+   */
+  public static AgiService start(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads,
+      CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts) {
+    return new AgiService(config, recordingsDir, dsl, dbThreads, events, metrics, otherScripts);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** Stop admitting new calls (graceful shutdown). */
+  public Admission admission() {
+    return admission;
+  }
+
+  public HealthCheck health() {
+    return new HealthCheck() {
+      @Override
+      public String name() {
+        return "agi";
+      }
+
+      @Override
+      public boolean critical() {
+        return true;
+      }
+
+      @Override
+      public Status check() {
+        if (!server.listening()) {
+          return Status.down("FastAGI is not listening");
+        }
+        if (admission.draining()) {
+          return new Status(State.STOPPING, "draining: new calls go to the dialplan's fallback");
+        }
+        String known = didCache.loadedAt().map(at -> didCache.size() + " known numbers as of " + at)
+            .orElse("DID map not loaded yet");
+        if (db.degraded() || pending.size() > 0) {
+          return new Status(State.DEGRADED, "database unavailable: answering from memory (" + known + "), "
+              + pending.size() + " writes pending");
+        }
+        return Status.up("listening on " + server.address() + ", " + server.activeRequests() + " requests in flight, "
+            + known);
+      }
+    };
+  }
+
+  // package-private for tests: run the timer's work now
+  void refreshDidCache() {
+    try {
+      // no AGI request waits on this, so no deadline: a large table may take longer than one request may
+      didCache.replaceAll(repository.routableDids(), Instant.now());
+    } catch (RuntimeException e) {
+      log.warn("agi: could not refresh the DID map ({}); keeping the last one ({} numbers)", e.getMessage(),
+          didCache.size());
+    }
+  }
+
+  int flushPending() {
+    try {
+      return pending.size() == 0 ? 0 : pending.flush(repository, events);
+    } catch (RuntimeException e) {
+      log.error("agi: writing pending rows failed", e);
+      return 0;
+    }
+  }
+
+  int reclaim() {
+    try {
+      return admission.reclaim();
+    } catch (RuntimeException e) {
+      log.warn("agi: slot reclaim failed: {}", e.getMessage());
+      return 0;
+    }
+  }
+
+  int pendingWrites() {
+    return pending.size();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    maintenance.shutdownNow();
+    try {
+      maintenance.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (pending.size() > 0) {
+      // last chance: the database is usually back by the time anyone stops the service
+      int written = flushPending();
+      if (pending.size() > 0) {
+        log.warn("agi: stopping with {} writes still pending (wrote {}); their call rows are lost", pending.size(),
+            written);
+      }
+    }
+    db.close();
+  }
+}

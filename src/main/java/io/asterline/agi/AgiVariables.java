@@ -1,0 +1,38 @@
+package io.asterline.agi;
+
+/**
+ * Every channel variable the FastAGI scripts read or set, in one place. Outputs carry the one project prefix
+ * {@code ASTERLINE_}; the dialplan in {@code dialplan/} and the contract in {@code agi-scripts/README.md} use
+ * exactly these names.
+ */
+public final class AgiVariables {
+
+  private AgiVariables() {}
+
+  /** Set last by every script: what happened ({@link AgiStatus}); the dialplan branches on it. */
+  public static final String STATUS = "ASTERLINE_STATUS";
+  public static final String TENANT_ID = "ASTERLINE_TENANT_ID";
+  /** The call's id: also the AudioSocket UUID and the primary key of the call row. */
+  public static final String CALL_ID = "ASTERLINE_CALL_ID";
+  /** The dialled number in E.164. */
+  public static final String DID = "ASTERLINE_DID";
+  /** The PJSIP endpoint the dialled number belongs to; transfers and forwards dial out through it. */
+  public static final String TRUNK = "ASTERLINE_TRUNK";
+  /** agent, forward, voicemail or reject. */
+  public static final String ROUTE = "ASTERLINE_ROUTE";
+  /** host:port of the AudioSocket server that takes this call. */
+  public static final String AUDIOSOCKET = "ASTERLINE_AUDIOSOCKET";
+  /** Absolute path MixMonitor records to; empty when the tenant does not record. */
+  public static final String RECORDING = "ASTERLINE_RECORDING";
+  /** E.164 number a forward route sends the call to. */
+  public static final String FORWARD_TO = "ASTERLINE_FORWARD_TO";
+  /** After the agent: hangup, transfer or voicemail. */
+  public static final String NEXT = "ASTERLINE_NEXT";
+  /** E.164 number a transfer dials. */
+  public static final String TRANSFER_TO = "ASTERLINE_TRANSFER_TO";
+
+  // Asterisk's own variables that call-end reads when the dialplan does not pass them as arguments
+  public static final String DIALSTATUS = "DIALSTATUS";
+  public static final String HANGUPCAUSE = "HANGUPCAUSE";
+  public static final String MIXMONITOR_FILENAME = "MIXMONITOR_FILENAME";
+}

@@ -1,0 +1,200 @@
+package io.asterline.agi;
+
+import io.asterline.agi.AgiRepository.NewCall;
+import io.asterline.agi.AgiRepository.Route;
+import io.asterline.call.PhoneNumbers;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.UUID;
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * {@code agi://host/inbound,<DID>[,<tenant id>]}: which tenant a dialled number belongs to, whether the call
+ * may start, and where it goes. See agi-scripts/README.md for the contract.
+ */
+public final class InboundScript extends AsterlineAgiScript {
+
+  private static final Logger log = LoggerFactory.getLogger(InboundScript.class);
+
+  private final AgiRepository repository;
+  private final Admission admission;
+  private final DbDeadline db;
+  private final DidCache didCache;
+  private final PendingWrites pending;
+  private final String audioSocketAddress;
+  private final Path recordingsDir;
+  private final String defaultCountryCode;
+
+  InboundScript(AgiRepository repository, Admission admission, DbDeadline db, DidCache didCache,
+      PendingWrites pending, String audioSocketAddress, Path recordingsDir, String defaultCountryCode,
+      MeterRegistry metrics) {
+    super("inbound", metrics);
+    this.repository = repository;
+    this.admission = admission;
+    this.db = db;
+    this.didCache = didCache;
+    this.pending = pending;
+    this.audioSocketAddress = audioSocketAddress;
+    this.recordingsDir = recordingsDir.toAbsolutePath().normalize();
+    this.defaultCountryCode = defaultCountryCode;
+  }
+
+  /** What the dialplan asked for, after normalising. */
+  private record Ask(Optional<String> did, Optional<Long> staticTenant, String remoteNumber, String uniqueId,
+      String channel) {}
+
+  @Override
+  ScriptResult decide(AgiRequest request, AgiChannel channel) {
+    Optional<String> did = dialled(request);
+    String tenantArg = argument(request, 2);
+    Optional<Long> staticTenant = Optional.empty();
+    if (tenantArg != null) {
+      try {
+        staticTenant = Optional.of(Long.parseLong(tenantArg));
+      } catch (NumberFormatException e) {
+        log.warn("inbound: tenant argument '{}' is not a tenant id; looking the number up instead", tenantArg);
+      }
+    }
+    if (did.isEmpty() && staticTenant.isEmpty()) {
+      log.warn("inbound: no dialled number in argument '{}', extension '{}' or dnid '{}'",
+          argument(request, 1), request.getExtension(), request.getDnid());
+      return ScriptResult.of(AgiStatus.UNKNOWN_DID);
+    }
+    if (admission.draining()) {
+      return ScriptResult.of(AgiStatus.OVER_CAPACITY);
+    }
+    Ask ask = new Ask(did, staticTenant, request.getCallerIdNumber(), request.getUniqueId(), request.getChannel());
+    UUID callId = UUID.randomUUID();
+    MDC.put("callId", callId.toString());
+    try {
+      return db.call(() -> decideWithDatabase(ask, callId));
+    } catch (DbDeadline.Unavailable e) {
+      log.warn("inbound: database unavailable ({}), answering from the last known numbers", e.getMessage());
+      return decideFromMemory(ask, callId);
+    }
+  }
+
+  /** Runs on the database pool, under the deadline. */
+  private ScriptResult decideWithDatabase(Ask ask, UUID callId) {
+    Optional<Route> found = ask.staticTenant().isPresent()
+        ? repository.findByTenant(ask.staticTenant().get())
+        : repository.findByDid(ask.did().get());
+    if (ask.staticTenant().isEmpty()) {
+      String number = ask.did().get();
+      found.filter(r -> r.routable() && r.tenantActive()).ifPresentOrElse(
+          r -> didCache.put(new DidCache.Entry(number, r.didId(), r.tenantId(), r.trunk(), r.recordingEnabled())),
+          () -> didCache.remove(number));
+    }
+    if (found.isEmpty() || !found.get().routable()) {
+      log.info("inbound: {} is {}", ask.did().map(Object::toString).orElse("tenant " + ask.staticTenant().orElse(null)),
+          found.isEmpty() ? "unknown" : "not in service (" + found.get().didStatus() + ")");
+      return ScriptResult.of(AgiStatus.UNKNOWN_DID);
+    }
+    Route route = found.get();
+    if (!route.tenantActive()) {
+      return ScriptResult.of(AgiStatus.TENANT_DISABLED).with(AgiVariables.TENANT_ID, route.tenantId());
+    }
+    if ("reject".equals(route.inboundRoute())) {
+      return ScriptResult.of(AgiStatus.OK)
+          .with(AgiVariables.TENANT_ID, route.tenantId())
+          .with(AgiVariables.ROUTE, "reject");
+    }
+    NewCall call = newCall(ask, callId, route.tenantId(), route.didId());
+    String verdict = admission.admit(call);
+    if (!"OK".equals(verdict) && !"HELD".equals(verdict)) {
+      log.info("inbound: tenant {} not admitted: {}", route.tenantId(), verdict);
+      return ScriptResult.of(AgiStatus.OVER_CAPACITY)
+          .with(AgiVariables.TENANT_ID, route.tenantId())
+          .with(AgiVariables.CALL_ID, callId);
+    }
+    ScriptResult result = admitted(AgiStatus.OK, ask, callId, route.tenantId(), route.trunk(), route.inboundRoute(),
+        route.recordingEnabled());
+    if ("forward".equals(route.inboundRoute())) {
+      result.with(AgiVariables.FORWARD_TO, route.transferNumber());
+    }
+    return result.onAbandoned(() -> endAbandoned(callId, false));
+  }
+
+  private ScriptResult decideFromMemory(Ask ask, UUID callId) {
+    long tenantId;
+    UUID didId = null;
+    String trunk = null;
+    boolean recording = true;
+    if (ask.staticTenant().isPresent()) {
+      tenantId = ask.staticTenant().get();
+    } else {
+      Optional<DidCache.Entry> entry = didCache.find(ask.did().get());
+      if (entry.isEmpty()) {
+        if (!didCache.loaded()) {
+          log.error("inbound: database unavailable and the DID map was never loaded; cannot route {}", ask.did().get());
+          return ScriptResult.of(AgiStatus.ERROR);
+        }
+        return ScriptResult.of(AgiStatus.UNKNOWN_DID);
+      }
+      tenantId = entry.get().tenantId();
+      didId = entry.get().didId();
+      trunk = entry.get().trunk();
+      recording = entry.get().recordingEnabled();
+    }
+    pending.admitted(newCall(ask, callId, tenantId, didId));
+    return admitted(AgiStatus.DEGRADED, ask, callId, tenantId, trunk, "agent", recording)
+        .onAbandoned(() -> endAbandoned(callId, true));
+  }
+
+  private ScriptResult admitted(AgiStatus status, Ask ask, UUID callId, long tenantId, String trunk, String route,
+      boolean recording) {
+    ScriptResult result = ScriptResult.of(status)
+        .with(AgiVariables.TENANT_ID, tenantId)
+        .with(AgiVariables.CALL_ID, callId)
+        .with(AgiVariables.DID, ask.did().orElse(null))
+        .with(AgiVariables.TRUNK, trunk)
+        .with(AgiVariables.ROUTE, route);
+    if ("agent".equals(route)) {
+      result.with(AgiVariables.AUDIOSOCKET, audioSocketAddress);
+    }
+    result.with(AgiVariables.RECORDING, recording
+        ? recordingsDir.resolve(Long.toString(tenantId)).resolve(callId + ".wav").toString()
+        : "");
+    return result;
+  }
+
+  private NewCall newCall(Ask ask, UUID callId, long tenantId, UUID didId) {
+    return new NewCall(callId, tenantId, didId, ask.remoteNumber(), ask.uniqueId(), ask.channel(),
+        OffsetDateTime.now(ZoneOffset.UTC));
+  }
+
+  /** The caller hung up while we were answering: end the call now so its slot is not held for hours. */
+  private void endAbandoned(UUID callId, boolean degraded) {
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    if (degraded || pending.holds(callId)) {
+      pending.ended(callId, "ABANDONED", null, null, now);
+      return;
+    }
+    try {
+      db.call(() -> repository.endCall(callId, "ABANDONED", null, null, now));
+      log.info("inbound: caller left during the answer; call ended and its slot released");
+    } catch (DbDeadline.Unavailable e) {
+      pending.ended(callId, "ABANDONED", null, null, now);
+    }
+  }
+
+  /** The dialled number: the first argument, else the extension, else the DNID, whichever is a number. */
+  private Optional<String> dialled(AgiRequest request) {
+    for (String candidate : new String[] {argument(request, 1), request.getExtension(), request.getDnid()}) {
+      if (candidate != null && !candidate.isBlank()) {
+        Optional<String> e164 = PhoneNumbers.toE164(candidate, defaultCountryCode);
+        if (e164.isPresent()) {
+          return e164;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

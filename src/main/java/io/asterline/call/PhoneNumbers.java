@@ -1,0 +1,80 @@
+package io.asterline.call;
+
+import io.asterline.config.ConfigKey;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Phone numbers as carriers and people write them, turned into E.164 ({@code +15551234567}), the only form
+ * the database stores. Pure functions: the default country code is passed in by the caller.
+ *
+ * <p>Rules, in order, after removing spaces, dashes, dots and parentheses:
+ * <ol>
+ *   <li>{@code +15551234567} is already E.164;</li>
+ *   <li>{@code 0015551234567} (and {@code 01115551234567} when the default country is NANP, code 1): the
+ *       international dialling prefix, replaced by {@code +};</li>
+ *   <li>{@code 02071234567}: a national number with its trunk prefix 0, which is dropped and the default
+ *       country code put in front;</li>
+ *   <li>{@code 15551234567}: starts with the default country code and has at least 7 more digits, so it is
+ *       taken as international without the {@code +} (how DIDWW, Twilio and most trunks send DIDs);</li>
+ *   <li>{@code 5551234567}: anything else is a national number; the default country code goes in front.</li>
+ * </ol>
+ * Rule 4 can misread a national number that happens to begin with the country code digits (rare: such
+ * numbers are normally sent with their trunk prefix 0); send numbers with {@code +} to avoid any guess.
+ */
+public final class PhoneNumbers {
+
+  /** The country code used for numbers written without one; shared by every feature that reads numbers. */
+  public static final ConfigKey DEFAULT_COUNTRY_CODE = ConfigKey.of("phone.default-country-code", "1",
+      "country calling code for numbers written without one, e.g. 1 (US/Canada), 44 (UK), 49 (Germany)");
+
+  private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
+  private static final Pattern COUNTRY_CODE = Pattern.compile("[1-9][0-9]{0,2}");
+  private static final Pattern SEPARATORS = Pattern.compile("[\\s.()\\-]");
+  private static final int MIN_NATIONAL_DIGITS = 7;
+
+  private PhoneNumbers() {}
+
+  /** True for a valid country calling code: 1 to 3 digits, not starting with 0. */
+  public static boolean isCountryCode(String code) {
+    return code != null && COUNTRY_CODE.matcher(code).matches();
+  }
+
+  /** True when {@code number} is already in E.164, as the database's e164 domain requires. */
+  public static boolean isE164(String number) {
+    return number != null && E164.matcher(number).matches();
+  }
+
+  /**
+   * The number in E.164, or empty when it is not a phone number (letters, too short or too long, blank).
+   *
+   * @throws IllegalArgumentException when {@code defaultCountryCode} is not a country calling code
+   */
+  public static Optional<String> toE164(String raw, String defaultCountryCode) {
+    if (!isCountryCode(defaultCountryCode)) {
+      throw new IllegalArgumentException("default country code must be 1 to 3 digits not starting with 0, got '"
+          + defaultCountryCode + "'");
+    }
+    if (raw == null) {
+      return Optional.empty();
+    }
+    String s = SEPARATORS.matcher(raw.trim()).replaceAll("");
+    String candidate;
+    if (s.startsWith("+")) {
+      candidate = s;
+    } else if (!s.chars().allMatch(c -> c >= '0' && c <= '9') || s.isEmpty()) {
+      return Optional.empty();
+    } else if (s.startsWith("00")) {
+      candidate = "+" + s.substring(2);
+    } else if (defaultCountryCode.equals("1") && s.startsWith("011")) {
+      candidate = "+" + s.substring(3);
+    } else if (s.startsWith("0")) {
+      candidate = "+" + defaultCountryCode + s.substring(1);
+    } else if (s.startsWith(defaultCountryCode) && s.length() - defaultCountryCode.length() >= MIN_NATIONAL_DIGITS) {
+      candidate = "+" + s;
+    } else {
+      candidate = "+" + defaultCountryCode + s;
+    }
+    return isE164(candidate) ? Optional.of(candidate) : Optional.empty();
+  }
+}

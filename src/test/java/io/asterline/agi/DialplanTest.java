@@ -1,0 +1,206 @@
+package io.asterline.agi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No Asterisk runs here, so the dialplan is checked the way Asterisk's loader would trip over it: line
+ * syntax, balanced brackets, known applications, every Goto/GotoIf/Gosub target existing, and every
+ * ASTERLINE_ variable being one the scripts set, a documented setting, and documented.
+ */
+class DialplanTest {
+
+  private static final Path DIR = Path.of("dialplan");
+  private static final Pattern CONTEXT = Pattern.compile("\\[([A-Za-z0-9_-]+)]");
+  private static final Pattern EXTEN = Pattern.compile("exten = ([^,]+),(1|n)(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
+  private static final Pattern SAME = Pattern.compile("same = n(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
+  private static final Set<String> APPS = Set.of("NoOp", "Set", "Goto", "GotoIf", "Gosub", "Return", "AGI", "Answer",
+      "ExecIf", "MixMonitor", "Dial", "Hangup", "VoiceMail", "Playback");
+  private static final Pattern VARIABLE = Pattern.compile("\\b(ASTERLINE_[A-Z_]+)\\b");
+
+  private record Line(String file, int number, String context, String exten, String label, String app, String args) {
+    String where() {
+      return file + ":" + number;
+    }
+  }
+
+  private static final List<Line> lines = new ArrayList<>();
+  // context -> extension -> labels
+  private static final Map<String, Map<String, Set<String>>> labels = new HashMap<>();
+
+  @BeforeAll
+  static void parse() throws IOException {
+    try (Stream<Path> files = Files.list(DIR)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".conf")).sorted().toList()) {
+        String context = null;
+        String exten = null;
+        int n = 0;
+        for (String raw : Files.readAllLines(file)) {
+          n++;
+          String line = raw.strip();
+          if (line.isEmpty() || line.startsWith(";")) {
+            continue;
+          }
+          String where = file.getFileName() + ":" + n;
+          assertThat(balanced(line)).as("unbalanced brackets at %s: %s", where, line).isTrue();
+          Matcher m;
+          if ((m = CONTEXT.matcher(line)).matches()) {
+            context = m.group(1);
+            assertThat(labels).as("context %s defined twice (%s)", context, where).doesNotContainKey(context);
+            labels.put(context, new HashMap<>());
+            exten = null;
+          } else if ((m = EXTEN.matcher(line)).matches()) {
+            assertThat(context).as("exten outside a context at %s", where).isNotNull();
+            assertThat(m.group(2)).as("an extension starts at priority 1 (%s)", where).isEqualTo("1");
+            exten = m.group(1);
+            labels.get(context).computeIfAbsent(exten, k -> new HashSet<>()).add("1");
+            add(file, n, context, exten, m.group(3), m.group(4), m.group(5));
+          } else if ((m = SAME.matcher(line)).matches()) {
+            assertThat(exten).as("same without an exten at %s", where).isNotNull();
+            add(file, n, context, exten, m.group(1), m.group(2), m.group(3));
+          } else {
+            throw new AssertionError("not dialplan syntax at " + where + ": " + raw);
+          }
+        }
+      }
+    }
+    assertThat(labels).containsKeys("from-trunk", "asterline-settings", "asterline-call-end", "asterline-after-agent",
+        "asterline-failure");
+  }
+
+  private static void add(Path file, int n, String context, String exten, String label, String app, String args) {
+    if (label != null) {
+      assertThat(labels.get(context).get(exten)).as("label %s twice in %s,%s", label, context, exten).doesNotContain(label);
+      labels.get(context).get(exten).add(label);
+    }
+    lines.add(new Line(file.getFileName().toString(), n, context, exten, label, app, args));
+  }
+
+  @Test
+  void onlyApplicationsAsteriskShipsAreUsed() {
+    for (Line line : lines) {
+      assertThat(APPS).as("application %s at %s", line.app(), line.where()).contains(line.app());
+    }
+  }
+
+  @Test
+  void everyJumpLandsSomewhere() {
+    for (Line line : lines) {
+      List<String> targets = new ArrayList<>();
+      switch (line.app()) {
+        case "Goto", "Gosub" -> targets.add(line.args());
+        case "GotoIf" -> {
+          String branches = line.args().substring(line.args().lastIndexOf("]?") + 2);
+          targets.addAll(List.of(branches.split(":")));
+        }
+        default -> {
+          continue;
+        }
+      }
+      for (String target : targets) {
+        String[] parts = target.split(",");
+        String context = parts.length == 3 ? parts[0] : line.context();
+        String exten = parts.length >= 2 ? parts[parts.length - 2] : line.exten();
+        String priority = parts[parts.length - 1];
+        assertThat(labels).as("context of %s at %s", target, line.where()).containsKey(context);
+        assertThat(labels.get(context)).as("extension of %s at %s", target, line.where()).containsKey(exten);
+        assertThat(labels.get(context).get(exten)).as("priority of %s at %s", target, line.where()).contains(priority);
+      }
+    }
+  }
+
+  @Test
+  void theAgentLegUsesTheChannelDriverAndRecordsWholeCalls() {
+    List<String> dials = lines.stream().filter(l -> l.app().equals("Dial") && l.args().startsWith("AudioSocket/"))
+        .map(Line::args).toList();
+    assertThat(dials).containsExactly("AudioSocket/${ASTERLINE_AUDIOSOCKET}/${ASTERLINE_CALL_ID}/c(slin),,g");
+    assertThat(lines).filteredOn(l -> l.args().contains("MixMonitor(")).singleElement()
+        .satisfies(l -> assertThat(l.args()).endsWith("MixMonitor(${ASTERLINE_RECORDING})"));
+    // an AGI line is always followed by a check of AGISTATUS
+    for (int i = 0; i < lines.size(); i++) {
+      Line line = lines.get(i);
+      if (line.app().equals("AGI") && !line.context().equals("asterline-call-end")) {
+        assertThat(lines.get(i + 1).args()).as("after %s", line.where()).contains("${AGISTATUS}");
+      }
+    }
+  }
+
+  @Test
+  void everyAsterlineVariableIsKnownAndDocumented() throws Exception {
+    Set<String> outputs = new TreeSet<>();
+    for (Field f : AgiVariables.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.get(null) instanceof String s && s.startsWith("ASTERLINE_")) {
+        outputs.add(s);
+      }
+    }
+    Set<String> settings = new TreeSet<>();
+    lines.stream().filter(l -> l.context().equals("asterline-settings"))
+        .forEach(l -> {
+          Matcher m = Pattern.compile("Set\\((ASTERLINE_[A-Z_]+)=").matcher(l.args());
+          if (m.find()) {
+            settings.add(m.group(1));
+          }
+        });
+    settings.add("ASTERLINE_FALLBACK_DIAL"); // optional, no default
+    Set<String> used = new TreeSet<>();
+    for (Line line : lines) {
+      Matcher m = VARIABLE.matcher(line.args());
+      while (m.find()) {
+        used.add(m.group(1));
+      }
+    }
+    Set<String> known = new TreeSet<>(outputs);
+    known.addAll(settings);
+    assertThat(known).containsAll(used);
+
+    String scripts = Files.readString(Path.of("agi-scripts/README.md"));
+    String dialplan = Files.readString(DIR.resolve("README.md"));
+    for (String output : outputs) {
+      assertThat(scripts).as("agi-scripts/README.md documents %s", output).contains("`" + output + "`");
+    }
+    for (String setting : settings) {
+      assertThat(dialplan).as("dialplan/README.md documents %s", setting).contains("`" + setting + "`");
+    }
+    for (AgiStatus status : AgiStatus.values()) {
+      assertThat(scripts).as("agi-scripts/README.md documents status %s", status).contains("`" + status + "`");
+    }
+  }
+
+  private static boolean balanced(String line) {
+    int paren = 0;
+    int bracket = 0;
+    int brace = 0;
+    for (char c : line.toCharArray()) {
+      switch (c) {
+        case '(' -> paren++;
+        case ')' -> paren--;
+        case '[' -> bracket++;
+        case ']' -> bracket--;
+        case '{' -> brace++;
+        case '}' -> brace--;
+        default -> { }
+      }
+      if (paren < 0 || bracket < 0 || brace < 0) {
+        return false;
+      }
+    }
+    return paren == 0 && bracket == 0 && brace == 0;
+  }
+}

@@ -32,7 +32,7 @@ class DialplanTest {
   private static final Pattern EXTEN = Pattern.compile("exten = ([^,]+),(1|n)(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Pattern SAME = Pattern.compile("same = n(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Set<String> APPS = Set.of("NoOp", "Set", "Goto", "GotoIf", "Gosub", "Return", "AGI", "Answer",
-      "ExecIf", "MixMonitor", "Dial", "Hangup", "VoiceMail", "Playback");
+      "ExecIf", "MixMonitor", "Dial", "Hangup", "VoiceMail", "Playback", "AMD", "WaitForSilence");
   private static final Pattern VARIABLE = Pattern.compile("\\b(ASTERLINE_[A-Z_]+)\\b");
 
   private record Line(String file, int number, String context, String exten, String label, String app, String args) {
@@ -130,9 +130,11 @@ class DialplanTest {
   void theAgentLegUsesTheChannelDriverAndRecordsWholeCalls() {
     List<String> dials = lines.stream().filter(l -> l.app().equals("Dial") && l.args().startsWith("AudioSocket/"))
         .map(Line::args).toList();
-    assertThat(dials).containsExactly("AudioSocket/${ASTERLINE_AUDIOSOCKET}/${ASTERLINE_CALL_ID}/c(slin),,g");
-    assertThat(lines).filteredOn(l -> l.args().contains("MixMonitor(")).singleElement()
-        .satisfies(l -> assertThat(l.args()).endsWith("MixMonitor(${ASTERLINE_RECORDING})"));
+    // one agent leg per direction, both through the channel driver
+    assertThat(dials).hasSize(2)
+        .allMatch(d -> d.equals("AudioSocket/${ASTERLINE_AUDIOSOCKET}/${ASTERLINE_CALL_ID}/c(slin),,g"));
+    assertThat(lines).filteredOn(l -> l.args().contains("MixMonitor(")).hasSize(2)
+        .allSatisfy(l -> assertThat(l.args()).endsWith("MixMonitor(${ASTERLINE_RECORDING})"));
     // an AGI line is always followed by a check of AGISTATUS
     for (int i = 0; i < lines.size(); i++) {
       Line line = lines.get(i);
@@ -159,6 +161,13 @@ class DialplanTest {
           }
         });
     settings.add("ASTERLINE_FALLBACK_DIAL"); // optional, no default
+    // what an outbound call's Originate sets on the channel (documented in extensions_outbound.conf)
+    Set<String> originate = new TreeSet<>();
+    for (Field f : io.asterline.outbound.OutboundVariables.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.get(null) instanceof String s && s.startsWith("ASTERLINE_")) {
+        originate.add(s);
+      }
+    }
     Set<String> used = new TreeSet<>();
     for (Line line : lines) {
       Matcher m = VARIABLE.matcher(line.args());
@@ -168,6 +177,7 @@ class DialplanTest {
     }
     Set<String> known = new TreeSet<>(outputs);
     known.addAll(settings);
+    known.addAll(originate);
     assertThat(known).containsAll(used);
 
     String scripts = Files.readString(Path.of("agi-scripts/README.md"));
@@ -177,6 +187,10 @@ class DialplanTest {
     }
     for (String setting : settings) {
       assertThat(dialplan).as("dialplan/README.md documents %s", setting).contains("`" + setting + "`");
+    }
+    String outbound = Files.readString(DIR.resolve("extensions_outbound.conf"));
+    for (String variable : originate) {
+      assertThat(outbound).as("extensions_outbound.conf documents %s", variable).contains(variable);
     }
     for (AgiStatus status : AgiStatus.values()) {
       assertThat(scripts).as("agi-scripts/README.md documents status %s", status).contains("`" + status + "`");

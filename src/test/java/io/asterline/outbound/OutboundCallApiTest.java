@@ -67,7 +67,7 @@ class OutboundCallApiTest {
         "ASTERLINE_TENANT_ID=" + f.tenant,
         "ASTERLINE_DIRECTION=outbound",
         "ASTERLINE_AUDIOSOCKET=127.0.0.1:9092",
-        "ASTERLINE_AGI=127.0.0.1:4573",
+        "ASTERLINE_AGI=agi://127.0.0.1:4573",
         "ASTERLINE_TRUNK=TWILIO",
         "ASTERLINE_RECORDING=/var/spool/asterisk/recordings/" + f.tenant + "/" + callId + ".wav",
         "ASTERLINE_TRANSFER_NUMBER=+15557654321",

@@ -79,6 +79,8 @@ class OutboundDialplanTest {
         known.add((String) field.get(null));
       }
     }
+    // settings the shared [asterline-settings] context fills in (extensions_agent.conf)
+    known.add("ASTERLINE_DIAL_TIMEOUT");
     String text = String.join("\n", lines);
     Matcher var = Pattern.compile("\\$\\{(ASTERLINE_[A-Z_]+)}").matcher(text);
     List<String> used = new ArrayList<>();
@@ -91,12 +93,12 @@ class OutboundDialplanTest {
 
     Set<String> scripts = new HashSet<>(INBOUND_SCRIPTS);
     scripts.addAll(Set.of("outbound-answered", "outbound-failed"));
-    Matcher agi = Pattern.compile("AGI\\(agi://\\$\\{ASTERLINE_AGI}/([a-z-]+)[,)]").matcher(text);
+    Matcher agi = Pattern.compile("AGI\\(\\$\\{ASTERLINE_AGI}/([a-z-]+)[,)]").matcher(text);
     Set<String> called = new HashSet<>();
     while (agi.find()) {
       called.add(agi.group(1));
     }
-    assertThat(called).containsAll(Set.of("outbound-answered", "outbound-failed", "call-end"));
+    assertThat(called).containsAll(Set.of("outbound-answered", "outbound-failed"));
     assertThat(scripts).containsAll(called);
     try (OutboundFixture f = OutboundFixture.start()) {
       assertThat(f.outbound.agiScripts().keySet()).containsExactlyInAnyOrder("outbound-answered", "outbound-failed");
@@ -134,6 +136,8 @@ class OutboundDialplanTest {
     assertThat(mix.find()).isTrue();
     assertThat(mix.group(1)).as("no b option: AMD runs before any bridge").doesNotContain(",");
     assertThat(text).contains("Dial(AudioSocket/${ASTERLINE_AUDIOSOCKET}/${ASTERLINE_CALL_ID}/c(slin),,g)");
-    assertThat(text).contains("Set(CHANNEL(hangup_handler_push)=asterline-outbound-hangup,s,1)");
+    // the shared parts of extensions_agent.conf: call-end as hangup handler, after-agent after the agent leg
+    assertThat(text).contains("Set(CHANNEL(hangup_handler_push)=asterline-call-end,s,1)");
+    assertThat(text).contains("Gosub(asterline-after-agent,s,1)");
   }
 }

@@ -79,14 +79,4 @@ CREATE TABLE outbound_call (
 CREATE INDEX outbound_call_pending_idx ON outbound_call (originated_at) WHERE originate_reason IS NULL;
 CREATE INDEX outbound_call_journey_run_idx ON outbound_call (journey_run_id) WHERE journey_run_id IS NOT NULL;
 
--- PLACEHOLDER until the admission slot store (issue 3) lands: one row per outbound call holding a slot.
--- A slot counts while its call is not over, so a call ended by a path that does not know this table
--- (call-end) frees its slot without a delete. Reserved before the call row exists, hence no FK to call.
-CREATE TABLE outbound_slot (
-  call_id     uuid        PRIMARY KEY,
-  tenant_id   bigint      NOT NULL REFERENCES tenant (id),
-  reserved_at timestamptz NOT NULL DEFAULT now()
-);
-
-CREATE INDEX outbound_slot_tenant_idx ON outbound_slot (tenant_id);
 CREATE INDEX call_tenant_state_idx ON call (tenant_id, state);

@@ -30,7 +30,7 @@ public final class OutboundBench {
 
   private static void placement(int calls, int concurrency) throws Exception {
     try (OutboundFixture f = OutboundFixture.start(Map.of("outbound.cps", "1000", "outbound.trunk-cps",
-        "B1=1000,B2=1000,B3=1000,B4=1000", "outbound.max-concurrent-calls", "100000"), 100000)) {
+        "B1=1000,B2=1000,B3=1000,B4=1000", "agi.max-calls", "100000"), 100000)) {
       for (int i = 0; i < 4; i++) {
         f.did("+1555000100" + i, "bench", "B" + (i + 1));
       }
@@ -44,7 +44,7 @@ public final class OutboundBench {
       for (FakeAmi.Packet p : drain(f, 100)) {
         f.ami.originateResponse(p, 5);
       }
-      waitFor(() -> f.dsl.fetchCount(io.asterline.db.generated.Tables.OUTBOUND_SLOT) == 0);
+      waitFor(() -> f.dsl.fetchCount(io.asterline.db.generated.Tables.ADMISSION_SLOT) == 0);
       ExecutorService pool = Executors.newFixedThreadPool(concurrency);
       long[] latencies = new long[calls];
       List<Future<?>> done = new ArrayList<>();
@@ -76,7 +76,7 @@ public final class OutboundBench {
       for (FakeAmi.Packet p : originates) {
         f.ami.originateResponse(p, 5);
       }
-      waitFor(() -> f.dsl.fetchCount(io.asterline.db.generated.Tables.OUTBOUND_SLOT) == 0);
+      waitFor(() -> f.dsl.fetchCount(io.asterline.db.generated.Tables.ADMISSION_SLOT) == 0);
       double endSeconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf("originate ended: %d OriginateResponse events -> failed/busy with slots freed in %.2f s "
           + "(%.0f events/s)%n", calls, endSeconds, calls / endSeconds);

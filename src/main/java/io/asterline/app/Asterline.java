@@ -8,6 +8,8 @@ import io.asterline.db.Migrations;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.outbound.Outbound;
+import io.asterline.outbound.SlotAdmission;
+import io.asterline.outbound.SqlCallerIdSelector;
 import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
@@ -59,7 +61,9 @@ public final class Asterline implements AutoCloseable {
       Reports.routes(config.reports(), database.dsl(), http);
 
       Outbound outbound = lifecycle.register("outbound",
-          Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json));
+          Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json,
+              new SqlCallerIdSelector(database.dsl()),
+              new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration())));
       http.health(outbound.health()).routes(outbound::routes);
 
       // registered after everything it hands calls to, so it stops taking calls before they go

@@ -35,17 +35,6 @@ public final class Outbound implements AutoCloseable {
     this.callRoutes = callRoutes;
   }
 
-  /**
-   * Starts outbound calling with the placeholder caller-ID selector and admission (swap them for the DID
-   * service and the slot store with {@link #start(AmiConfig, OutboundConfig, StorageConfig, DSLContext,
-   * ObjectMapper, CallerIdSelector, Admission)}).
-   */
-  public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
-      ObjectMapper json) {
-    return start(amiConfig, config, storage, dsl, json, new SqlCallerIdSelector(dsl),
-        new SqlAdmission(dsl, config.maxConcurrentCalls()));
-  }
-
   public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
       ObjectMapper json, CallerIdSelector callerIds, Admission admission) {
     Path recordings = storage.recordingsDir();

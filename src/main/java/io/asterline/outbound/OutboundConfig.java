@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import io.asterline.agi.AgiConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import java.time.Duration;
@@ -15,9 +16,7 @@ public record OutboundConfig(
     Duration acceptWait,
     Duration maxQueueWait,
     Duration responseGrace,
-    int maxConcurrentCalls,
-    String audioSocketAddress,
-    String agiAddress) {
+    String audioSocketAddress) {
 
   public static final ConfigKey ORIGINATE_TIMEOUT = ConfigKey.of("outbound.originate-timeout", "30s",
       "how long an outbound call rings before it counts as not answered");
@@ -31,15 +30,9 @@ public record OutboundConfig(
       "a call still waiting for its trunk's turn after this long fails (queue_timeout) instead of ringing late");
   public static final ConfigKey RESPONSE_GRACE = ConfigKey.of("outbound.response-grace", "60s",
       "how long after the ring timeout a call without any answer from Asterisk is given up (originate_lost)");
-  public static final ConfigKey MAX_CONCURRENT_CALLS = ConfigKey.of("outbound.max-concurrent-calls", "100",
-      "most outbound calls in progress at once over all tenants (each tenant is also held to its max_concurrent_calls)");
-  public static final ConfigKey AUDIOSOCKET_ADDRESS = ConfigKey.of("outbound.audiosocket-address", "127.0.0.1:9092",
-      "host:port at which Asterisk reaches Asterline's AudioSocket server for the agent leg");
-  public static final ConfigKey AGI_ADDRESS = ConfigKey.of("outbound.agi-address", "127.0.0.1:4573",
-      "host:port at which Asterisk reaches Asterline's FastAGI server from the outbound dialplan");
 
   public static final List<ConfigKey> KEYS = List.of(ORIGINATE_TIMEOUT, CPS, TRUNK_CPS, ACCEPT_WAIT, MAX_QUEUE_WAIT,
-      RESPONSE_GRACE, MAX_CONCURRENT_CALLS, AUDIOSOCKET_ADDRESS, AGI_ADDRESS);
+      RESPONSE_GRACE);
 
   private static final String TRUNK = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
   private static final String HOST_PORT = "[A-Za-z0-9._-]+:[0-9]{1,5}|\\[[0-9a-fA-F:.]+\\]:[0-9]{1,5}";
@@ -71,8 +64,9 @@ public record OutboundConfig(
       throw settings.invalid(MAX_QUEUE_WAIT, "at least 1s");
     }
     return new OutboundConfig(timeout, cps, Map.copyOf(perTrunk), settings.duration(ACCEPT_WAIT), maxQueueWait, grace,
-        settings.integer(MAX_CONCURRENT_CALLS, 1, 1_000_000),
-        hostPort(settings, AUDIOSOCKET_ADDRESS), hostPort(settings, AGI_ADDRESS));
+        // the agent leg of an outbound call goes where inbound calls of this node go (agi.audiosocket-address);
+        // the cluster-wide call limit is agi.max-calls, shared by both directions
+        hostPort(settings, AgiConfig.AUDIOSOCKET_ADDRESS));
   }
 
   /** Calls per second allowed on this trunk. */

@@ -288,7 +288,6 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     v.put(OutboundVariables.TENANT_ID, Long.toString(tenant.id()));
     v.put(OutboundVariables.DIRECTION, "outbound");
     v.put(OutboundVariables.AUDIOSOCKET, config.audioSocketAddress());
-    v.put(OutboundVariables.AGI, "agi://" + config.agiAddress());
     v.put(OutboundVariables.TRUNK, did.trunk());
     if (tenant.recordingEnabled()) {
       v.put(OutboundVariables.RECORDING, recordingsDir.resolve(Long.toString(tenant.id()))

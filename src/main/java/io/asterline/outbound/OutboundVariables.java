@@ -15,8 +15,6 @@ public final class OutboundVariables {
   public static final String DIRECTION = "ASTERLINE_DIRECTION";
   /** host:port of the AudioSocket server, for Dial(AudioSocket/...) */
   public static final String AUDIOSOCKET = "ASTERLINE_AUDIOSOCKET";
-  /** host:port of the FastAGI server, for AGI(agi://...) */
-  public static final String AGI = "ASTERLINE_AGI";
   /** absolute recording path for MixMonitor; unset when the tenant does not record */
   public static final String RECORDING = "ASTERLINE_RECORDING";
   /** PJSIP endpoint of the caller-ID DID: transfers leave through it too */

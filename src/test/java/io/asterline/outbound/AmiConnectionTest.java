@@ -1,7 +1,7 @@
 package io.asterline.outbound;
 
 import static io.asterline.db.generated.Tables.CALL;
-import static io.asterline.db.generated.Tables.OUTBOUND_SLOT;
+import static io.asterline.db.generated.Tables.ADMISSION_SLOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -65,7 +65,7 @@ class AmiConnectionTest {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
       assertThat(f.read(r).path("error").asText()).contains("AMI");
       assertThat(f.usage(did)).as("no DID use counted").isZero();
-      assertThat(f.dsl.fetchCount(OUTBOUND_SLOT)).as("no slot kept").isZero();
+      assertThat(f.dsl.fetchCount(ADMISSION_SLOT)).as("no slot kept").isZero();
       assertThat(f.dsl.fetchCount(CALL)).as("no call stored").isZero();
 
       try (FakeAmi back = FakeAmi.start(OutboundFixture.AMI_USER, OutboundFixture.AMI_PASSWORD, port)) {

@@ -2,7 +2,7 @@ package io.asterline.outbound;
 
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
-import static io.asterline.db.generated.Tables.OUTBOUND_SLOT;
+import static io.asterline.db.generated.Tables.ADMISSION_SLOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.asterline.db.generated.tables.records.CallRecord;
@@ -138,7 +138,7 @@ class OutboundAgiScriptsTest {
     assertThat(vars).containsEntry("ASTERLINE_STATUS", "OK");
     assertThat(row(id).getState()).isEqualTo("failed");
     assertThat(row(id).getOutcome()).isEqualTo("busy");
-    assertThat(f.dsl.fetchExists(OUTBOUND_SLOT, OUTBOUND_SLOT.CALL_ID.eq(id))).isFalse();
+    assertThat(f.dsl.fetchExists(ADMISSION_SLOT, ADMISSION_SLOT.CALL_ID.eq(id))).isFalse();
 
     // the AMI event coming afterwards (what the event thread runs for it) does not rewrite the first report
     assertThat(o.get("ChannelId")).isEqualTo(id.toString());
@@ -166,8 +166,8 @@ class OutboundAgiScriptsTest {
     f.outbound.service().sweepNow();
     assertThat(row(lost).getState()).isEqualTo("failed");
     assertThat(row(lost).getOutcome()).isEqualTo("originate_lost");
-    assertThat(f.dsl.fetchExists(OUTBOUND_SLOT, OUTBOUND_SLOT.CALL_ID.eq(lost))).isFalse();
+    assertThat(f.dsl.fetchExists(ADMISSION_SLOT, ADMISSION_SLOT.CALL_ID.eq(lost))).isFalse();
     assertThat(row(fresh).getState()).isEqualTo("ringing");
-    assertThat(f.dsl.fetchExists(OUTBOUND_SLOT, OUTBOUND_SLOT.CALL_ID.eq(fresh))).isTrue();
+    assertThat(f.dsl.fetchExists(ADMISSION_SLOT, ADMISSION_SLOT.CALL_ID.eq(fresh))).isTrue();
   }
 }

@@ -2,7 +2,7 @@ package io.asterline.outbound;
 
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
-import static io.asterline.db.generated.Tables.OUTBOUND_SLOT;
+import static io.asterline.db.generated.Tables.ADMISSION_SLOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -67,7 +67,6 @@ class OutboundCallApiTest {
         "ASTERLINE_TENANT_ID=" + f.tenant,
         "ASTERLINE_DIRECTION=outbound",
         "ASTERLINE_AUDIOSOCKET=127.0.0.1:9092",
-        "ASTERLINE_AGI=agi://127.0.0.1:4573",
         "ASTERLINE_TRUNK=TWILIO",
         "ASTERLINE_RECORDING=/var/spool/asterisk/recordings/" + f.tenant + "/" + callId + ".wav",
         "ASTERLINE_TRANSFER_NUMBER=+15557654321",
@@ -112,7 +111,7 @@ class OutboundCallApiTest {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
       UUID id = UUID.fromString(f.read(r).path("call_id").asText());
       FakeAmi.Packet o = f.ami.nextOriginate(5, TimeUnit.SECONDS);
-      assertThat(f.dsl.fetchExists(OUTBOUND_SLOT, OUTBOUND_SLOT.CALL_ID.eq(id))).as("slot held while ringing").isTrue();
+      assertThat(f.dsl.fetchExists(ADMISSION_SLOT, ADMISSION_SLOT.CALL_ID.eq(id))).as("slot held while ringing").isTrue();
       f.ami.originateResponse(o, c[0]);
       String state = expected[c[1]][0];
       String outcome = expected[c[1]][1];
@@ -123,7 +122,7 @@ class OutboundCallApiTest {
       assertThat(shown.path("outcome").asText()).as("reason " + c[0]).isEqualTo(outcome);
       assertThat(f.dsl.fetchValue(OUTBOUND_CALL.ORIGINATE_REASON, OUTBOUND_CALL.CALL_ID.eq(id))).isEqualTo(c[0]);
       boolean answered = c[0] == 4;
-      OutboundFixture.await(() -> f.dsl.fetchExists(OUTBOUND_SLOT, OUTBOUND_SLOT.CALL_ID.eq(id)) == answered,
+      OutboundFixture.await(() -> f.dsl.fetchExists(ADMISSION_SLOT, ADMISSION_SLOT.CALL_ID.eq(id)) == answered,
           "slot " + (answered ? "kept" : "released") + " for reason " + c[0]);
       if (answered) {
         assertThat(shown.path("answered_at").isNull()).isFalse();
@@ -140,7 +139,7 @@ class OutboundCallApiTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
     assertThat(f.read(r).path("error").asText()).contains("Extension does not exist.");
     assertThat(f.usage(did)).isZero();
-    assertThat(f.dsl.fetchCount(OUTBOUND_SLOT)).isZero();
+    assertThat(f.dsl.fetchCount(ADMISSION_SLOT)).isZero();
     var call = f.dsl.selectFrom(CALL).fetchOne();
     assertThat(call.getState()).isEqualTo("failed");
     assertThat(call.getOutcome()).isEqualTo("originate_rejected");
@@ -159,7 +158,7 @@ class OutboundCallApiTest {
 
     // the first call ends unanswered: its slot is free again
     f.ami.originateResponse(f.ami.nextOriginate(5, TimeUnit.SECONDS), 3);
-    OutboundFixture.await(() -> f.dsl.fetchCount(OUTBOUND_SLOT) == 0, "slot released");
+    OutboundFixture.await(() -> f.dsl.fetchCount(ADMISSION_SLOT) == 0, "slot released");
     assertThat(call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567891\"}").statusCode()).isEqualTo(202);
   }
 
@@ -194,7 +193,7 @@ class OutboundCallApiTest {
     assertThat(inactive.statusCode()).isEqualTo(400);
     assertThat(f.read(inactive).path("error").asText()).contains("no active or available DID");
     assertThat(f.dsl.fetchCount(CALL)).as("no call stored for a refused request").isZero();
-    assertThat(f.dsl.fetchCount(OUTBOUND_SLOT)).as("no slot kept for a refused request").isZero();
+    assertThat(f.dsl.fetchCount(ADMISSION_SLOT)).as("no slot kept for a refused request").isZero();
     assertThat(f.usage(did)).isZero();
     assertThat(f.ami.originatesWaiting()).isZero();
   }

@@ -55,7 +55,6 @@ class OutboundConfigTest {
     assertThat(c.cpsFor("OTHER")).isEqualTo(1.0);
     assertThat(c.originateTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.audioSocketAddress()).isEqualTo("127.0.0.1:9092");
-    assertThat(c.agiAddress()).isEqualTo("127.0.0.1:4573");
   }
 
   @Test
@@ -67,9 +66,7 @@ class OutboundConfigTest {
     assertThatThrownBy(() -> OutboundConfig.from(env(Map.of("OUTBOUND_ORIGINATE_TIMEOUT", "2s"))))
         .hasMessageContaining("outbound.originate-timeout");
     // the address travels in an AMI Variable header, where a comma would cut it
-    assertThatThrownBy(() -> OutboundConfig.from(env(Map.of("OUTBOUND_AUDIOSOCKET_ADDRESS", "a,b:9092"))))
-        .hasMessageContaining("outbound.audiosocket-address");
-    assertThatThrownBy(() -> OutboundConfig.from(env(Map.of("OUTBOUND_AGI_ADDRESS", "localhost"))))
-        .hasMessageContaining("outbound.agi-address");
+    assertThatThrownBy(() -> OutboundConfig.from(env(Map.of("AGI_AUDIOSOCKET_ADDRESS", "a,b:9092"))))
+        .hasMessageContaining("agi.audiosocket-address");
   }
 }

@@ -81,6 +81,7 @@ class OutboundDialplanTest {
     }
     // settings the shared [asterline-settings] context fills in (extensions_agent.conf)
     known.add("ASTERLINE_DIAL_TIMEOUT");
+    known.add("ASTERLINE_AGI");
     String text = String.join("\n", lines);
     Matcher var = Pattern.compile("\\$\\{(ASTERLINE_[A-Z_]+)}").matcher(text);
     List<String> used = new ArrayList<>();

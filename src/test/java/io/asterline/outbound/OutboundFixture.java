@@ -5,6 +5,7 @@ import static io.asterline.db.generated.Tables.TENANT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.agi.AgiConfig;
 import io.asterline.app.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
@@ -67,8 +68,10 @@ public final class OutboundFixture implements AutoCloseable {
     o.put("recordings.dir", "/var/spool/asterisk/recordings");
     o.putAll(options);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
+    AgiConfig agi = AgiConfig.from(settings);
+    // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
     outbound = Outbound.start(AmiConfig.from(settings), OutboundConfig.from(settings), StorageConfig.from(settings),
-        dsl, json);
+        dsl, json, new SqlCallerIdSelector(dsl), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()));
     TenantRepository tenants = new TenantRepository(dsl);
     http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
         .health(outbound.health())

@@ -2,7 +2,7 @@ package io.asterline.outbound;
 
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
-import static io.asterline.db.generated.Tables.OUTBOUND_SLOT;
+import static io.asterline.db.generated.Tables.ADMISSION_SLOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -118,7 +118,7 @@ class TrunkPacingTest {
         var row = f.dsl.selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
         assertThat(row.getState()).isEqualTo("failed");
         assertThat(row.getOutcome()).isEqualTo("shutdown");
-        assertThat(f.dsl.fetchExists(OUTBOUND_SLOT, OUTBOUND_SLOT.CALL_ID.eq(id))).isFalse();
+        assertThat(f.dsl.fetchExists(ADMISSION_SLOT, ADMISSION_SLOT.CALL_ID.eq(id))).isFalse();
       }
       assertThat(f.usage(did)).as("only the call that left counts").isEqualTo(1);
       assertThat(f.ami.originatesWaiting()).isZero();

@@ -57,7 +57,7 @@ final class AgiRepository {
       OffsetDateTime createdAt) {}
 
   /** A call that has just ended (the first call-end only). */
-  record Ended(long tenantId, String recordingFile) {}
+  record Ended(long tenantId, String recordingFile, String direction) {}
 
   /** What the agent left for after-agent, with the tenant's fallback. */
   record Decision(long tenantId, String agentDecision, String transferTo, String tenantTransferNumber) {}
@@ -155,8 +155,8 @@ final class AgiRepository {
         .set(CALL.RECORDING_FILE, recordingFile)
         .where(CALL.ID.eq(id))
         .and(CALL.ENDED_AT.isNull())
-        .returningResult(CALL.TENANT_ID, CALL.RECORDING_FILE, Routines.admissionRelease(CALL.ID))
-        .fetchOptional(r -> new Ended(r.value1(), r.value2()));
+        .returningResult(CALL.TENANT_ID, CALL.RECORDING_FILE, CALL.DIRECTION, Routines.admissionRelease(CALL.ID))
+        .fetchOptional(r -> new Ended(r.value1(), r.value2(), r.value3()));
   }
 
   Optional<Decision> decision(UUID callId) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
@@ -26,6 +27,11 @@ public final class CallEndScript extends AsterlineAgiScript {
   private final DbDeadline db;
   private final PendingWrites pending;
   private final CallEvents events;
+  private final MeterRegistry meters;
+
+  /** DIALSTATUS values Asterisk sets; anything else is counted as "other" so the series stay few. */
+  private static final Set<String> OUTCOMES = Set.of("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION",
+      "CHANUNAVAIL", "DONTCALL", "TORTURE", "INVALIDARGS");
 
   CallEndScript(AgiRepository repository, DbDeadline db, PendingWrites pending, CallEvents events,
       MeterRegistry metrics) {
@@ -34,6 +40,7 @@ public final class CallEndScript extends AsterlineAgiScript {
     this.db = db;
     this.pending = pending;
     this.events = events;
+    this.meters = metrics;
   }
 
   @Override
@@ -60,6 +67,8 @@ public final class CallEndScript extends AsterlineAgiScript {
         return ScriptResult.of(AgiStatus.UNKNOWN_CALL);
       }
       PendingWrites.notifyEnded(events, id, ended.get());
+      meters.counter("asterline.calls.ended", "direction", ended.get().direction(),
+          "outcome", outcome == null ? "none" : OUTCOMES.contains(outcome) ? outcome : "other").increment();
       log.info("call ended: outcome {}, cause {}, recording {}", outcome, cause, recording);
       return ScriptResult.of(AgiStatus.OK);
     } catch (DbDeadline.Unavailable e) {

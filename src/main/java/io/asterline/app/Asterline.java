@@ -71,6 +71,7 @@ public final class Asterline implements AutoCloseable {
           database.dsl(), config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts()));
       http.health(agi.health());
 
+      Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");

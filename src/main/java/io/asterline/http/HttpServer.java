@@ -43,6 +43,11 @@ public final class HttpServer implements AutoCloseable {
     return this;
   }
 
+  /** The parts /health reports, for their metrics. */
+  public List<HealthCheck> checks() {
+    return List.copyOf(checks);
+  }
+
   /** Prometheus exposition at /metrics. */
   public HttpServer metrics(PrometheusMeterRegistry registry) {
     return routes(app -> app.get("/metrics", ctx -> ctx

@@ -4,10 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
+import io.asterline.did.DidRoutes;
+import io.asterline.did.DidService;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.asterline.tenant.TenantRepository;
+import io.asterline.tenant.TenantRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,13 +41,16 @@ public final class Asterline implements AutoCloseable {
 
       TenantRepository tenants = new TenantRepository(database.dsl());
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
+      DidService dids = DidService.create(database.dsl(), json, config.dids());
 
       PrometheusMeterRegistry metrics = Metrics.registry();
 
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
+          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
+          .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode()))
+          .routes(DidRoutes.of(dids, json));
       lifecycle.register("http", http.start());
 
       log.info("asterline started");

@@ -3,6 +3,7 @@ package io.asterline.app;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
+import io.asterline.did.DidConfig;
 import io.asterline.http.HttpConfig;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.recording.StorageConfig;
@@ -19,7 +20,8 @@ public record AsterlineConfig(
     HttpConfig http,
     TenantConfig tenants,
     OpenAiConfig openai,
-    StorageConfig storage) {
+    StorageConfig storage,
+    DidConfig dids) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -29,6 +31,7 @@ public record AsterlineConfig(
     keys.addAll(TenantConfig.KEYS);
     keys.addAll(OpenAiConfig.KEYS);
     keys.addAll(StorageConfig.KEYS);
+    keys.addAll(DidConfig.KEYS);
     return keys;
   }
 
@@ -38,6 +41,7 @@ public record AsterlineConfig(
         HttpConfig.from(settings),
         TenantConfig.from(settings),
         OpenAiConfig.from(settings),
-        StorageConfig.from(settings));
+        StorageConfig.from(settings),
+        DidConfig.from(settings));
   }
 }

@@ -1,0 +1,24 @@
+-- Caller-ID rotation policies on top of v1's did table: an optional daily cap and cooldown per number,
+-- the per-day use counter the cap is checked against, and the area code local presence matches on.
+-- The pick is one UPDATE (see DidRepository): every rule it applies is a column of the row it locks, so a
+-- concurrent pick on another node re-checks the same rule against the committed row.
+
+ALTER TABLE did
+  -- at most this many picks per day (the day as configured by did.day-time-zone); NULL = the configured default
+  ADD COLUMN daily_cap         integer CONSTRAINT did_daily_cap_positive CHECK (daily_cap > 0),
+  -- at least this long between two picks of this number; NULL = the configured default, 0 = none
+  ADD COLUMN cooldown_seconds  integer CONSTRAINT did_cooldown_not_negative CHECK (cooldown_seconds >= 0),
+  -- picks on daily_usage_date; a pick on a later day starts the count again at 1
+  ADD COLUMN daily_usage_count integer NOT NULL DEFAULT 0
+                               CONSTRAINT did_daily_usage_not_negative CHECK (daily_usage_count >= 0),
+  ADD COLUMN daily_usage_date  date,
+  -- North American numbers only (+1 NPA NXX XXXX): elsewhere area codes have no fixed length
+  ADD COLUMN area_code         text GENERATED ALWAYS AS
+                               (CASE WHEN number ~ '^\+1[2-9][0-9]{9}$' THEN substr(number, 3, 3) END) STORED;
+
+-- rotation over all of a tenant's usable numbers (no segment given)
+CREATE INDEX did_tenant_rotation_idx ON did (tenant_id, usage_count, last_used_at)
+  WHERE status IN ('active', 'available');
+
+-- the admin API lists a tenant's numbers in number order, page by page
+CREATE INDEX did_tenant_number_idx ON did (tenant_id, number);

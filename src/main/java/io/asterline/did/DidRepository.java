@@ -1,0 +1,361 @@
+package io.asterline.did;
+
+import static io.asterline.db.generated.Tables.DID;
+import static org.jooq.impl.DSL.coalesce;
+import static org.jooq.impl.DSL.condition;
+import static org.jooq.impl.DSL.excluded;
+import static org.jooq.impl.DSL.field;
+import static org.jooq.impl.DSL.inline;
+import static org.jooq.impl.DSL.noCondition;
+import static org.jooq.impl.DSL.row;
+import static org.jooq.impl.DSL.select;
+import static org.jooq.impl.DSL.val;
+import static org.jooq.impl.DSL.when;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.JSONB;
+import org.jooq.Record;
+import org.jooq.SelectField;
+import org.jooq.SortField;
+import org.jooq.impl.SQLDataType;
+
+/**
+ * DIDs as stored in PostgreSQL, and the caller-ID pick.
+ *
+ * <p>A pick is one statement: lock the best eligible row that no one else holds (SKIP LOCKED), count the
+ * use and stamp the time. Every eligibility rule (status, daily cap, cooldown, the least-used bound) is a
+ * condition on the locked row, so when another node updated that row after this statement's snapshot,
+ * PostgreSQL re-checks the rules against the committed row before taking it.
+ */
+public final class DidRepository {
+
+  /** What rotation picks from: a tenant's numbers, in one segment or all of them, near a callee or not. */
+  public record Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode) {}
+
+  /** A page of a listing, and how many match in all. */
+  public record Page(List<Did> dids, long total) {}
+
+  /** A new number. */
+  public record NewDid(long tenantId, String number, String segment, String trunk, String status,
+      Integer dailyCap, Integer cooldownSeconds, ObjectNode metadata) {}
+
+  /** Changes to a number; null fields stay as they are, the clear flags set a policy back to the default. */
+  public record DidPatch(String number, String segment, String trunk, String status, Integer dailyCap,
+      boolean clearDailyCap, Integer cooldownSeconds, boolean clearCooldown, ObjectNode metadata) {}
+
+  /** What an import did with one number. */
+  public enum Upsert { CREATED, UPDATED, UNCHANGED, OTHER_TENANT }
+
+  private static final List<String> USABLE = List.copyOf(Did.USABLE);
+
+  private final DSLContext dsl;
+  private final ObjectMapper json;
+  private final Field<Integer> defaultCap;
+  private final Field<Double> defaultCooldownSeconds;
+  private final Field<String> zone;
+
+  public DidRepository(DSLContext dsl, ObjectMapper json, OptionalInt defaultDailyCap, Duration defaultCooldown,
+      ZoneId dayTimeZone) {
+    this.dsl = dsl;
+    this.json = json;
+    this.defaultCap = val(defaultDailyCap.isPresent() ? defaultDailyCap.getAsInt() : null, SQLDataType.INTEGER);
+    this.defaultCooldownSeconds = val(defaultCooldown.toMillis() / 1000.0, SQLDataType.DOUBLE);
+    this.zone = val(dayTimeZone.getId(), SQLDataType.CLOB);
+  }
+
+  // ---------------------------------------------------------------- reading and editing
+
+  public Optional<Did> find(UUID id, OptionalLong tenant) {
+    return dsl.select(columns()).from(DID)
+        .where(DID.ID.eq(id)).and(tenantIs(DID, tenant))
+        .fetchOptional(this::toDid);
+  }
+
+  public Optional<Did> findByNumber(String number) {
+    return dsl.select(columns()).from(DID).where(DID.NUMBER.eq(number)).fetchOptional(this::toDid);
+  }
+
+  public Page list(OptionalLong tenant, Optional<String> segment, Optional<String> status, Optional<String> trunk,
+      int offset, int limit) {
+    Condition where = tenantIs(DID, tenant)
+        .and(segment.map(DID.SEGMENT::eq).orElse(noCondition()))
+        .and(status.map(DID.STATUS::eq).orElse(noCondition()))
+        .and(trunk.map(DID.TRUNK::eq).orElse(noCondition()));
+    List<Did> dids = dsl.select(columns()).from(DID).where(where)
+        .orderBy(DID.TENANT_ID, DID.NUMBER)
+        .offset(offset).limit(limit)
+        .fetch(this::toDid);
+    long total = dsl.fetchCount(DID, where);
+    return new Page(dids, total);
+  }
+
+  public List<String> segments(OptionalLong tenant) {
+    return dsl.selectDistinct(DID.SEGMENT).from(DID).where(tenantIs(DID, tenant))
+        .orderBy(DID.SEGMENT)
+        .fetch(DID.SEGMENT);
+  }
+
+  /** Inserts a number; a number that exists already fails on did_number_unique. */
+  public Did insert(NewDid d) {
+    return dsl.insertInto(DID)
+        .set(DID.TENANT_ID, d.tenantId())
+        .set(DID.NUMBER, d.number())
+        .set(DID.SEGMENT, d.segment())
+        .set(DID.TRUNK, d.trunk())
+        .set(DID.STATUS, d.status())
+        .set(DID.DAILY_CAP, d.dailyCap())
+        .set(DID.COOLDOWN_SECONDS, d.cooldownSeconds())
+        .set(DID.METADATA, jsonb(d.metadata() == null ? json.createObjectNode() : d.metadata()))
+        .returningResult(columns())
+        .fetchOne(this::toDid);
+  }
+
+  public Optional<Did> update(UUID id, OptionalLong tenant, DidPatch p) {
+    Map<Field<?>, Object> set = new LinkedHashMap<>();
+    if (p.number() != null) {
+      set.put(DID.NUMBER, p.number());
+    }
+    if (p.segment() != null) {
+      set.put(DID.SEGMENT, p.segment());
+    }
+    if (p.trunk() != null) {
+      set.put(DID.TRUNK, p.trunk());
+    }
+    if (p.status() != null) {
+      set.put(DID.STATUS, p.status());
+    }
+    if (p.dailyCap() != null || p.clearDailyCap()) {
+      set.put(DID.DAILY_CAP, p.dailyCap());
+    }
+    if (p.cooldownSeconds() != null || p.clearCooldown()) {
+      set.put(DID.COOLDOWN_SECONDS, p.cooldownSeconds());
+    }
+    if (p.metadata() != null) {
+      set.put(DID.METADATA, jsonb(p.metadata()));
+    }
+    set.put(DID.UPDATED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE));
+    return dsl.update(DID).set(set)
+        .where(DID.ID.eq(id)).and(tenantIs(DID, tenant))
+        .returningResult(columns())
+        .fetchOptional(this::toDid);
+  }
+
+  public boolean delete(UUID id, OptionalLong tenant) {
+    return dsl.deleteFrom(DID).where(DID.ID.eq(id)).and(tenantIs(DID, tenant)).execute() == 1;
+  }
+
+  // ---------------------------------------------------------------- the pick
+
+  /**
+   * One attempt at picking from the pool; counts the use. Empty either because nothing in the pool is
+   * eligible or because every eligible row was taken by concurrent picks: {@link #anyEligible} tells which.
+   *
+   * <p>Candidates are ordered by preference (a local number first when the callee's area code is known),
+   * then lowest usage count, then least recently used. Only rows at the lowest count of the preferred group
+   * (as this statement's snapshot saw it) qualify; a row another pick raised meanwhile fails that bound on
+   * re-check and is passed over, so counts never drift apart by more than one.
+   */
+  public Optional<Did> pick(Pool pool) {
+    var c = DID.as("c");
+    var m = DID.as("m");
+    Field<LocalDate> today = today();
+    Field<Integer> rankC = localRank(c, pool);
+    Field<Integer> rankM = localRank(m, pool);
+    var best = select(rankM, m.USAGE_COUNT).from(m)
+        .where(eligible(m, pool, today))
+        .orderBy(pool.calleeAreaCode().isPresent()
+            ? List.of(rankM.asc(), m.USAGE_COUNT.asc())
+            : List.of(m.USAGE_COUNT.asc()))
+        .limit(1);
+    var candidate = select(c.ID).from(c)
+        .where(eligible(c, pool, today))
+        .and(row(rankC, c.USAGE_COUNT).le(best))
+        .orderBy(rotationOrder(c, pool))
+        .limit(1)
+        .forNoKeyUpdate().skipLocked();
+    return dsl.update(DID)
+        .set(DID.USAGE_COUNT, DID.USAGE_COUNT.plus(1))
+        .set(DID.LAST_USED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE))
+        .set(DID.DAILY_USAGE_COUNT, when(DID.DAILY_USAGE_DATE.eq(today), DID.DAILY_USAGE_COUNT.plus(1)).otherwise(1))
+        .set(DID.DAILY_USAGE_DATE, today)
+        .where(DID.ID.eq(candidate))
+        .returningResult(columns())
+        .fetchOptional(this::toDid);
+  }
+
+  /** Whether the pool holds an eligible number right now (a fresh snapshot). */
+  public boolean anyEligible(Pool pool) {
+    return dsl.fetchExists(DID, eligible(DID, pool, today()));
+  }
+
+  /** The number {@link #pick} would take now, without counting a use. */
+  public Optional<Did> peek(Pool pool) {
+    return dsl.select(columns()).from(DID)
+        .where(eligible(DID, pool, today()))
+        .orderBy(rotationOrder(DID, pool))
+        .limit(1)
+        .fetchOptional(this::toDid);
+  }
+
+  /**
+   * Counts a use of one named number, if it is the tenant's and its status is usable. A number chosen by
+   * name is the caller's deliberate choice: cap and cooldown shape rotation only.
+   */
+  public Optional<Did> pickById(long tenantId, UUID id) {
+    Field<LocalDate> today = today();
+    return dsl.update(DID)
+        .set(DID.USAGE_COUNT, DID.USAGE_COUNT.plus(1))
+        .set(DID.LAST_USED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE))
+        .set(DID.DAILY_USAGE_COUNT, when(DID.DAILY_USAGE_DATE.eq(today), DID.DAILY_USAGE_COUNT.plus(1)).otherwise(1))
+        .set(DID.DAILY_USAGE_DATE, today)
+        .where(DID.ID.eq(id)).and(DID.TENANT_ID.eq(tenantId)).and(DID.STATUS.in(USABLE))
+        .returningResult(columns())
+        .fetchOptional(this::toDid);
+  }
+
+  // ---------------------------------------------------------------- import
+
+  /**
+   * Creates the number for the tenant, or moves the tenant's existing number to the segment and trunk and
+   * merges the metadata. Leaves another tenant's number alone. One statement, so an import racing an API
+   * edit or a second import never duplicates a number.
+   */
+  public Upsert upsert(DSLContext tx, long tenantId, String number, String segment, String trunk,
+      String statusIfNew, ObjectNode metadata) {
+    JSONB meta = jsonb(metadata);
+    Optional<Boolean> inserted = tx.insertInto(DID)
+        .set(DID.TENANT_ID, tenantId)
+        .set(DID.NUMBER, number)
+        .set(DID.SEGMENT, segment)
+        .set(DID.TRUNK, trunk)
+        .set(DID.STATUS, statusIfNew)
+        .set(DID.METADATA, meta)
+        .onConflict(DID.NUMBER)
+        .doUpdate()
+        .set(DID.SEGMENT, excluded(DID.SEGMENT))
+        .set(DID.TRUNK, excluded(DID.TRUNK))
+        .set(DID.METADATA, field("{0} || {1}", SQLDataType.JSONB, DID.METADATA, excluded(DID.METADATA)))
+        .set(DID.UPDATED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE))
+        .where(DID.TENANT_ID.eq(excluded(DID.TENANT_ID)))
+        .and(DID.SEGMENT.ne(excluded(DID.SEGMENT))
+            .or(DID.TRUNK.ne(excluded(DID.TRUNK)))
+            .or(condition("not ({0} @> {1})", DID.METADATA, excluded(DID.METADATA))))
+        // xmax is 0 on a row this statement inserted, set on one it updated
+        .returningResult(field("xmax = 0", SQLDataType.BOOLEAN))
+        .fetchOptional(r -> r.value1());
+    if (inserted.isPresent()) {
+      return inserted.get() ? Upsert.CREATED : Upsert.UPDATED;
+    }
+    Long owner = tx.select(DID.TENANT_ID).from(DID).where(DID.NUMBER.eq(number)).fetchOne(DID.TENANT_ID);
+    return owner != null && owner == tenantId ? Upsert.UNCHANGED : Upsert.OTHER_TENANT;
+  }
+
+  public DSLContext dsl() {
+    return dsl;
+  }
+
+  // ---------------------------------------------------------------- parts
+
+  private Field<LocalDate> today() {
+    return field("(now() at time zone {0})::date", SQLDataType.LOCALDATE, zone);
+  }
+
+  private Condition eligible(io.asterline.db.generated.tables.Did t, Pool pool, Field<LocalDate> today) {
+    Field<Integer> cap = coalesce(t.DAILY_CAP, defaultCap);
+    Field<Double> cooldown = coalesce(t.COOLDOWN_SECONDS.cast(SQLDataType.DOUBLE), defaultCooldownSeconds);
+    return t.TENANT_ID.eq(pool.tenantId())
+        .and(pool.segment().map(t.SEGMENT::eq).orElse(noCondition()))
+        .and(t.STATUS.in(USABLE))
+        .and(cap.isNull()
+            .or(t.DAILY_USAGE_DATE.isDistinctFrom(today))
+            .or(t.DAILY_USAGE_COUNT.lt(cap)))
+        .and(cooldown.le(0.0)
+            .or(t.LAST_USED_AT.isNull())
+            .or(condition("{0} <= now() - make_interval(secs => {1})", t.LAST_USED_AT, cooldown)));
+  }
+
+  /** Local numbers first (when the callee is known), then the lowest count, then the least recently used. */
+  private static List<SortField<?>> rotationOrder(io.asterline.db.generated.tables.Did t, Pool pool) {
+    List<SortField<?>> order = new ArrayList<>();
+    if (pool.calleeAreaCode().isPresent()) {
+      order.add(localRank(t, pool).asc());
+    }
+    order.add(t.USAGE_COUNT.asc());
+    order.add(t.LAST_USED_AT.asc().nullsFirst());
+    order.add(t.ID.asc());
+    return order;
+  }
+
+  /**
+   * 0 for a number in the callee's area code, 1 for the rest: local presence sorts first. Never put the
+   * constant alone in an ORDER BY: PostgreSQL reads {@code ORDER BY 1} as "by the first column".
+   */
+  private static Field<Integer> localRank(io.asterline.db.generated.tables.Did t, Pool pool) {
+    return pool.calleeAreaCode()
+        .<Field<Integer>>map(area -> when(t.AREA_CODE.eq(area), inline(0)).otherwise(inline(1)))
+        .orElse(inline(1));
+  }
+
+  private static Condition tenantIs(io.asterline.db.generated.tables.Did t, OptionalLong tenant) {
+    return tenant.isPresent() ? t.TENANT_ID.eq(tenant.getAsLong()) : noCondition();
+  }
+
+  private List<SelectField<?>> columns() {
+    List<SelectField<?>> f = new ArrayList<>(List.of(DID.ID, DID.TENANT_ID, DID.NUMBER, DID.SEGMENT, DID.TRUNK,
+        DID.STATUS, DID.USAGE_COUNT, DID.LAST_USED_AT, DID.DAILY_CAP, DID.COOLDOWN_SECONDS, DID.AREA_CODE,
+        DID.METADATA, DID.CREATED_AT, DID.UPDATED_AT));
+    f.add(when(DID.DAILY_USAGE_DATE.eq(today()), DID.DAILY_USAGE_COUNT).otherwise(0).as("uses_today"));
+    return f;
+  }
+
+  private Did toDid(Record r) {
+    return new Did(
+        r.get(DID.ID),
+        r.get(DID.TENANT_ID),
+        r.get(DID.NUMBER),
+        r.get(DID.SEGMENT),
+        r.get(DID.TRUNK),
+        r.get(DID.STATUS),
+        r.get(DID.USAGE_COUNT),
+        r.get("uses_today", Integer.class),
+        r.get(DID.LAST_USED_AT),
+        r.get(DID.DAILY_CAP),
+        r.get(DID.COOLDOWN_SECONDS),
+        r.get(DID.AREA_CODE),
+        toObject(r.get(DID.METADATA)),
+        r.get(DID.CREATED_AT),
+        r.get(DID.UPDATED_AT));
+  }
+
+  private ObjectNode toObject(JSONB value) {
+    try {
+      return (ObjectNode) json.readTree(value.data());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("did.metadata is not a JSON object", e);
+    }
+  }
+
+  private JSONB jsonb(ObjectNode node) {
+    try {
+      return JSONB.valueOf(json.writeValueAsString(node));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("metadata cannot be written as JSON", e);
+    }
+  }
+}

@@ -16,9 +16,12 @@ ALTER TABLE did
   ADD COLUMN area_code         text GENERATED ALWAYS AS
                                (CASE WHEN number ~ '^\+1[2-9][0-9]{9}$' THEN substr(number, 3, 3) END) STORED;
 
--- rotation over all of a tenant's usable numbers (no segment given)
-CREATE INDEX did_tenant_rotation_idx ON did (tenant_id, usage_count, last_used_at)
+-- The pick walks the usable numbers of a tenant (and segment) in rotation order and locks the first free
+-- one: with the index in exactly that order it stops at the first row instead of sorting the pool.
+-- Replaces v1's did_rotation_idx, whose NULLS LAST and missing tie-breaker forced that sort.
+DROP INDEX did_rotation_idx;
+CREATE INDEX did_rotation_idx ON did (tenant_id, segment, usage_count, last_used_at NULLS FIRST, id)
   WHERE status IN ('active', 'available');
-
--- the admin API lists a tenant's numbers in number order, page by page
-CREATE INDEX did_tenant_number_idx ON did (tenant_id, number);
+-- rotation over all of a tenant's usable numbers (no segment given)
+CREATE INDEX did_tenant_rotation_idx ON did (tenant_id, usage_count, last_used_at NULLS FIRST, id)
+  WHERE status IN ('active', 'available');

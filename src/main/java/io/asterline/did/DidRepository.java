@@ -7,7 +7,6 @@ import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.noCondition;
-import static org.jooq.impl.DSL.row;
 import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.val;
 import static org.jooq.impl.DSL.when;
@@ -33,6 +32,7 @@ import org.jooq.JSONB;
 import org.jooq.Record;
 import org.jooq.SelectField;
 import org.jooq.SortField;
+import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
@@ -62,7 +62,7 @@ public final class DidRepository {
   /** What an import did with one number. */
   public enum Upsert { CREATED, UPDATED, UNCHANGED, OTHER_TENANT }
 
-  private static final List<String> USABLE = List.copyOf(Did.USABLE);
+  private static final List<String> USABLE = Did.USABLE.stream().sorted().toList();
 
   private final DSLContext dsl;
   private final ObjectMapper json;
@@ -173,20 +173,19 @@ public final class DidRepository {
    */
   public Optional<Did> pick(Pool pool) {
     var c = DID.as("c");
-    var m = DID.as("m");
     Field<LocalDate> today = today();
-    Field<Integer> rankC = localRank(c, pool);
-    Field<Integer> rankM = localRank(m, pool);
-    var best = select(rankM, m.USAGE_COUNT).from(m)
-        .where(eligible(m, pool, today))
-        .orderBy(pool.calleeAreaCode().isPresent()
-            ? List.of(rankM.asc(), m.USAGE_COUNT.asc())
-            : List.of(m.USAGE_COUNT.asc()))
-        .limit(1);
+    Field<Long> lowest = lowestCount(pool, today, Optional.empty());
+    Condition bound = c.USAGE_COUNT.le(lowest);
+    if (pool.calleeAreaCode().isPresent()) {
+      String area = pool.calleeAreaCode().get();
+      Field<Long> lowestLocal = lowestCount(pool, today, Optional.of(area));
+      bound = c.AREA_CODE.eq(area).and(c.USAGE_COUNT.le(lowestLocal))
+          .or(lowestLocal.isNull().and(bound));
+    }
     var candidate = select(c.ID).from(c)
         .where(eligible(c, pool, today))
-        .and(row(rankC, c.USAGE_COUNT).le(best))
-        .orderBy(rotationOrder(c, pool))
+        .and(bound)
+        .orderBy(c.USAGE_COUNT.asc(), c.LAST_USED_AT.asc().nullsFirst(), c.ID.asc())
         .limit(1)
         .forNoKeyUpdate().skipLocked();
     return dsl.update(DID)
@@ -197,6 +196,17 @@ public final class DidRepository {
         .where(DID.ID.eq(candidate))
         .returningResult(columns())
         .fetchOptional(this::toDid);
+  }
+
+  /** The lowest usage count among the pool's eligible numbers (in the area code, when given); null if none. */
+  private Field<Long> lowestCount(Pool pool, Field<LocalDate> today, Optional<String> area) {
+    var m = DID.as("m");
+    return select(m.USAGE_COUNT).from(m)
+        .where(eligible(m, pool, today))
+        .and(area.map(m.AREA_CODE::eq).orElse(noCondition()))
+        .orderBy(m.USAGE_COUNT.asc())
+        .limit(1)
+        .asField();
   }
 
   /** Whether the pool holds an eligible number right now (a fresh snapshot). */
@@ -281,7 +291,8 @@ public final class DidRepository {
     Field<Double> cooldown = coalesce(t.COOLDOWN_SECONDS.cast(SQLDataType.DOUBLE), defaultCooldownSeconds);
     return t.TENANT_ID.eq(pool.tenantId())
         .and(pool.segment().map(t.SEGMENT::eq).orElse(noCondition()))
-        .and(t.STATUS.in(USABLE))
+        // inlined, so the partial rotation indexes (WHERE status IN ('active', 'available')) match
+        .and(t.STATUS.in(USABLE.stream().map(DSL::inline).toList()))
         .and(cap.isNull()
             .or(t.DAILY_USAGE_DATE.isDistinctFrom(today))
             .or(t.DAILY_USAGE_COUNT.lt(cap)))
@@ -293,23 +304,11 @@ public final class DidRepository {
   /** Local numbers first (when the callee is known), then the lowest count, then the least recently used. */
   private static List<SortField<?>> rotationOrder(io.asterline.db.generated.tables.Did t, Pool pool) {
     List<SortField<?>> order = new ArrayList<>();
-    if (pool.calleeAreaCode().isPresent()) {
-      order.add(localRank(t, pool).asc());
-    }
+    pool.calleeAreaCode().ifPresent(area -> order.add(when(t.AREA_CODE.eq(area), inline(0)).otherwise(inline(1)).asc()));
     order.add(t.USAGE_COUNT.asc());
     order.add(t.LAST_USED_AT.asc().nullsFirst());
     order.add(t.ID.asc());
     return order;
-  }
-
-  /**
-   * 0 for a number in the callee's area code, 1 for the rest: local presence sorts first. Never put the
-   * constant alone in an ORDER BY: PostgreSQL reads {@code ORDER BY 1} as "by the first column".
-   */
-  private static Field<Integer> localRank(io.asterline.db.generated.tables.Did t, Pool pool) {
-    return pool.calleeAreaCode()
-        .<Field<Integer>>map(area -> when(t.AREA_CODE.eq(area), inline(0)).otherwise(inline(1)))
-        .orElse(inline(1));
   }
 
   private static Condition tenantIs(io.asterline.db.generated.tables.Did t, OptionalLong tenant) {

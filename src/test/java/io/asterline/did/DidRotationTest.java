@@ -272,7 +272,7 @@ class DidRotationTest {
       for (int i = 1; i < sorted.size(); i++) {
         assertThat(Duration.between(sorted.get(i - 1), sorted.get(i))).isGreaterThanOrEqualTo(cooldown);
       }
-      assertThat(sorted.size()).as("uses in 900 ms with a 200 ms cooldown").isBetween(2, 5);
+      assertThat(sorted.size()).as("a number comes back after its cooldown").isGreaterThanOrEqualTo(2);
     }
   }
 

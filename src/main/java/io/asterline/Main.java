@@ -4,6 +4,7 @@ import io.asterline.app.ConfigCommand;
 import io.asterline.app.MigrateCommand;
 import io.asterline.app.ServeCommand;
 import io.asterline.config.ConfigException;
+import io.asterline.did.DidsCommand;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,7 +30,8 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main())
         .addSubcommand(new ServeCommand(env))
         .addSubcommand(new MigrateCommand(env))
-        .addSubcommand(new ConfigCommand(env));
+        .addSubcommand(new ConfigCommand(env))
+        .addSubcommand(DidsCommand.commandLine(env));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         commandLine.getErr().println("configuration error: " + e.getMessage());
@@ -43,6 +45,6 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, migrate or config");
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, migrate, config or dids");
   }
 }

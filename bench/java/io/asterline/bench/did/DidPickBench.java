@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -36,7 +37,7 @@ import org.jooq.impl.DSL;
  * PostgreSQL: throughput, and the latency each caller sees including the wait for a pooled connection.
  * Two pools: 10 numbers (every caller fights over the same rows) and 200 numbers (a realistic segment).
  *
- * <p>Args: [callers=64] [seconds=10] [pool size=16 (the service default)].
+ * <p>Args: [callers=64] [seconds=10] [pool size=16 (the service default)] [offered picks/s=2000].
  */
 public final class DidPickBench {
 
@@ -46,6 +47,7 @@ public final class DidPickBench {
     int callers = args.length > 0 ? Integer.parseInt(args[0]) : 64;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int poolSize = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+    int offered = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
     Path dir = Files.createTempDirectory("did-bench");
     try (EmbeddedPostgres pg = Database.startEmbedded(dir, 0)) {
       Migrations.apply(pg.getPostgresDatabase());
@@ -66,17 +68,23 @@ public final class DidPickBench {
         DidService dids = new DidService(new DidRepository(dsl, Json.mapper(), OptionalInt.empty(), Duration.ZERO,
             ZoneId.of("UTC")), "1");
         System.out.printf("DID pick benchmark: %d callers, %d s per run, %d pooled connections, embedded PostgreSQL"
-            + " (synchronous_commit=off), %d cores%n", callers, seconds, poolSize,
-            Runtime.getRuntime().availableProcessors());
+            + " (synchronous_commit=off), %d cores, load average %.1f at start%n", callers, seconds, poolSize,
+            Runtime.getRuntime().availableProcessors(),
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         for (String segment : List.of("small", "large")) {
-          run(dids, tenant, segment, callers, 2, false);
+          String name = segment.equals("small") ? " 10" : "200";
+          run(dids, tenant, segment, callers, 2, 0);
           long tx0 = transactions(dsl);
-          Result r = run(dids, tenant, segment, callers, seconds, true);
+          Result r = run(dids, tenant, segment, callers, seconds, 0);
           // every statement is its own transaction: this counts statements per pick (retries included)
           double perPick = (transactions(dsl) - tx0 - 1) / (double) r.picks;
-          System.out.printf("segment of %3d DIDs: %,8.0f picks/s   p50 %6.2f ms   p99 %6.2f ms   max %7.2f ms"
-              + "   (%,d picks, %.2f statements per pick)%n",
-              segment.equals("small") ? 10 : 200, r.perSecond, r.p50Ms, r.p99Ms, r.maxMs, r.picks, perPick);
+          System.out.printf("segment of %s DIDs, flat out:        %,7.0f picks/s   p50 %6.2f ms   p99 %6.2f ms"
+              + "   max %7.2f ms   (%,d picks, %.2f statements per pick)%n",
+              name, r.perSecond, r.p50Ms, r.p99Ms, r.maxMs, r.picks, perPick);
+          Result paced = run(dids, tenant, segment, callers, seconds, offered);
+          System.out.printf("segment of %s DIDs, %,d picks/s offered: %,7.0f picks/s   p50 %6.2f ms   p99 %6.2f ms"
+              + "   max %7.2f ms   (%,d picks)%n",
+              name, offered, paced.perSecond, paced.p50Ms, paced.p99Ms, paced.maxMs, paced.picks);
         }
       }
     } finally {
@@ -94,21 +102,41 @@ public final class DidPickBench {
 
   private record Result(long picks, double perSecond, double p50Ms, double p99Ms, double maxMs) {}
 
-  private static Result run(DidService dids, long tenant, String segment, int callers, int seconds, boolean report)
+  /**
+   * Callers pick until the time is up. With {@code offered} = 0 each caller picks again as soon as it has its
+   * answer (the most the database gives); otherwise the callers together start {@code offered} picks per
+   * second on a fixed schedule, and latency counts from the scheduled start, so a pick delayed by a slow one
+   * before it is charged for the wait (no coordinated omission).
+   */
+  private static Result run(DidService dids, long tenant, String segment, int callers, int seconds, int offered)
       throws Exception {
     AtomicInteger names = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(callers,
         r -> new Thread(r, "bench-caller-" + names.incrementAndGet()));
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch start = new CountDownLatch(1);
+    long intervalNanos = offered == 0 ? 0 : (long) (1e9 * callers / offered);
+    long[] begin = new long[1];
     List<Future<long[]>> results = new ArrayList<>();
     for (int c = 0; c < callers; c++) {
+      long offset = intervalNanos * c / callers;
       results.add(pool.submit(() -> {
-        long[] lat = new long[1 << 16];
+        long[] lat = new long[1 << 12];
         int n = 0;
         start.await();
+        long next = begin[0] + offset;
         while (!stop.get()) {
-          long t0 = System.nanoTime();
+          long t0;
+          if (intervalNanos == 0) {
+            t0 = System.nanoTime();
+          } else {
+            long now;
+            while ((now = System.nanoTime()) < next) {
+              LockSupport.parkNanos(next - now);
+            }
+            t0 = next;
+            next += intervalNanos;
+          }
           dids.selectCallerId(tenant, Optional.empty(), Optional.of(segment), Optional.empty())
               .orElseThrow(() -> new IllegalStateException("no DID picked"));
           if (n == lat.length) {
@@ -119,7 +147,7 @@ public final class DidPickBench {
         return Arrays.copyOf(lat, n);
       }));
     }
-    long t0 = System.nanoTime();
+    begin[0] = System.nanoTime();
     start.countDown();
     Thread.sleep(seconds * 1000L);
     stop.set(true);
@@ -127,12 +155,9 @@ public final class DidPickBench {
     for (Future<long[]> f : results) {
       all.add(f.get());
     }
-    long elapsed = System.nanoTime() - t0;
+    long elapsed = System.nanoTime() - begin[0];
     pool.shutdown();
     long[] lat = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-    if (!report || lat.length == 0) {
-      return null;
-    }
     return new Result(lat.length, lat.length / (elapsed / 1e9), lat[lat.length / 2] / 1e6,
         lat[(int) Math.min(lat.length - 1, Math.ceil(lat.length * 0.99) - 1)] / 1e6, lat[lat.length - 1] / 1e6);
   }

@@ -35,7 +35,9 @@ import org.jooq.impl.DSL;
 /**
  * Caller-ID picks ({@link DidService#selectCallerId}) from many concurrent callers against a real
  * PostgreSQL: throughput, and the latency each caller sees including the wait for a pooled connection.
- * Two pools: 10 numbers (every caller fights over the same rows) and 200 numbers (a realistic segment).
+ * Two pools: 10 numbers (every caller fights over the same rows) and 200 numbers (a realistic segment),
+ * each measured flat out (the most picks/s the database gives) and paced at the target rate (the latency a
+ * caller sees at that load).
  *
  * <p>Args: [callers=64] [seconds=10] [pool size=16 (the service default)] [offered picks/s=2000].
  */

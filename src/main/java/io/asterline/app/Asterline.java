@@ -41,9 +41,9 @@ public final class Asterline implements AutoCloseable {
 
       TenantRepository tenants = new TenantRepository(database.dsl());
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
-      DidService dids = DidService.create(database.dsl(), json, config.dids());
 
       PrometheusMeterRegistry metrics = Metrics.registry();
+      DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
 
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))

@@ -30,7 +30,6 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
 import org.jooq.Record;
-import org.jooq.SelectField;
 import org.jooq.SortField;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -163,55 +162,112 @@ public final class DidRepository {
   // ---------------------------------------------------------------- the pick
 
   /**
-   * One attempt at picking from the pool; counts the use. Empty either because nothing in the pool is
-   * eligible or because every eligible row was taken by concurrent picks: {@link #anyEligible} tells which.
-   *
-   * <p>Candidates are ordered by preference (a local number first when the callee's area code is known),
-   * then lowest usage count, then least recently used. Only rows at the lowest count of the preferred group
-   * (as this statement's snapshot saw it) qualify; a row another pick raised meanwhile fails that bound on
-   * re-check and is passed over, so counts never drift apart by more than one.
+   * One attempt at picking from the pool; counts the use. When nothing was picked, {@code lowestCount} is
+   * the lowest usage count among the eligible numbers this attempt saw, which concurrent picks took first
+   * (worth another attempt); empty when the pool held no eligible number at all.
    */
-  public Optional<Did> pick(Pool pool) {
-    var c = DID.as("c");
-    Field<LocalDate> today = today();
-    Field<Long> lowest = lowestCount(pool, today, Optional.empty());
-    Condition bound = c.USAGE_COUNT.le(lowest);
-    if (pool.calleeAreaCode().isPresent()) {
-      String area = pool.calleeAreaCode().get();
-      Field<Long> lowestLocal = lowestCount(pool, today, Optional.of(area));
-      bound = c.AREA_CODE.eq(area).and(c.USAGE_COUNT.le(lowestLocal))
-          .or(lowestLocal.isNull().and(bound));
+  public record Attempt(Optional<Did> did, OptionalLong lowestCount) {
+    public boolean contended() {
+      return did.isEmpty() && lowestCount.isPresent();
     }
-    var candidate = select(c.ID).from(c)
-        .where(eligible(c, pool, today))
-        .and(bound)
-        .orderBy(c.USAGE_COUNT.asc(), c.LAST_USED_AT.asc().nullsFirst(), c.ID.asc())
-        .limit(1)
-        .forNoKeyUpdate().skipLocked();
-    return dsl.update(DID)
-        .set(DID.USAGE_COUNT, DID.USAGE_COUNT.plus(1))
-        .set(DID.LAST_USED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE))
-        .set(DID.DAILY_USAGE_COUNT, when(DID.DAILY_USAGE_DATE.eq(today), DID.DAILY_USAGE_COUNT.plus(1)).otherwise(1))
-        .set(DID.DAILY_USAGE_DATE, today)
-        .where(DID.ID.eq(candidate))
-        .returningResult(columns())
-        .fetchOptional(this::toDid);
   }
 
-  /** The lowest usage count among the pool's eligible numbers (in the area code, when given); null if none. */
-  private Field<Long> lowestCount(Pool pool, Field<LocalDate> today, Optional<String> area) {
-    var m = DID.as("m");
-    return select(m.USAGE_COUNT).from(m)
-        .where(eligible(m, pool, today))
-        .and(area.map(m.AREA_CODE::eq).orElse(noCondition()))
-        .orderBy(m.USAGE_COUNT.asc())
-        .limit(1)
-        .asField();
+  /**
+   * One attempt at a pick. Candidates are the eligible numbers (status, daily cap, cooldown), local ones
+   * only when the callee's area code is known and the pool has some, else all; they are taken in order of
+   * usage count, then least recently used.
+   *
+   * <p>With {@code fair}, only rows at the lowest usage count (as this statement's snapshot saw it) qualify:
+   * a row another pick raised meanwhile fails that bound on re-check and is passed over, so counts never
+   * drift more than one apart. Without it, any eligible row that is not locked qualifies: the way out when a
+   * row at the lowest count stays locked by something slower than a pick (a long import transaction).
+   */
+  public Attempt pick(Pool pool, boolean fair) {
+    int shape = (pool.segment().isPresent() ? 1 : 0) + (pool.calleeAreaCode().isPresent() ? 2 : 0);
+    Record r = dsl.resultQuery(PICK[shape + (fair ? 0 : 4)],
+            val(pool.tenantId()), val(pool.segment().orElse(null), SQLDataType.CLOB),
+            val(pool.calleeAreaCode().orElse(null), SQLDataType.CLOB), today(), defaultCap, defaultCooldownSeconds)
+        .coerce(pickColumns())
+        .fetchOne();
+    if (r.get(DID.ID) != null) {
+      return new Attempt(Optional.of(toDid(r)), OptionalLong.empty());
+    }
+    Long lowest = r.get(LOWEST_SEEN);
+    return new Attempt(Optional.empty(), lowest == null ? OptionalLong.empty() : OptionalLong.of(lowest));
   }
 
-  /** Whether the pool holds an eligible number right now (a fresh snapshot). */
-  public boolean anyEligible(Pool pool) {
-    return dsl.fetchExists(DID, eligible(DID, pool, today()));
+  private static final Field<Long> LOWEST_SEEN = field(DSL.name("lowest_seen"), SQLDataType.BIGINT);
+
+  private List<Field<?>> pickColumns() {
+    List<Field<?>> f = columns();
+    f.add(LOWEST_SEEN);
+    return f;
+  }
+
+  /*
+   * The pick, written out as SQL because it is the hot path (rendering it from the DSL on every call cost
+   * more CPU than PostgreSQL spends executing it) and because this one statement is the whole concurrency
+   * story, so it should read as such. One variant per pool shape, indexed [segment? 1 : 0] + [callee? 2 : 0]
+   * + [fair? 0 : 4], so every variant keeps a plan that walks did_rotation_idx (or did_tenant_rotation_idx)
+   * in order.
+   * Arguments: {0} tenant, {1} segment, {2} callee's area code, {3} today, {4} default cap, {5} default
+   * cooldown in seconds. RETURNING lists the columns in the order of columns(), which coerce() relies on.
+   * The statement always answers one row: the picked number, or nulls and the lowest usage count of the
+   * eligible numbers the snapshot held (null: none), so a pick that lost every candidate to concurrent picks
+   * needs no second query to know it should try again.
+   */
+  private static final String[] PICK = new String[8];
+
+  static {
+    for (int shape = 0; shape < 8; shape++) {
+      boolean segment = (shape & 1) != 0;
+      boolean local = (shape & 2) != 0;
+      boolean fair = (shape & 4) == 0;
+      String lowest = "(SELECT m.usage_count FROM did m WHERE " + eligibleSql("m", segment)
+          + " ORDER BY m.usage_count LIMIT 1)";
+      String lowestLocal = "(SELECT l.usage_count FROM did l WHERE " + eligibleSql("l", segment)
+          + " AND l.area_code = {2} ORDER BY l.usage_count LIMIT 1)";
+      String bound;
+      if (fair) {
+        bound = local
+            ? "((c.area_code = {2} AND c.usage_count <= " + lowestLocal + ")"
+                + " OR (" + lowestLocal + " IS NULL AND c.usage_count <= " + lowest + "))"
+            : "c.usage_count <= " + lowest;
+      } else {
+        bound = local ? "(c.area_code = {2} OR " + lowestLocal + " IS NULL)" : "true";
+      }
+      PICK[shape] = """
+          WITH picked AS (
+          UPDATE did SET
+            usage_count = usage_count + 1,
+            last_used_at = now(),
+            daily_usage_count = CASE WHEN daily_usage_date = {3} THEN daily_usage_count + 1 ELSE 1 END,
+            daily_usage_date = {3}
+          WHERE id = (
+            SELECT c.id FROM did c
+            WHERE %s
+              AND %s
+            ORDER BY c.usage_count, c.last_used_at NULLS FIRST, c.id
+            LIMIT 1
+            FOR NO KEY UPDATE SKIP LOCKED)
+          RETURNING id, tenant_id, number, segment, trunk, status, usage_count, last_used_at, daily_cap,
+            cooldown_seconds, area_code, metadata, created_at, updated_at,
+            CASE WHEN daily_usage_date = {3} THEN daily_usage_count ELSE 0 END AS uses_today
+          )
+          SELECT p.*, CASE WHEN p.id IS NULL THEN %s END AS lowest_seen
+          FROM (SELECT 1) AS one LEFT JOIN picked p ON true"""
+          .formatted(eligibleSql("c", segment), bound, local ? "coalesce(" + lowestLocal + ", " + lowest + ")" : lowest);
+    }
+  }
+
+  /** {@link #eligible} as SQL text for {@link #PICK}: same rules, same arguments. */
+  private static String eligibleSql(String t, boolean segment) {
+    return (t + ".tenant_id = {0}" + (segment ? " AND " + t + ".segment = {1}" : "")
+        + " AND " + t + ".status IN ('active', 'available')"
+        + " AND (coalesce(" + t + ".daily_cap, {4}) IS NULL OR " + t + ".daily_usage_date IS DISTINCT FROM {3}"
+        + " OR " + t + ".daily_usage_count < coalesce(" + t + ".daily_cap, {4}))"
+        + " AND (coalesce(" + t + ".cooldown_seconds::float8, {5}) <= 0 OR " + t + ".last_used_at IS NULL"
+        + " OR " + t + ".last_used_at <= now() - make_interval(secs => coalesce(" + t + ".cooldown_seconds::float8, {5})))");
   }
 
   /** The number {@link #pick} would take now, without counting a use. */
@@ -315,8 +371,8 @@ public final class DidRepository {
     return tenant.isPresent() ? t.TENANT_ID.eq(tenant.getAsLong()) : noCondition();
   }
 
-  private List<SelectField<?>> columns() {
-    List<SelectField<?>> f = new ArrayList<>(List.of(DID.ID, DID.TENANT_ID, DID.NUMBER, DID.SEGMENT, DID.TRUNK,
+  private List<Field<?>> columns() {
+    List<Field<?>> f = new ArrayList<>(List.of(DID.ID, DID.TENANT_ID, DID.NUMBER, DID.SEGMENT, DID.TRUNK,
         DID.STATUS, DID.USAGE_COUNT, DID.LAST_USED_AT, DID.DAILY_CAP, DID.COOLDOWN_SECONDS, DID.AREA_CODE,
         DID.METADATA, DID.CREATED_AT, DID.UPDATED_AT));
     f.add(when(DID.DAILY_USAGE_DATE.eq(today()), DID.DAILY_USAGE_COUNT).otherwise(0).as("uses_today"));

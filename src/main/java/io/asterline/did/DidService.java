@@ -6,6 +6,8 @@ import io.asterline.did.DidRepository.NewDid;
 import io.asterline.did.DidRepository.Page;
 import io.asterline.did.DidRepository.Pool;
 import io.asterline.http.ApiException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -26,23 +28,40 @@ public final class DidService {
   private static final Logger log = LoggerFactory.getLogger(DidService.class);
 
   /**
-   * Rotation attempts before a pick gives up while eligible numbers exist but concurrent picks keep taking
-   * them first. Each lost attempt means another pick succeeded, so this bounds a pick's wait, not progress.
+   * How long a pick waits for the pool's lowest usage count to move while its numbers are locked. Concurrent
+   * picks hold a row for about a millisecond; a row held longer is held by something else.
    */
-  private static final int MAX_ATTEMPTS = 200;
+  private static final long STUCK_NANOS = 200_000_000L;
+  private static final int STUCK_ATTEMPTS = 20;
+  /** How long a pick keeps trying while every eligible number stays locked, before it answers "none". */
+  private static final long GIVE_UP_NANOS = 2_000_000_000L;
 
   private final DidRepository dids;
   private final String defaultCountryCode;
+  private final Counter picked;
+  private final Counter none;
+  private final Counter lostToConcurrentPicks;
+  private final Counter unfair;
 
-  public DidService(DidRepository dids, String defaultCountryCode) {
+  public DidService(DidRepository dids, String defaultCountryCode, MeterRegistry metrics) {
     this.dids = dids;
     this.defaultCountryCode = defaultCountryCode;
+    this.picked = Counter.builder("asterline.did.picks").tag("outcome", "picked")
+        .description("caller-ID selections that gave a number").register(metrics);
+    this.none = Counter.builder("asterline.did.picks").tag("outcome", "none")
+        .description("caller-ID selections that found no usable number").register(metrics);
+    this.lostToConcurrentPicks = Counter.builder("asterline.did.pick.retries")
+        .description("pick attempts repeated because concurrent picks took every eligible number first")
+        .register(metrics);
+    this.unfair = Counter.builder("asterline.did.picks.unfair")
+        .description("picks that took a number above the lowest count because those stayed locked")
+        .register(metrics);
   }
 
   /** The service on the shared database, with the configured rotation defaults. */
-  public static DidService create(DSLContext dsl, ObjectMapper json, DidConfig config) {
+  public static DidService create(DSLContext dsl, ObjectMapper json, DidConfig config, MeterRegistry metrics) {
     return new DidService(new DidRepository(dsl, json, config.defaultDailyCap(), config.defaultCooldown(),
-        config.dayTimeZone()), config.defaultCountryCode());
+        config.dayTimeZone()), config.defaultCountryCode(), metrics);
   }
 
   // ---------------------------------------------------------------- caller-ID selection
@@ -58,11 +77,11 @@ public final class DidService {
   public Optional<Did> selectCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment,
       Optional<String> callee) {
     if (didId.isPresent()) {
-      Optional<Did> picked = dids.pickById(tenantId, didId.get());
-      if (picked.isEmpty() && dids.find(didId.get(), OptionalLong.of(tenantId)).isEmpty()) {
+      Optional<Did> named = dids.pickById(tenantId, didId.get());
+      if (named.isEmpty() && dids.find(didId.get(), OptionalLong.of(tenantId)).isEmpty()) {
         throw ApiException.badRequest("didId", "no DID " + didId.get() + " for this tenant");
       }
-      return picked;
+      return counted(named);
     }
     return rotate(pool(tenantId, segment, callee.flatMap(this::areaCodeOf)));
   }
@@ -74,22 +93,45 @@ public final class DidService {
     return peek ? dids.peek(pool) : rotate(pool);
   }
 
+  private Optional<Did> counted(Optional<Did> result) {
+    (result.isPresent() ? picked : none).increment();
+    return result;
+  }
+
+  /**
+   * Rotation: attempts until a number is picked or none is eligible. An attempt comes back empty-handed
+   * while eligible numbers exist when concurrent picks took them first; then the pool's lowest count moves
+   * on within milliseconds and the next attempt succeeds. If the lowest count stops moving, its numbers are
+   * held by something slower than a pick (an import's transaction), and after {@link #STUCK_NANOS} the pick
+   * takes the least used number that is free rather than stall the call.
+   */
   private Optional<Did> rotate(Pool pool) {
-    for (int attempt = 1; ; attempt++) {
-      Optional<Did> picked = dids.pick(pool);
-      if (picked.isPresent()) {
-        return picked;
+    long lowest = -1;
+    long lowestSince = System.nanoTime();
+    int lowestAttempts = 0;
+    for (int tries = 1; ; tries++) {
+      long stuck = System.nanoTime() - lowestSince;
+      // both a time and a count of attempts: a machine too busy to run this thread for a while is no lock
+      boolean fair = stuck < STUCK_NANOS || lowestAttempts < STUCK_ATTEMPTS;
+      DidRepository.Attempt attempt = dids.pick(pool, fair);
+      if (!attempt.contended()) {
+        if (!fair && attempt.did().isPresent()) {
+          unfair.increment();
+        }
+        return counted(attempt.did());
       }
-      if (!dids.anyEligible(pool)) {
-        return Optional.empty();
+      if (attempt.lowestCount().getAsLong() != lowest) {
+        lowest = attempt.lowestCount().getAsLong();
+        lowestSince = System.nanoTime();
+        lowestAttempts = 0;
+      } else if (++lowestAttempts >= STUCK_ATTEMPTS && stuck > GIVE_UP_NANOS) {
+        log.warn("tenant {}: no DID picked in segment {} after {} attempts: every eligible number stayed locked"
+            + " for {} ms", pool.tenantId(), pool.segment().orElse("(all)"), tries, stuck / 1_000_000);
+        return counted(Optional.empty());
       }
-      if (attempt == MAX_ATTEMPTS) {
-        log.warn("tenant {}: no DID picked after {} attempts in segment {}: every eligible number was taken by"
-            + " concurrent picks", pool.tenantId(), attempt, pool.segment().orElse("(all)"));
-        return Optional.empty();
-      }
+      lostToConcurrentPicks.increment();
       // the rows this attempt lost are being committed by other picks right now: let them finish
-      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(20_000, 100_000L * Math.min(attempt, 10)));
+      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(20_000, 100_000L * Math.min(tries, 10)));
     }
   }
 

@@ -5,6 +5,7 @@ import static io.asterline.db.generated.Tables.TENANT;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.app.Json;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ final class DidFixtures {
   }
 
   static DidService service(DSLContext dsl, OptionalInt cap, Duration cooldown) {
-    return new DidService(new DidRepository(dsl, JSON, cap, cooldown, ZoneId.of("UTC")), "1");
+    return new DidService(new DidRepository(dsl, JSON, cap, cooldown, ZoneId.of("UTC")), "1",
+        new SimpleMeterRegistry());
   }
 }

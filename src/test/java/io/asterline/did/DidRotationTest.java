@@ -205,6 +205,27 @@ class DidRotationTest {
   }
 
   @Test
+  void aNumberLockedByALongTransactionDoesNotStallRotation() throws Exception {
+    UUID held = DidFixtures.did(dsl, tenant, "+14155550001", "twilio-main");
+    UUID free = DidFixtures.did(dsl, tenant, "+14155550002", "twilio-main");
+    dsl.update(DID).set(DID.USAGE_COUNT, 1L).where(DID.ID.eq(free)).execute();
+    DidService dids = DidFixtures.service(dsl);
+    try (java.sql.Connection importer = db.dataSource().getConnection()) {
+      // what an import page does to the rows it touches: locks them until it commits
+      importer.setAutoCommit(false);
+      try (var lock = importer.prepareStatement("UPDATE did SET trunk = 'OTHER' WHERE id = ?")) {
+        lock.setObject(1, held);
+        lock.executeUpdate();
+      }
+      long start = System.nanoTime();
+      assertThat(pick(dids, "twilio-main").id()).as("the least used number is locked: the next one").isEqualTo(free);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+      importer.rollback();
+    }
+    assertThat(pick(dids, "twilio-main").id()).isEqualTo(held);
+  }
+
+  @Test
   void concurrentPicksNeverLoseACountAndKeepCountsWithinOne() throws Exception {
     List<UUID> ids = DidFixtures.dids(dsl, tenant, "twilio-main", 0, 10);
     UUID bystander = DidFixtures.did(dsl, tenant, "+14155559999", "twilio-backup");
@@ -256,10 +277,10 @@ class DidRotationTest {
     Duration cooldown = Duration.ofMillis(200);
     DidService dids = DidFixtures.service(dsl, OptionalInt.empty(), cooldown);
     Map<UUID, List<OffsetDateTime>> uses = new ConcurrentHashMap<>();
-    long until = System.nanoTime() + Duration.ofMillis(900).toNanos();
+    long[] until = new long[1];
 
-    runConcurrently(() -> {
-      while (System.nanoTime() < until) {
+    runConcurrently(() -> until[0] = System.nanoTime() + Duration.ofMillis(900).toNanos(), () -> {
+      while (System.nanoTime() < until[0]) {
         dids.selectCallerId(tenant, Optional.empty(), Optional.of("twilio-main"), Optional.empty())
             .ifPresent(d -> uses.computeIfAbsent(d.id(), k -> Collections.synchronizedList(new ArrayList<>()))
                 .add(d.lastUsedAt()));
@@ -277,17 +298,33 @@ class DidRotationTest {
   }
 
   private void runConcurrently(Runnable work) throws Exception {
+    runConcurrently(() -> { }, work);
+  }
+
+  /** Runs {@code work} on every thread at once, once each thread holds a pooled connection ready to use. */
+  private void runConcurrently(Runnable atStart, Runnable work) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(THREADS, r -> new Thread(r, "pick-test"));
     try {
+      CountDownLatch ready = new CountDownLatch(THREADS);
+      CountDownLatch connected = new CountDownLatch(THREADS);
       CountDownLatch start = new CountDownLatch(1);
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
         done.add(pool.submit(() -> {
+          // open all the pool's connections before the clock starts: opening 64 of them on a busy machine
+          // can take longer than a timed test runs
+          try (java.sql.Connection c = db.dataSource().getConnection()) {
+            connected.countDown();
+            connected.await();
+          }
+          ready.countDown();
           start.await();
           work.run();
           return null;
         }));
       }
+      ready.await();
+      atStart.run();
       start.countDown();
       for (Future<?> f : done) {
         f.get();

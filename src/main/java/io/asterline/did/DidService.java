@@ -131,7 +131,7 @@ public final class DidService {
       }
       lostToConcurrentPicks.increment();
       // the rows this attempt lost are being committed by other picks right now: let them finish
-      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(20_000, 100_000L * Math.min(tries, 10)));
+      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(100_000, 500_000L * Math.min(tries, 4)));
     }
   }
 

@@ -164,17 +164,18 @@ public final class DidsCommand implements Runnable {
       name("segment", segment);
       name("trunk", trunk);
       // fails on missing credentials before anything is opened
-      new TwilioClient(config.twilio(), Json.mapper());
+      new TwilioClient(config.twilio(), Json.mapper()).close();
     }
 
     @Override
     int run(DidConfig config, long tenantId, DidImporter importer, ObjectMapper json, Progress progress)
         throws InterruptedException {
-      TwilioClient twilio = new TwilioClient(config.twilio(), json);
-      out().println("importing the numbers of Twilio account " + twilio.accountSid() + " into segment " + segment
-          + " (trunk " + trunk + ") of tenant " + tenantId);
-      TwilioImport.Result result = new TwilioImport(twilio, importer, json).run(tenantId, segment, trunk, progress);
-      return finish("Twilio import, " + result.pages() + " page(s)", result.summary(), result.error());
+      try (TwilioClient twilio = new TwilioClient(config.twilio(), json)) {
+        out().println("importing the numbers of Twilio account " + twilio.accountSid() + " into segment " + segment
+            + " (trunk " + trunk + ") of tenant " + tenantId);
+        TwilioImport.Result result = new TwilioImport(twilio, importer, json).run(tenantId, segment, trunk, progress);
+        return finish("Twilio import, " + result.pages() + " page(s)", result.summary(), result.error());
+      }
     }
   }
 

@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@code next_page_uri} (reference/protocols.md section 6). A page that fails (network, 5xx, 429) is
  * retried with a doubling backoff; a refusal (401, 403, 404) is final at once.
  */
-public final class TwilioClient {
+public final class TwilioClient implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TwilioClient.class);
 
@@ -43,6 +46,7 @@ public final class TwilioClient {
 
   private final DidConfig.Twilio config;
   private final ObjectMapper json;
+  private final ExecutorService executor;
   private final HttpClient http;
   private final String accountSid;
   private final String authorization;
@@ -65,10 +69,22 @@ public final class TwilioClient {
     }
     this.authorization = "Basic " + Base64.getEncoder()
         .encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    AtomicInteger threads = new AtomicInteger();
+    this.executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "twilio-http-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
     this.http = HttpClient.newBuilder()
+        .executor(executor)
         .connectTimeout(config.timeout())
         .followRedirects(HttpClient.Redirect.NEVER)
         .build();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
   }
 
   public String accountSid() {

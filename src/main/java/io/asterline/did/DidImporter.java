@@ -74,29 +74,23 @@ public final class DidImporter {
   public void importBatch(long tenantId, String segment, String trunk, List<Row> rows, Tally tally,
       Consumer<String> problems) {
     List<Row> valid = new ArrayList<>();
-    List<String> numbers = new ArrayList<>();
+    List<DidRepository.Imported> numbers = new ArrayList<>();
     for (Row row : rows) {
       try {
-        numbers.add(normalize(row.number()));
+        numbers.add(new DidRepository.Imported(normalize(row.number()), row.statusIfNew(), row.metadata()));
         valid.add(row);
       } catch (IllegalArgumentException e) {
         tally.failed();
         problems.accept(row.where() + ": " + e.getMessage());
       }
     }
-    List<Upsert> outcomes = dids.dsl().transactionResult(tx -> {
-      List<Upsert> done = new ArrayList<>();
-      for (int i = 0; i < valid.size(); i++) {
-        Row row = valid.get(i);
-        done.add(dids.upsert(tx.dsl(), tenantId, numbers.get(i), segment, trunk, row.statusIfNew(), row.metadata()));
-      }
-      return done;
-    });
+    List<Upsert> outcomes = dids.upsertAll(tenantId, segment, trunk, numbers);
     // counted only after the commit, so a failed batch adds nothing to the summary
     for (int i = 0; i < outcomes.size(); i++) {
       tally.count(outcomes.get(i));
       if (outcomes.get(i) == Upsert.OTHER_TENANT) {
-        problems.accept(valid.get(i).where() + ": " + numbers.get(i) + " belongs to another tenant; left alone");
+        problems.accept(valid.get(i).where() + ": " + numbers.get(i).number() + " belongs to another tenant;"
+            + " left alone");
       }
     }
   }

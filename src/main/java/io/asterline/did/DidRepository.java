@@ -61,6 +61,9 @@ public final class DidRepository {
   /** What an import did with one number. */
   public enum Upsert { CREATED, UPDATED, UNCHANGED, OTHER_TENANT }
 
+  /** A number to import (already E.164), the status it gets if it is new, and metadata to merge. */
+  public record Imported(String number, String statusIfNew, ObjectNode metadata) {}
+
   private static final List<String> USABLE = Did.USABLE.stream().sorted().toList();
 
   private final DSLContext dsl;
@@ -84,10 +87,6 @@ public final class DidRepository {
     return dsl.select(columns()).from(DID)
         .where(DID.ID.eq(id)).and(tenantIs(DID, tenant))
         .fetchOptional(this::toDid);
-  }
-
-  public Optional<Did> findByNumber(String number) {
-    return dsl.select(columns()).from(DID).where(DID.NUMBER.eq(number)).fetchOptional(this::toDid);
   }
 
   public Page list(OptionalLong tenant, Optional<String> segment, Optional<String> status, Optional<String> trunk,
@@ -298,11 +297,22 @@ public final class DidRepository {
   // ---------------------------------------------------------------- import
 
   /**
-   * Creates the number for the tenant, or moves the tenant's existing number to the segment and trunk and
-   * merges the metadata. Leaves another tenant's number alone. One statement, so an import racing an API
-   * edit or a second import never duplicates a number.
+   * Imports numbers in one transaction: each is created for the tenant, or (the tenant's already) moved to
+   * the segment and trunk with its metadata merged; another tenant's number is left alone. Outcomes in the
+   * order of {@code numbers}.
    */
-  public Upsert upsert(DSLContext tx, long tenantId, String number, String segment, String trunk,
+  public List<Upsert> upsertAll(long tenantId, String segment, String trunk, List<Imported> numbers) {
+    return dsl.transactionResult(tx -> {
+      List<Upsert> outcomes = new ArrayList<>();
+      for (Imported n : numbers) {
+        outcomes.add(upsert(tx.dsl(), tenantId, n.number(), segment, trunk, n.statusIfNew(), n.metadata()));
+      }
+      return outcomes;
+    });
+  }
+
+  /** One statement, so an import racing an API edit or a second import never duplicates a number. */
+  private Upsert upsert(DSLContext tx, long tenantId, String number, String segment, String trunk,
       String statusIfNew, ObjectNode metadata) {
     JSONB meta = jsonb(metadata);
     Optional<Boolean> inserted = tx.insertInto(DID)
@@ -330,10 +340,6 @@ public final class DidRepository {
     }
     Long owner = tx.select(DID.TENANT_ID).from(DID).where(DID.NUMBER.eq(number)).fetchOne(DID.TENANT_ID);
     return owner != null && owner == tenantId ? Upsert.UNCHANGED : Upsert.OTHER_TENANT;
-  }
-
-  public DSLContext dsl() {
-    return dsl;
   }
 
   // ---------------------------------------------------------------- parts

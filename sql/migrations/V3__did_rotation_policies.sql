@@ -16,12 +16,15 @@ ALTER TABLE did
   ADD COLUMN area_code         text GENERATED ALWAYS AS
                                (CASE WHEN number ~ '^\+1[2-9][0-9]{9}$' THEN substr(number, 3, 3) END) STORED;
 
--- The pick walks the usable numbers of a tenant (and segment) in rotation order and locks the first free
--- one: with the index in exactly that order it stops at the first row instead of sorting the pool.
--- Replaces v1's did_rotation_idx, whose NULLS LAST and missing tie-breaker forced that sort.
+-- A pick rewrites usage_count and last_used_at many times a second on a small set of rows. With either
+-- column in an index every pick would leave a dead index entry behind, and the dead entries of a busy pool
+-- (all with lower counts, so all ahead of the live rows in usage order) slowed each following pick until a
+-- vacuum ran. Indexed on the pool alone, a pick is a HOT update: no index entry, and the old row version is
+-- pruned from its page as the page is next read. The pick sorts the pool's usable rows itself.
+-- Replaces v1's did_rotation_idx (tenant_id, segment, usage_count, last_used_at).
 DROP INDEX did_rotation_idx;
-CREATE INDEX did_rotation_idx ON did (tenant_id, segment, usage_count, last_used_at NULLS FIRST, id)
-  WHERE status IN ('active', 'available');
+CREATE INDEX did_rotation_idx ON did (tenant_id, segment) WHERE status IN ('active', 'available');
 -- rotation over all of a tenant's usable numbers (no segment given)
-CREATE INDEX did_tenant_rotation_idx ON did (tenant_id, usage_count, last_used_at NULLS FIRST, id)
-  WHERE status IN ('active', 'available');
+CREATE INDEX did_tenant_rotation_idx ON did (tenant_id) WHERE status IN ('active', 'available');
+-- room on each page for the new versions HOT updates write next to the old
+ALTER TABLE did SET (fillfactor = 50);

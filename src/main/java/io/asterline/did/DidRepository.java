@@ -207,8 +207,9 @@ public final class DidRepository {
    * The pick, written out as SQL because it is the hot path (rendering it from the DSL on every call cost
    * more CPU than PostgreSQL spends executing it) and because this one statement is the whole concurrency
    * story, so it should read as such. One variant per pool shape, indexed [segment? 1 : 0] + [callee? 2 : 0]
-   * + [fair? 0 : 4], so every variant keeps a plan that walks did_rotation_idx (or did_tenant_rotation_idx)
-   * in order.
+   * + [fair? 0 : 4], so each keeps its own plan: the pool's rows through did_rotation_idx (or
+   * did_tenant_rotation_idx), sorted here. No index holds usage_count or last_used_at, so the UPDATE is a
+   * HOT update that leaves no dead index entries behind (see migration V3).
    * Arguments: {0} tenant, {1} segment, {2} callee's area code, {3} today, {4} default cap, {5} default
    * cooldown in seconds. RETURNING lists the columns in the order of columns(), which coerce() relies on.
    * The statement always answers one row: the picked number, or nulls and the lowest usage count of the

@@ -6,6 +6,7 @@ import io.asterline.app.ServeCommand;
 import io.asterline.config.ConfigException;
 import io.asterline.recording.RecordingsCommand;
 import io.asterline.report.ReportCommand;
+import io.asterline.did.DidsCommand;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +34,8 @@ public final class Main implements Runnable {
         .addSubcommand(new MigrateCommand(env))
         .addSubcommand(new ConfigCommand(env))
         .addSubcommand(new RecordingsCommand(env))
-        .addSubcommand(new ReportCommand(env));
+        .addSubcommand(new ReportCommand(env))
+        .addSubcommand(DidsCommand.commandLine(env));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         commandLine.getErr().println("configuration error: " + e.getMessage());
@@ -47,6 +49,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: serve, migrate, config, recordings or report");
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "a command is required: serve, migrate, config, dids, recordings or report");
   }
 }

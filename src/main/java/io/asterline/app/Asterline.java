@@ -5,16 +5,19 @@ import io.asterline.agi.AgiService;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
+import io.asterline.did.DidRoutes;
+import io.asterline.did.DidService;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
+import io.asterline.outbound.DidCallerIds;
 import io.asterline.outbound.Outbound;
 import io.asterline.outbound.SlotAdmission;
-import io.asterline.outbound.SqlCallerIdSelector;
 import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.asterline.tenant.TenantRepository;
+import io.asterline.tenant.TenantRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +52,14 @@ public final class Asterline implements AutoCloseable {
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
 
       PrometheusMeterRegistry metrics = Metrics.registry();
+      DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
 
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
+          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
+          .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode()))
+          .routes(DidRoutes.of(dids, json));
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
@@ -62,7 +68,7 @@ public final class Asterline implements AutoCloseable {
 
       Outbound outbound = lifecycle.register("outbound",
           Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json,
-              new SqlCallerIdSelector(database.dsl()),
+              new DidCallerIds(dids),
               new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration())));
       http.health(outbound.health()).routes(outbound::routes);
 

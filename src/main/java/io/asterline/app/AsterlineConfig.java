@@ -4,6 +4,7 @@ import io.asterline.agi.AgiConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
+import io.asterline.did.DidConfig;
 import io.asterline.http.HttpConfig;
 import io.asterline.outbound.AmiConfig;
 import io.asterline.outbound.OutboundConfig;
@@ -29,7 +30,8 @@ public record AsterlineConfig(
     ReportConfig reports,
     AmiConfig ami,
     OutboundConfig outbound,
-    AgiConfig agi) {
+    AgiConfig agi,
+    DidConfig dids) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -44,6 +46,7 @@ public record AsterlineConfig(
     keys.addAll(AmiConfig.KEYS);
     keys.addAll(OutboundConfig.KEYS);
     keys.addAll(AgiConfig.KEYS);
+    keys.addAll(DidConfig.KEYS);
     return keys;
   }
 
@@ -58,6 +61,7 @@ public record AsterlineConfig(
         ReportConfig.from(settings),
         AmiConfig.from(settings),
         OutboundConfig.from(settings),
-        AgiConfig.from(settings));
+        AgiConfig.from(settings),
+        DidConfig.from(settings));
   }
 }

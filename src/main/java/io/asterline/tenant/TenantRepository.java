@@ -2,8 +2,16 @@ package io.asterline.tenant;
 
 import static io.asterline.db.generated.Tables.TENANT;
 
+import io.asterline.db.generated.tables.records.TenantRecord;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,5 +63,66 @@ public final class TenantRepository {
         .where(TENANT.API_TOKEN_HASH.eq(sha256Hex)).and(TENANT.STATUS.eq("active"))
         .fetchOptional(TENANT.ID)
         .map(OptionalLong::of).orElse(OptionalLong.empty());
+  }
+
+  /** Creates a tenant holding the token with this hash; unset settings take the database defaults. */
+  public Tenant create(Tenant.Settings settings, String tokenHash) {
+    Map<Field<?>, Object> values = changes(settings);
+    values.put(TENANT.API_TOKEN_HASH, tokenHash);
+    return dsl.insertInto(TENANT).set(values).returning().fetchOne(TenantRepository::toTenant);
+  }
+
+  public List<Tenant> list() {
+    return dsl.selectFrom(TENANT).orderBy(TENANT.ID).fetch(TenantRepository::toTenant);
+  }
+
+  public Optional<Tenant> find(long id) {
+    return dsl.selectFrom(TENANT).where(TENANT.ID.eq(id)).fetchOptional(TenantRepository::toTenant);
+  }
+
+  /** Applies the set fields; empty when there is no such tenant. */
+  public Optional<Tenant> update(long id, Tenant.Settings settings) {
+    Map<Field<?>, Object> values = changes(settings);
+    values.put(TENANT.UPDATED_AT, DSL.field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE));
+    return dsl.update(TENANT).set(values).where(TENANT.ID.eq(id)).returning()
+        .fetchOptional(TenantRepository::toTenant);
+  }
+
+  /** Replaces the tenant's token: the old one stops working at once. */
+  public Optional<Tenant> replaceTokenHash(long id, String tokenHash) {
+    return dsl.update(TENANT)
+        .set(TENANT.API_TOKEN_HASH, tokenHash)
+        .set(TENANT.UPDATED_AT, DSL.field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE))
+        .where(TENANT.ID.eq(id)).returning()
+        .fetchOptional(TenantRepository::toTenant);
+  }
+
+  private static Map<Field<?>, Object> changes(Tenant.Settings s) {
+    Map<Field<?>, Object> v = new LinkedHashMap<>();
+    putIfSet(v, TENANT.NAME, s.name());
+    putIfSet(v, TENANT.STATUS, s.status());
+    putIfSet(v, TENANT.MAX_CONCURRENT_CALLS, s.maxConcurrentCalls());
+    putIfSet(v, TENANT.AI_MODEL, s.aiModel());
+    putIfSet(v, TENANT.AI_VOICE, s.aiVoice());
+    putIfSet(v, TENANT.AI_INSTRUCTIONS, s.aiInstructions());
+    putIfSet(v, TENANT.AI_GREETING, s.aiGreeting());
+    putIfSet(v, TENANT.AI_LANGUAGE, s.aiLanguage());
+    if (s.transferNumber() != null || s.clearTransferNumber()) {
+      v.put(TENANT.TRANSFER_NUMBER, s.transferNumber());
+    }
+    putIfSet(v, TENANT.RECORDING_ENABLED, s.recordingEnabled());
+    return v;
+  }
+
+  private static <T> void putIfSet(Map<Field<?>, Object> values, Field<T> field, T value) {
+    if (value != null) {
+      values.put(field, value);
+    }
+  }
+
+  private static Tenant toTenant(TenantRecord r) {
+    return new Tenant(r.getId(), r.getName(), r.getStatus(), r.getMaxConcurrentCalls(), r.getAiModel(),
+        r.getAiVoice(), r.getAiInstructions(), r.getAiGreeting(), r.getAiLanguage(), r.getTransferNumber(),
+        r.getRecordingEnabled(), r.getCreatedAt(), r.getUpdatedAt());
   }
 }

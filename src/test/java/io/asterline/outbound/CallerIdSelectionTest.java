@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import io.asterline.did.DidService;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,7 +47,9 @@ class CallerIdSelectionTest {
     String suffix = UUID.randomUUID().toString();
     tenant = dsl.insertInto(TENANT).set(TENANT.NAME, "acme " + suffix).returning(TENANT.ID).fetchOne(TENANT.ID);
     other = dsl.insertInto(TENANT).set(TENANT.NAME, "other " + suffix).returning(TENANT.ID).fetchOne(TENANT.ID);
-    selector = new SqlCallerIdSelector(dsl);
+    selector = new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
+        io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }
 
   private static final java.util.concurrent.atomic.AtomicInteger NUMBERS = new java.util.concurrent.atomic.AtomicInteger();
@@ -118,7 +121,7 @@ class CallerIdSelectionTest {
         .isInstanceOfSatisfying(CallerIdException.class, e -> assertThat(e.field()).isEqualTo(CallerIdException.Field.DID_ID))
         .hasMessageContaining("is inactive");
     assertThatThrownBy(() -> pick(Optional.of(foreign), Optional.empty()))
-        .hasMessageContaining("no such DID for this tenant");
+        .hasMessageContaining("for this tenant");
     assertThatThrownBy(() -> pick(Optional.empty(), Optional.of("nowhere")))
         .isInstanceOfSatisfying(CallerIdException.class,
             e -> assertThat(e.field()).isEqualTo(CallerIdException.Field.DID_SEGMENT))

@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import io.asterline.did.DidService;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
@@ -71,7 +72,9 @@ public final class OutboundFixture implements AutoCloseable {
     AgiConfig agi = AgiConfig.from(settings);
     // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
     outbound = Outbound.start(AmiConfig.from(settings), OutboundConfig.from(settings), StorageConfig.from(settings),
-        dsl, json, new SqlCallerIdSelector(dsl), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()));
+        dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
+        io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()));
     TenantRepository tenants = new TenantRepository(dsl);
     http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
         .health(outbound.health())

@@ -1,0 +1,56 @@
+package io.asterline.outbound;
+
+import io.asterline.did.Did;
+import io.asterline.did.DidService;
+import io.asterline.http.ApiException;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Outbound calls pick their caller ID through the DID feature's rotation, the same pick
+ * {@code /api/asterisk-dids/next-available-by-segment} makes: the named DID, else least-used rotation in the
+ * segment, else over all the tenant's usable numbers, with daily caps, cooldowns and local presence.
+ */
+public final class DidCallerIds implements CallerIdSelector {
+
+  private final DidService dids;
+
+  public DidCallerIds(DidService dids) {
+    this.dids = dids;
+  }
+
+  @Override
+  public SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee) {
+    Optional<Did> picked;
+    try {
+      picked = dids.selectCallerId(tenantId, didId, segment, callee);
+    } catch (ApiException e) {
+      throw new CallerIdException(CallerIdException.Field.DID_ID, e.getMessage());
+    }
+    if (picked.isEmpty()) {
+      // the rare path: say precisely what is wrong, so the caller can fix the request
+      if (didId.isPresent()) {
+        String status = dids.find(didId.get(), OptionalLong.of(tenantId)).map(Did::status).orElse("unknown");
+        throw new CallerIdException(CallerIdException.Field.DID_ID,
+            "DID " + didId.get() + " is " + status + ": only active or available numbers can call");
+      }
+      if (segment.isPresent()) {
+        if (!dids.segments(OptionalLong.of(tenantId)).contains(segment.get())) {
+          throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "no such segment " + segment.get());
+        }
+        throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "segment " + segment.get()
+            + " has no active or available DID free now (every number inactive, capped or cooling down)");
+      }
+      throw new CallerIdException(CallerIdException.Field.NONE,
+          "the tenant has no usable number to call from (none active, or every number capped or cooling down)");
+    }
+    Did d = picked.get();
+    return new SelectedDid(d.id(), d.number(), d.segment(), d.trunk());
+  }
+
+  @Override
+  public void undo(SelectedDid did) {
+    dids.giveBack(did.id());
+  }
+}

@@ -1,0 +1,44 @@
+package io.asterline.tenant;
+
+import java.time.OffsetDateTime;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** A customer of this Asterline: its limits and its agent's settings. Its API token is never part of it. */
+public record Tenant(
+    long id,
+    String name,
+    String status,
+    int maxConcurrentCalls,
+    String aiModel,
+    String aiVoice,
+    String aiInstructions,
+    String aiGreeting,
+    String aiLanguage,
+    String transferNumber,
+    boolean recordingEnabled,
+    OffsetDateTime createdAt,
+    OffsetDateTime updatedAt) {
+
+  /** As tenant_status_known accepts them; a disabled tenant's token stops working. */
+  public static final Set<String> STATUSES = Set.of("active", "disabled");
+  /** As tenant_language_format accepts it: en, en-US. */
+  public static final Pattern LANGUAGE = Pattern.compile("[a-z]{2}(-[A-Z]{2})?");
+
+  /**
+   * Settings to create a tenant with or to change; null fields keep the current value (or the database
+   * default on creation), {@code clearTransferNumber} removes the transfer number.
+   */
+  public record Settings(
+      String name,
+      String status,
+      Integer maxConcurrentCalls,
+      String aiModel,
+      String aiVoice,
+      String aiInstructions,
+      String aiGreeting,
+      String aiLanguage,
+      String transferNumber,
+      boolean clearTransferNumber,
+      Boolean recordingEnabled) {}
+}

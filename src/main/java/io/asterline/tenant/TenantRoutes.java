@@ -1,0 +1,164 @@
+package io.asterline.tenant;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.did.E164;
+import io.asterline.http.ApiException;
+import io.asterline.http.Auth;
+import io.asterline.http.JsonBody;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.jooq.exception.DataAccessException;
+
+/**
+ * The tenant admin API, for the admin token only. A tenant's token is returned once, when the tenant is
+ * created or its token replaced; only its SHA-256 hash is stored.
+ */
+public final class TenantRoutes {
+
+  private static final String BASE = "/api/tenants";
+  private static final Set<String> FIELDS = Set.of("name", "status", "maxConcurrentCalls", "aiModel", "aiVoice",
+      "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled");
+
+  private final TenantRepository tenants;
+  private final ObjectMapper json;
+  private final String defaultCountryCode;
+
+  private TenantRoutes(TenantRepository tenants, ObjectMapper json, String defaultCountryCode) {
+    this.tenants = tenants;
+    this.json = json;
+    this.defaultCountryCode = defaultCountryCode;
+  }
+
+  /** The routes, for {@code HttpServer.routes(...)}; transfer numbers are completed with the country code. */
+  public static Consumer<Javalin> of(TenantRepository tenants, ObjectMapper json, String defaultCountryCode) {
+    TenantRoutes r = new TenantRoutes(tenants, json, defaultCountryCode);
+    return app -> {
+      app.get(BASE, r::list);
+      app.post(BASE, r::create);
+      app.get(BASE + "/{id}", r::get);
+      app.put(BASE + "/{id}", r::update);
+      app.post(BASE + "/{id}/token", r::replaceToken);
+    };
+  }
+
+  private void list(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    ctx.json(Map.of("tenants", tenants.list()));
+  }
+
+  private void get(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    ctx.json(tenants.find(id(ctx)).orElseThrow(() -> notFound(ctx)));
+  }
+
+  private void create(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    Tenant.Settings settings = settings(JsonBody.parse(ctx.body(), json, FIELDS), true);
+    String token = Auth.newToken();
+    Tenant tenant;
+    try {
+      tenant = tenants.create(settings, Auth.hash(token));
+    } catch (DataAccessException e) {
+      throw translate(e, settings);
+    }
+    ctx.status(HttpStatus.CREATED).json(withToken(tenant, token));
+  }
+
+  private void update(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    long id = id(ctx);
+    Tenant.Settings settings = settings(JsonBody.parse(ctx.body(), json, FIELDS), false);
+    try {
+      ctx.json(tenants.update(id, settings).orElseThrow(() -> notFound(ctx)));
+    } catch (DataAccessException e) {
+      throw translate(e, settings);
+    }
+  }
+
+  private void replaceToken(Context ctx) {
+    Auth.principal(ctx).requireAdmin();
+    String token = Auth.newToken();
+    Tenant tenant = tenants.replaceTokenHash(id(ctx), Auth.hash(token)).orElseThrow(() -> notFound(ctx));
+    ctx.json(withToken(tenant, token));
+  }
+
+  private Tenant.Settings settings(JsonBody body, boolean creating) {
+    for (String field : FIELDS) {
+      if (body.isNull(field) && !field.equals("transferNumber")) {
+        throw ApiException.badRequest(field, field + " cannot be null");
+      }
+    }
+    String name = creating ? body.requiredString("name") : body.string("name").orElse(null);
+    if (name != null && name.isBlank()) {
+      throw ApiException.badRequest("name", "name cannot be blank");
+    }
+    String status = body.string("status").orElse(null);
+    if (status != null && !Tenant.STATUSES.contains(status)) {
+      throw ApiException.badRequest("status", "unknown status '" + status + "'; one of active, disabled");
+    }
+    String language = body.string("aiLanguage").orElse(null);
+    if (language != null && !Tenant.LANGUAGE.matcher(language).matches()) {
+      throw ApiException.badRequest("aiLanguage", "aiLanguage '" + language + "' must be a language code such as"
+          + " en or en-US");
+    }
+    String transfer = body.string("transferNumber").map(t -> {
+      try {
+        return E164.normalize(t, defaultCountryCode);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("transferNumber", "transferNumber: " + e.getMessage());
+      }
+    }).orElse(null);
+    return new Tenant.Settings(
+        name == null ? null : name.trim(),
+        status,
+        body.integer("maxConcurrentCalls", 0, 100_000).orElse(null),
+        nonBlank(body, "aiModel"),
+        nonBlank(body, "aiVoice"),
+        nonBlank(body, "aiInstructions"),
+        nonBlank(body, "aiGreeting"),
+        language,
+        transfer,
+        body.isNull("transferNumber"),
+        body.bool("recordingEnabled").orElse(null));
+  }
+
+  private static String nonBlank(JsonBody body, String field) {
+    String v = body.string(field).orElse(null);
+    if (v != null && v.isBlank()) {
+      throw ApiException.badRequest(field, field + " cannot be blank");
+    }
+    return v;
+  }
+
+  private static Map<String, Object> withToken(Tenant tenant, String token) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("tenant", tenant);
+    // shown this once: only its hash is stored
+    body.put("token", token);
+    return body;
+  }
+
+  private static RuntimeException translate(DataAccessException e, Tenant.Settings settings) {
+    if ("23505".equals(e.sqlState())) {
+      return new ApiException(409, "name", "a tenant named '" + settings.name() + "' exists already");
+    }
+    return e;
+  }
+
+  private static long id(Context ctx) {
+    try {
+      return Long.parseLong(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw notFound(ctx);
+    }
+  }
+
+  private static ApiException notFound(Context ctx) {
+    return ApiException.notFound("no tenant " + ctx.pathParam("id"));
+  }
+}

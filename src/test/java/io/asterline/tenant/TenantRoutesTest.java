@@ -1,0 +1,142 @@
+package io.asterline.tenant;
+
+import static io.asterline.db.generated.Tables.TENANT;
+import static io.asterline.http.TestApi.ADMIN_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.asterline.db.TestDatabase;
+import io.asterline.http.Auth;
+import io.asterline.http.TestApi;
+import io.asterline.http.TestApi.Response;
+import io.javalin.Javalin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TenantRoutesTest {
+
+  private static TestDatabase.Db db;
+  private static TestApi api;
+
+  @BeforeAll
+  static void start() {
+    db = TestDatabase.fresh(4);
+    TenantRepository tenants = new TenantRepository(db.dsl());
+    // a probe route behind the same auth, to show which tokens work
+    api = new TestApi(tenants::activeTenantByTokenHash, TenantRoutes.of(tenants, io.asterline.app.Json.mapper(), "1"),
+        (Javalin app) -> app.get("/api/whoami", ctx -> ctx.json(java.util.Map.of("tenantId",
+            Auth.principal(ctx).tenantId().orElse(-1)))));
+  }
+
+  @AfterAll
+  static void stop() {
+    api.close();
+    db.close();
+  }
+
+  @Test
+  void createReturnsTheTokenOnceAndStoresOnlyItsHash() {
+    Response created = api.post(ADMIN_TOKEN, "/api/tenants", """
+        {"name": "Acme Dental", "maxConcurrentCalls": 4, "aiVoice": "cedar", "aiLanguage": "en-US",
+         "transferNumber": "(415) 555-0100", "recordingEnabled": false}""");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    String token = created.text("token");
+    long id = created.body().path("tenant").path("id").asLong();
+    assertThat(token).startsWith("atl_").hasSizeGreaterThan(40);
+    assertThat(created.body().path("tenant").path("name").asText()).isEqualTo("Acme Dental");
+    assertThat(created.body().path("tenant").path("maxConcurrentCalls").asInt()).isEqualTo(4);
+    assertThat(created.body().path("tenant").path("transferNumber").asText()).isEqualTo("+14155550100");
+    assertThat(created.body().path("tenant").path("aiModel").asText()).as("database default").isEqualTo("gpt-realtime");
+    assertThat(created.body().path("tenant").has("apiTokenHash")).isFalse();
+
+    String stored = db.dsl().select(TENANT.API_TOKEN_HASH).from(TENANT).where(TENANT.ID.eq(id)).fetchOne(TENANT.API_TOKEN_HASH);
+    assertThat(stored).isEqualTo(Auth.hash(token)).isNotEqualTo(token);
+
+    Response me = api.get(token, "/api/whoami");
+    assertThat(me.status()).isEqualTo(200);
+    assertThat(me.body().path("tenantId").asLong()).isEqualTo(id);
+
+    Response listed = api.get(ADMIN_TOKEN, "/api/tenants");
+    assertThat(listed.status()).isEqualTo(200);
+    assertThat(listed.body().path("tenants").findValuesAsText("name")).contains("Acme Dental");
+    assertThat(listed.body().toString()).doesNotContain(token).doesNotContain(stored);
+
+    Response one = api.get(ADMIN_TOKEN, "/api/tenants/" + id);
+    assertThat(one.body().path("aiVoice").asText()).isEqualTo("cedar");
+  }
+
+  @Test
+  void updateChangesLimitsAgentSettingsAndStatus() {
+    Response created = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Globex\"}");
+    long id = created.body().path("tenant").path("id").asLong();
+    String token = created.text("token");
+
+    Response updated = api.put(ADMIN_TOKEN, "/api/tenants/" + id, """
+        {"maxConcurrentCalls": 25, "aiInstructions": "Be brief.", "aiGreeting": "Globex, hi!",
+         "transferNumber": "+12125550100"}""");
+    assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+    assertThat(updated.body().path("maxConcurrentCalls").asInt()).isEqualTo(25);
+    assertThat(updated.body().path("aiInstructions").asText()).isEqualTo("Be brief.");
+    assertThat(updated.body().path("name").asText()).as("untouched").isEqualTo("Globex");
+
+    Response cleared = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"transferNumber\": null}");
+    assertThat(cleared.body().path("transferNumber").isNull()).isTrue();
+
+    assertThat(api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"status\": \"disabled\"}").status()).isEqualTo(200);
+    assertThat(api.get(token, "/api/whoami").status()).as("a disabled tenant's token stops working").isEqualTo(401);
+    assertThat(api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"status\": \"active\"}").status()).isEqualTo(200);
+    assertThat(api.get(token, "/api/whoami").status()).isEqualTo(200);
+
+    assertThat(api.put(ADMIN_TOKEN, "/api/tenants/999999", "{\"maxConcurrentCalls\": 1}").status()).isEqualTo(404);
+    assertThat(api.get(ADMIN_TOKEN, "/api/tenants/nope").status()).isEqualTo(404);
+  }
+
+  @Test
+  void replacingTheTokenRetiresTheOldOne() {
+    Response created = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Initech\"}");
+    long id = created.body().path("tenant").path("id").asLong();
+    String old = created.text("token");
+    Response replaced = api.post(ADMIN_TOKEN, "/api/tenants/" + id + "/token", null);
+    assertThat(replaced.status()).isEqualTo(200);
+    assertThat(api.get(replaced.text("token"), "/api/whoami").status()).isEqualTo(200);
+    assertThat(api.get(old, "/api/whoami").status()).isEqualTo(401);
+  }
+
+  @Test
+  void onlyTheAdminTokenManagesTenants() {
+    Response missing = api.get(null, "/api/tenants");
+    assertThat(missing.status()).isEqualTo(401);
+    assertThat(missing.text("error")).contains("missing bearer token");
+    assertThat(api.get("not-a-token", "/api/tenants").status()).isEqualTo(401);
+    assertThat(api.post("not-a-token", "/api/tenants", "{\"name\": \"x\"}").status()).isEqualTo(401);
+
+    String tenantToken = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Umbrella\"}").text("token");
+    Response forbidden = api.get(tenantToken, "/api/tenants");
+    assertThat(forbidden.status()).isEqualTo(403);
+    assertThat(api.post(tenantToken, "/api/tenants", "{\"name\": \"Mine\"}").status()).isEqualTo(403);
+  }
+
+  @Test
+  void badInputIsA400NamingTheField() {
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{}"), 400, "name");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"  \"}"), 400, "name");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"a\", \"aiLanguage\": \"english\"}"), 400, "aiLanguage");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"a\", \"status\": \"paused\"}"), 400, "status");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"a\", \"maxConcurrentCalls\": -1}"), 400,
+        "maxConcurrentCalls");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"a\", \"transferNumber\": \"call me\"}"), 400,
+        "transferNumber");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"a\", \"colour\": \"red\"}"), 400, "colour");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"a\", \"recordingEnabled\": \"yes\"}"), 400,
+        "recordingEnabled");
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{not json"), 400, "body");
+    assertThat(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Twice\"}").status()).isEqualTo(201);
+    assertField(api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Twice\"}"), 409, "name");
+  }
+
+  private static void assertField(Response r, int status, String field) {
+    assertThat(r.status()).as(r.toString()).isEqualTo(status);
+    assertThat(r.text("field")).as(r.toString()).isEqualTo(field);
+    assertThat(r.text("error")).isNotBlank();
+  }
+}

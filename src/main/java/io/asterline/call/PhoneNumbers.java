@@ -72,6 +72,10 @@ public final class PhoneNumbers {
       candidate = "+" + defaultCountryCode + s.substring(1);
     } else if (s.startsWith(defaultCountryCode) && s.length() - defaultCountryCode.length() >= MIN_NATIONAL_DIGITS) {
       candidate = "+" + s;
+    } else if (s.length() >= 11) {
+      // longer than national numbers: international without its +, as carriers (DIDWW) and their CSV exports
+      // write them, e.g. 4915112345678
+      candidate = "+" + s;
     } else {
       candidate = "+" + defaultCountryCode + s;
     }

@@ -1,6 +1,7 @@
 package io.asterline.did;
 
 import io.asterline.config.ConfigException;
+import io.asterline.call.PhoneNumbers;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import java.net.URI;
@@ -46,8 +47,6 @@ public record DidConfig(
     }
   }
 
-  public static final ConfigKey DEFAULT_COUNTRY_CODE = ConfigKey.of("did.default-country-code", "1",
-      "country code given to numbers written without one (4155550123 -> +14155550123)");
   public static final ConfigKey DAILY_CAP = ConfigKey.of("did.daily-cap", null,
       "most picks per DID per day for DIDs without their own cap; unset = no cap");
   public static final ConfigKey COOLDOWN = ConfigKey.of("did.cooldown", "0s",
@@ -74,14 +73,15 @@ public record DidConfig(
   public static final ConfigKey TWILIO_TIMEOUT = ConfigKey.of("twilio.timeout", "30s",
       "how long one page request may take");
 
-  public static final List<ConfigKey> KEYS = List.of(DEFAULT_COUNTRY_CODE, DAILY_CAP, COOLDOWN, DAY_TIME_ZONE,
+  public static final List<ConfigKey> KEYS = List.of(DAILY_CAP, COOLDOWN, DAY_TIME_ZONE,
       TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET,
       TWILIO_PAGE_SIZE, TWILIO_RETRIES, TWILIO_RETRY_BACKOFF, TWILIO_TIMEOUT);
 
   public static DidConfig from(Settings settings) {
-    String cc = settings.string(DEFAULT_COUNTRY_CODE);
-    if (!cc.matches("[1-9][0-9]{0,2}")) {
-      throw settings.invalid(DEFAULT_COUNTRY_CODE, "a country calling code of 1 to 3 digits, such as 1 or 49");
+    // the same country code the FastAGI lookup uses (phone.default-country-code)
+    String cc = settings.string(PhoneNumbers.DEFAULT_COUNTRY_CODE);
+    if (!PhoneNumbers.isCountryCode(cc)) {
+      throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code of 1 to 3 digits, such as 1 or 49");
     }
     OptionalInt cap = settings.value(DAILY_CAP).isPresent()
         ? OptionalInt.of(settings.integer(DAILY_CAP, 1, Integer.MAX_VALUE))

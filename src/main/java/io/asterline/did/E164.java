@@ -1,5 +1,6 @@
 package io.asterline.did;
 
+import io.asterline.call.PhoneNumbers;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -13,9 +14,6 @@ import java.util.regex.Pattern;
  */
 public final class E164 {
 
-  private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
-  private static final Pattern SEPARATORS = Pattern.compile("[\\s\\-.()]");
-  private static final Pattern DIGITS = Pattern.compile("[0-9]+");
   private static final Pattern NANP = Pattern.compile("\\+1[2-9][0-9]{9}");
 
   private E164() {}
@@ -30,31 +28,14 @@ public final class E164 {
     if (raw == null || raw.isBlank()) {
       throw new IllegalArgumentException("a phone number is required");
     }
-    String s = SEPARATORS.matcher(raw.trim()).replaceAll("");
-    String candidate;
-    if (s.startsWith("+")) {
-      candidate = s;
-    } else if (!DIGITS.matcher(s).matches()) {
-      candidate = null;
-    } else if (s.startsWith("00")) {
-      candidate = "+" + s.substring(2);
-    } else if (s.startsWith("0")) {
-      candidate = "+" + defaultCountryCode + s.substring(1);
-    } else if (s.length() >= 11) {
-      candidate = "+" + s;
-    } else {
-      candidate = "+" + defaultCountryCode + s;
-    }
-    if (candidate == null || !E164.matcher(candidate).matches()) {
-      throw new IllegalArgumentException("'" + raw + "' is not a phone number in E.164 form"
-          + " (+ country code and up to 15 digits, e.g. +14155550123)");
-    }
-    return candidate;
+    // one set of rules for every number Asterline reads: the same as the FastAGI inbound lookup's
+    return PhoneNumbers.toE164(raw, defaultCountryCode).orElseThrow(() -> new IllegalArgumentException(
+        "'" + raw + "' is not a phone number in E.164 form (+ country code and up to 15 digits, e.g. +14155550123)"));
   }
 
   /** Whether {@code number} already is in E.164 form. */
   public static boolean isValid(String number) {
-    return number != null && E164.matcher(number).matches();
+    return PhoneNumbers.isE164(number);
   }
 
   /**

@@ -39,8 +39,8 @@ class DidConfigTest {
 
   @Test
   void badValuesNameTheirKey() {
-    assertThatThrownBy(() -> config(Map.of(), Map.of("did.default-country-code", "+1")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("did.default-country-code");
+    assertThatThrownBy(() -> config(Map.of(), Map.of("phone.default-country-code", "+1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("phone.default-country-code");
     assertThatThrownBy(() -> config(Map.of(), Map.of("did.day-time-zone", "+02:00")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("did.day-time-zone");
     assertThatThrownBy(() -> config(Map.of(), Map.of("did.daily-cap", "0")))

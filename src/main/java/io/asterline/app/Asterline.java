@@ -1,6 +1,7 @@
 package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -22,11 +23,13 @@ public final class Asterline implements AutoCloseable {
   private final Lifecycle lifecycle;
   private final Database database;
   private final HttpServer http;
+  private final AudioSocketServer audioSocket;
 
-  private Asterline(Lifecycle lifecycle, Database database, HttpServer http) {
+  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AudioSocketServer audioSocket) {
     this.lifecycle = lifecycle;
     this.database = database;
     this.http = http;
+    this.audioSocket = audioSocket;
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -47,8 +50,12 @@ public final class Asterline implements AutoCloseable {
           .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash));
       lifecycle.register("http", http.start());
 
+      // registered last so it stops first: calls in progress end through their fallback before anything else goes
+      AudioSocketServer audioSocket = lifecycle.register("audiosocket",
+          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics));
+
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http);
+      return new Asterline(lifecycle, database, http, audioSocket);
     } catch (RuntimeException e) {
       lifecycle.close();
       throw e;
@@ -61,6 +68,10 @@ public final class Asterline implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
+  }
+
+  public int audioSocketPort() {
+    return audioSocket.port();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.asterline.app;
 
+import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
@@ -19,7 +20,8 @@ public record AsterlineConfig(
     HttpConfig http,
     TenantConfig tenants,
     OpenAiConfig openai,
-    StorageConfig storage) {
+    StorageConfig storage,
+    AudioSocketConfig audioSocket) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -29,6 +31,7 @@ public record AsterlineConfig(
     keys.addAll(TenantConfig.KEYS);
     keys.addAll(OpenAiConfig.KEYS);
     keys.addAll(StorageConfig.KEYS);
+    keys.addAll(AudioSocketConfig.KEYS);
     return keys;
   }
 
@@ -38,6 +41,7 @@ public record AsterlineConfig(
         HttpConfig.from(settings),
         TenantConfig.from(settings),
         OpenAiConfig.from(settings),
-        StorageConfig.from(settings));
+        StorageConfig.from(settings),
+        AudioSocketConfig.from(settings));
   }
 }

@@ -403,6 +403,149 @@ class AgentCallTest {
     healthy.hangUp();
   }
 
+  // ------------------------------------------------------------------ silence timeout, voicemail, renewal
+
+  @Test
+  void silentCallerGetsAGoodbyeAndTheCallEnds() throws Exception {
+    UUID call = call(tenant(t -> t.setSilenceTimeoutMs(1000).setAiGoodbye("Bye for now.")), "inbound", c -> {});
+    fake.responder = (s, e) -> FakeRealtimeServer.tone(200);
+    int index = fake.sessions.size();
+    RecordingListener heard = new RecordingListener();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, heard);
+    FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+    JsonNode goodbye = s.await("response.create", e -> e.at("/response/instructions").asText().contains("Bye for now."), 4000);
+    assertThat(goodbye).isNotNull();
+    assertThat(client.awaitClosed(3000)).isTrue();
+    assertThat(heard.hangupNanos).isNotZero();
+    // greeting and goodbye were both played before the hangup
+    assertThat(heard.agentFrames()).isGreaterThanOrEqualTo(18);
+    CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
+    assertThat(row.getAgentDecision()).isEqualTo("hangup");
+    assertThat(row.getAgentEndReason()).isEqualTo("silence_timeout");
+    assertThat(row.getVoicemailResult()).as("inbound calls are not checked by default").isNull();
+  }
+
+  @Test
+  void callerSpeechPostponesTheSilenceTimeout() throws Exception {
+    UUID call = call(tenant(t -> t.setSilenceTimeoutMs(1000)), "inbound", c -> {});
+    fake.responder = (s, e) -> FakeRealtimeServer.tone(100);
+    int index = fake.sessions.size();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, new RecordingListener());
+    FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+    s.await("response.create", 3000);
+    for (int i = 0; i < 4; i++) {
+      Thread.sleep(400);
+      s.speechStarted();
+      s.speechStopped();
+    }
+    assertThat(s.events("response.create")).hasSize(1);
+    assertThat(client.isOpen()).isTrue();
+    client.hangUp();
+  }
+
+  @Test
+  void beepMakesTheAgentLeaveTheMessageThenHangUp() throws Exception {
+    long tenant = tenant(t -> t.setVoicemailAction("leave_message").setVoicemailMessage("Please call us back."));
+    UUID call = call(tenant, "outbound", c -> {});
+    fake.responder = (s, e) -> FakeRealtimeServer.tone(e.at("/response/instructions").asText().contains("call us back") ? 300 : 3000);
+    int index = fake.sessions.size();
+    RecordingListener heard = new RecordingListener();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, heard);
+    FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+    RecordingListener.await("the greeting", 5000, () -> heard.agentFrames() >= 5);
+
+    // the machine's beep: 400 ms of 1 kHz, then quiet
+    int[] frame = {0};
+    client.audio(buf -> {
+      for (int i = 0; i < 160; i++) {
+        int n = frame[0] * 160 + i;
+        buf.writeShortLE(frame[0] < 20 ? (int) (8000 * Math.sin(2 * Math.PI * 1000 * n / 8000.0)) : 0);
+      }
+      frame[0]++;
+    });
+    JsonNode quiet = s.await("session.update",
+        e -> !e.at("/session/audio/input/turn_detection/create_response").asBoolean(true), 3000);
+    assertThat(quiet.at("/session/audio/input/turn_detection/interrupt_response").asBoolean()).isFalse();
+    s.await("response.create", e -> e.at("/response/instructions").asText().contains("Please call us back."), 3000);
+    assertThat(client.awaitClosed(4000)).isTrue();
+    assertThat(heard.hangupNanos).isNotZero();
+    CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
+    assertThat(row.getVoicemailResult()).isEqualTo("machine");
+    assertThat(row.getAgentDecision()).isEqualTo("hangup");
+    assertThat(row.getAgentEndReason()).isEqualTo("voicemail");
+  }
+
+  @Test
+  void voicemailPhraseInTheTranscriptHangsUp() throws Exception {
+    UUID call = call(tenant(t -> {}), "outbound", c -> {});
+    int index = fake.sessions.size();
+    RecordingListener heard = new RecordingListener();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, heard);
+    FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+    s.await("response.create", 3000);
+    s.callerSaid("Hi, you've reached Bob. Please leave a message after the tone.");
+    assertThat(client.awaitClosed(3000)).isTrue();
+    assertThat(heard.hangupNanos).isNotZero();
+    CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
+    assertThat(row.getVoicemailResult()).isEqualTo("machine");
+    assertThat(row.getAgentDecision()).isEqualTo("hangup");
+    assertThat(row.getConversation().data()).contains("leave a message");
+  }
+
+  @Test
+  void amdMachineWithHangupActionEndsBeforeAnyRealtimeSession() throws Exception {
+    UUID call = call(tenant(t -> {}), "outbound", c -> c.setAmdStatus("MACHINE").setAmdCause("LONGGREETING-2000-1500"));
+    int sessions = fake.sessions.size();
+    RecordingListener heard = new RecordingListener();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, heard);
+    assertThat(client.awaitClosed(3000)).isTrue();
+    assertThat(heard.hangupNanos).isNotZero();
+    assertThat(fake.sessions).hasSize(sessions);
+    CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
+    assertThat(row.getVoicemailResult()).isEqualTo("machine");
+    assertThat(row.getAgentEndReason()).isEqualTo("voicemail");
+  }
+
+  @Test
+  void quietWindowMeansHuman() throws Exception {
+    UUID call = call(tenant(t -> t.setVoicemailWindowMs(1000)), "outbound", c -> {});
+    fake.responder = (s, e) -> FakeRealtimeServer.tone(100);
+    int index = fake.sessions.size();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, new RecordingListener());
+    fake.awaitSession(index, 3000).await("response.create", 3000);
+    Thread.sleep(1300);
+    client.hangUp();
+    CallRecord row = awaitRow(call, r -> r.getAgentEndReason() != null);
+    assertThat(row.getVoicemailResult()).isEqualTo("human");
+  }
+
+  @Test
+  void longCallsMoveToANewSessionWithTheirContext() throws Exception {
+    try (AudioSocketServer renewing = server(fake.url(), Map.of("realtime.max-session", "3s", "realtime.renew-before", "2s"))) {
+      UUID call = call(tenant(t -> t.setAiGreeting("Welcome to renewal")), "inbound", c -> {});
+      fake.responder = (s, e) -> FakeRealtimeServer.tone(200);
+      int index = fake.sessions.size();
+      RecordingListener heard = new RecordingListener();
+      AsteriskAudioSocketClient client = AsteriskAudioSocketClient.connect(asterisk,
+          new InetSocketAddress("127.0.0.1", renewing.port()), call, AsteriskAudioSocketClient.SILENCE, heard);
+      FakeRealtimeServer.Session first = fake.awaitSession(index, 3000);
+      first.await("response.create", 3000);
+      FakeRealtimeServer.Session second = fake.awaitSession(index + 1, 4000);
+      JsonNode update = second.await("session.update", 3000);
+      assertThat(update.at("/session/instructions").asText()).contains("already in progress").contains("Welcome to renewal");
+      RecordingListener.await("the old session to be closed", 3000, () -> first.closedByClient);
+      assertThat(second.events("response.create")).as("no second greeting").isEmpty();
+      RecordingListener.await("caller audio on the new session", 3000, () -> second.appendedAudio().length > 0);
+
+      int before = heard.agentFrames();
+      second.respond(FakeRealtimeServer.tone(200), "still here");
+      RecordingListener.await("agent audio from the new session", 3000, () -> heard.agentFrames() >= before + 8);
+      assertThat(client.isOpen()).isTrue();
+      assertThat(heard.hangupNanos).isZero();
+      client.hangUp();
+    }
+  }
+
   // ------------------------------------------------------------------ helpers
 
   static AsteriskAudioSocketClient connect(UUID call, AsteriskAudioSocketClient.CallerAudio audio,

@@ -3,6 +3,8 @@ package io.asterline;
 import io.asterline.app.ConfigCommand;
 import io.asterline.app.MigrateCommand;
 import io.asterline.app.ServeCommand;
+import io.asterline.audiosocket.SimulateCommand;
+import io.asterline.call.CallCommand;
 import io.asterline.config.ConfigException;
 import java.util.Map;
 import picocli.CommandLine;
@@ -29,7 +31,8 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main())
         .addSubcommand(new ServeCommand(env))
         .addSubcommand(new MigrateCommand(env))
-        .addSubcommand(new ConfigCommand(env));
+        .addSubcommand(new ConfigCommand(env))
+        .addSubcommand(new CommandLine(new CallCommand()).addSubcommand(new SimulateCommand()));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         commandLine.getErr().println("configuration error: " + e.getMessage());

@@ -127,6 +127,8 @@ final class AgentCall {
 
   private final byte[] input;
   private int inputFill;
+  /** One frame of slin, in and out: Netty's per-sample accessors check the buffer each time, this copies once. */
+  private final byte[] scratch = new byte[CallHandler.FRAME_SAMPLES * 2];
 
   private boolean callerSpeaking;
   private long lastActivityNanos;
@@ -586,10 +588,9 @@ final class AgentCall {
     int samples = slin.readableBytes() / 2;
     int index = slin.readerIndex();
     while (samples > 0) {
-      int n = Math.min(samples, input.length - inputFill);
-      for (int i = 0; i < n; i++) {
-        input[inputFill + i] = MuLaw.encode(slin.getShortLE(index + 2 * i));
-      }
+      int n = Math.min(Math.min(samples, input.length - inputFill), scratch.length / 2);
+      slin.getBytes(index, scratch, 0, 2 * n);
+      MuLaw.encodeLittleEndian(scratch, 0, input, inputFill, n);
       index += 2 * n;
       samples -= n;
       inputFill += n;
@@ -612,10 +613,9 @@ final class AgentCall {
         playingItem = c.itemId;
         playedSamples = 0;
       }
-      int n = Math.min(samples - done, c.mulaw.length - c.offset);
-      for (int i = 0; i < n; i++) {
-        frame.writeShortLE(MuLaw.decode(c.mulaw[c.offset + i]));
-      }
+      int n = Math.min(Math.min(samples - done, c.mulaw.length - c.offset), scratch.length / 2);
+      MuLaw.decodeLittleEndian(c.mulaw, c.offset, scratch, 0, n);
+      frame.writeBytes(scratch, 0, 2 * n);
       c.offset += n;
       done += n;
       playedSamples += n;

@@ -31,6 +31,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(FRAME_MILLIS);
   /** A tick this late is skipped instead of sent in a burst: Asterisk does not buffer, a burst is heard. */
   private static final long MAX_LATE_NANOS = 3 * FRAME_NANOS;
+  private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long UUID_TIMEOUT_MILLIS = 5000;
   /** How long the hangup waits for the decision to be stored before the dialplan goes on anyway. */
   private static final long STORE_WAIT_MILLIS = 1500;
@@ -175,6 +176,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
         // late after a stall, or Asterisk is not reading: never queue more than ~60 ms ahead of the caller
         talk.metrics.frameSkipped();
       } else {
+        if (now - due > LATE_NANOS) {
+          talk.metrics.tickLate();
+        }
         ByteBuf payload = ctx.alloc().ioBuffer(FRAME_SAMPLES * 2);
         if (agent != null) {
           agent.fill(payload, FRAME_SAMPLES, now);

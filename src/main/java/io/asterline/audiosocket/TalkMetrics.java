@@ -19,6 +19,7 @@ final class TalkMetrics {
   private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
   private final Counter skippedFrames;
+  private final Counter lateTicks;
 
   TalkMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -33,6 +34,13 @@ final class TalkMetrics {
     this.skippedFrames = Counter.builder("asterline.audiosocket.frames.skipped")
         .description("output frames not sent because the event loop was late or Asterisk was not reading")
         .register(registry);
+    this.lateTicks = Counter.builder("asterline.audiosocket.ticks.late")
+        .description("output frames sent more than 5 ms after their slot on the pacing clock (CPU starvation)")
+        .register(registry);
+  }
+
+  void tickLate() {
+    lateTicks.increment();
   }
 
   void firstAudio(Duration d) {

@@ -43,6 +43,15 @@ public final class MuLaw {
     }
   }
 
+  /** Decodes {@code samples} mu-law bytes into little-endian 16-bit samples. */
+  public static void decodeLittleEndian(byte[] mulaw, int offset, byte[] slin, int slinOffset, int samples) {
+    for (int i = 0; i < samples; i++) {
+      short s = DECODE[mulaw[offset + i] & 0xFF];
+      slin[slinOffset + 2 * i] = (byte) s;
+      slin[slinOffset + 2 * i + 1] = (byte) (s >> 8);
+    }
+  }
+
   private static byte encodeSlow(int pcm) {
     int sign = (pcm >> 8) & 0x80;
     if (sign != 0) {

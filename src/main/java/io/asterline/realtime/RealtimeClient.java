@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.TextFrame;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +65,38 @@ public final class RealtimeClient {
     }
   }
 
-  /** {@code input_audio_buffer.append} of mu-law bytes, built without a JSON tree: it is the hot path. */
+  /**
+   * {@code input_audio_buffer.append} of mu-law bytes: the hot path (dozens per call per second), so the JSON is
+   * assembled as ASCII bytes and sent as a text frame without the library's UTF-8 re-validation.
+   */
   public boolean appendAudio(byte[] mulaw, int offset, int length) {
     byte[] slice = offset == 0 && length == mulaw.length ? mulaw : java.util.Arrays.copyOfRange(mulaw, offset, offset + length);
-    return send("{\"type\":\"input_audio_buffer.append\",\"audio\":\"" + Base64.getEncoder().encodeToString(slice) + "\"}");
+    byte[] b64 = Base64.getEncoder().encode(slice);
+    byte[] json = new byte[APPEND_HEAD.length + b64.length + APPEND_TAIL.length];
+    System.arraycopy(APPEND_HEAD, 0, json, 0, APPEND_HEAD.length);
+    System.arraycopy(b64, 0, json, APPEND_HEAD.length, b64.length);
+    System.arraycopy(APPEND_TAIL, 0, json, APPEND_HEAD.length + b64.length, APPEND_TAIL.length);
+    TextFrame frame = new AsciiTextFrame();
+    frame.setPayload(java.nio.ByteBuffer.wrap(json));
+    frame.setTransferemasked(true);
+    try {
+      ws.sendFrame(frame);
+      return true;
+    } catch (WebsocketNotConnectedException e) {
+      return false;
+    }
+  }
+
+  private static final byte[] APPEND_HEAD = "{\"type\":\"input_audio_buffer.append\",\"audio\":\""
+      .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] APPEND_TAIL = "\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** A text frame known to be ASCII (JSON around base64): nothing to validate. */
+  private static final class AsciiTextFrame extends TextFrame {
+    @Override
+    public void isValid() {
+      // ASCII is valid UTF-8
+    }
   }
 
   public boolean isOpen() {

@@ -45,5 +45,9 @@ class MuLawTest {
     byte[] out = new byte[4];
     MuLaw.encodeLittleEndian(slin, 0, out, 0, 4);
     assertThat(out).containsExactly((byte) 0xFF, (byte) 0x80, (byte) 0x00, (byte) 0xF2);
+    byte[] back = new byte[8];
+    MuLaw.decodeLittleEndian(out, 0, back, 0, 4);
+    // 0, 32124, -32124 and 104 (100 quantised) as little-endian shorts
+    assertThat(back).containsExactly(0, 0, 0x7c, 0x7d, (byte) 0x84, (byte) 0x82, 0x68, 0x00);
   }
 }

@@ -149,6 +149,7 @@ public final class AudioSocketBench {
     CallState[] states = new CallState[max];
     ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, new DefaultThreadFactory("bench-peer-timers", true));
     BenchPeer peer = new BenchPeer(timers, i -> i < states.length ? states[i] : null);
+    peer.setMaxPendingConnections(4096);
     peer.start();
     peer.started.await(10, TimeUnit.SECONDS);
 
@@ -184,13 +185,15 @@ public final class AudioSocketBench {
 
     List<AsteriskAudioSocketClient> clients = new ArrayList<>();
     int best = 0;
+    boolean missed = false;
     String bestLine = "none";
     for (int step : steps) {
       while (clients.size() < step) {
         int i = clients.size();
         states[i] = new CallState(jitter, bargeIn);
         clients.add(AsteriskAudioSocketClient.connect(asterisk, server, callIds.get(i), AsteriskAudioSocketClient.SILENCE, states[i]));
-        if (i % 20 == 19) {
+        // about 50 new calls a second: a ramp, not a thundering herd of WebSocket handshakes
+        if (i % 5 == 4) {
           Thread.sleep(100);
         }
       }
@@ -214,12 +217,14 @@ public final class AudioSocketBench {
       long expected = elapsed / 20_000_000L;
       int hungUp = 0;
       for (int i = 0; i < step; i++) {
+        if (states[i].hungUp) {
+          // ended by the node (its fallback, e.g. a Realtime connect slower than 2 s): counted apart
+          hungUp++;
+          continue;
+        }
         long got = states[i].frames - framesBefore[i];
         // one frame of slack at each end of the window
         dropped += Math.max(0, expected - got - 2);
-        if (states[i].hungUp) {
-          hungUp++;
-        }
       }
       double heapPerCall = (after[0] - base[0]) / 1024.0 / step;
       double cpuPerCall = 100.0 * cpu / elapsed / step;
@@ -229,17 +234,17 @@ public final class AudioSocketBench {
       double skippedPct = 100.0 * (after[4] - before[4]) / Math.max(1, ticks);
       String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %d%s | %5.1f / %5.1f (%.1f) | %6.1f | %5.2f | %d | %.2f%% / %.2f%%",
           step, jitter.percentileMs(0.5), p99, jitter.percentileMs(1.0), dropped,
-          hungUp > 0 ? " (" + hungUp + " calls hung up!)" : "", bargeIn.percentileMs(0.5), bargeIn.percentileMs(0.99),
+          hungUp > 0 ? " (" + hungUp + " calls ended by the node's fallback)" : "", bargeIn.percentileMs(0.5), bargeIn.percentileMs(0.99),
           after[5] / 1000.0, heapPerCall, cpuPerCall, after[2], latePct, skippedPct);
       System.out.println(line + " | load " + loadAverage());
       boolean ok = p99 < 5.0 && dropped == 0 && hungUp == 0;
-      if (ok) {
+      if (ok && !missed) {
         best = step;
         bestLine = line;
       } else {
-        System.out.println("      step failed: " + (p99 >= 5.0 ? "jitter p99 >= 5 ms " : "")
-            + (dropped > 0 ? "frames dropped " : "") + (hungUp > 0 ? "calls hung up" : ""));
-        break;
+        missed = true;
+        System.out.println("      step misses the target: " + (p99 >= 5.0 ? "jitter p99 >= 5 ms; " : "")
+            + (dropped > 0 ? "frames dropped; " : "") + (hungUp > 0 ? "calls ended by fallback" : ""));
       }
     }
     System.out.println("largest N with jitter p99 < 5 ms and no dropped frame: " + best + "  [" + bestLine + "]");

@@ -194,7 +194,7 @@ final class AgentCall {
   private Upstream open(boolean renewal) {
     Upstream up = new Upstream(renewal);
     up.client = RealtimeClient.connect(talk.openai.realtimeUrl(), settings.model(), apiKey,
-        (int) talk.openai.connectTimeout().toMillis(), talk.json, up);
+        (int) talk.openai.connectTimeout().toMillis(), talk.json, settings.callId().toString(), up);
     return up;
   }
 

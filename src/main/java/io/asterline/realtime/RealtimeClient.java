@@ -13,6 +13,7 @@ import org.java_websocket.framing.TextFrame;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One WebSocket to the Realtime API (GA protocol: no {@code OpenAI-Beta} header). Java-WebSocket runs a
@@ -45,10 +46,10 @@ public final class RealtimeClient {
    * {@link Listener#closed} follows.
    */
   public static RealtimeClient connect(URI url, String model, String apiKey, int connectTimeoutMillis,
-      ObjectMapper json, Listener listener) {
+      ObjectMapper json, String callId, Listener listener) {
     String sep = url.getRawQuery() == null ? "?" : "&";
     URI full = URI.create(url + sep + "model=" + java.net.URLEncoder.encode(model, java.nio.charset.StandardCharsets.UTF_8));
-    Ws ws = new Ws(full, Map.of("Authorization", "Bearer " + apiKey), connectTimeoutMillis, json, listener);
+    Ws ws = new Ws(full, Map.of("Authorization", "Bearer " + apiKey), connectTimeoutMillis, json, callId, listener);
     // the library would start a ping timer thread per connection; caller audio flows every few tens of ms anyway
     ws.setConnectionLostTimeout(0);
     ws.connect();
@@ -116,16 +117,21 @@ public final class RealtimeClient {
   private static final class Ws extends WebSocketClient {
     private final ObjectMapper json;
     private final Listener listener;
+    private final String callId;
     private volatile boolean closedReported;
 
-    Ws(URI uri, Map<String, String> headers, int connectTimeout, ObjectMapper json, Listener listener) {
+    Ws(URI uri, Map<String, String> headers, int connectTimeout, ObjectMapper json, String callId, Listener listener) {
       super(uri, new org.java_websocket.drafts.Draft_6455(), headers, connectTimeout);
       this.json = json;
+      this.callId = callId;
       this.listener = listener;
     }
 
     @Override
     public void onOpen(ServerHandshake handshake) {
+      // the library's reader thread serves this one connection for its whole life: name it and tag its logs
+      Thread.currentThread().setName("realtime-read-" + callId);
+      MDC.put("callId", callId);
       listener.opened();
     }
 
@@ -160,6 +166,7 @@ public final class RealtimeClient {
     }
 
     private void report(String why) {
+      MDC.put("callId", callId);
       if (!closedReported) {
         closedReported = true;
         listener.closed(why);

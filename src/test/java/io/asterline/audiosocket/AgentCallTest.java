@@ -584,7 +584,7 @@ class AgentCallTest {
 
   static void assertNoWebSocketThreadsLeft() throws InterruptedException {
     RecordingListener.await("the Realtime client threads to end", 3000, () -> Thread.getAllStackTraces().keySet()
-        .stream().noneMatch(t -> t.isAlive() && (t.getName().startsWith("WebSocketConnectReadThread")
+        .stream().noneMatch(t -> t.isAlive() && (t.getName().startsWith("WebSocketConnectReadThread") || t.getName().startsWith("realtime-read-")
             || t.getName().startsWith("WebSocketWriteThread"))));
   }
 }

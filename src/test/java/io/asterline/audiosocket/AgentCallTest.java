@@ -141,9 +141,9 @@ class AgentCallTest {
     int n = frames.size();
     assertThat(n).isGreaterThan(60);
     double spanMs = (frames.get(n - 1).nanos() - frames.get(n - 51).nanos()) / 1e6;
-    assertThat(spanMs).isBetween(900.0, 1100.0);
+    assertThat(spanMs).isBetween(850.0, 1200.0);
     for (int i = 1; i < n; i++) {
-      assertThat((frames.get(i).nanos() - frames.get(i - 1).nanos()) / 1e6).isLessThan(150.0);
+      assertThat((frames.get(i).nanos() - frames.get(i - 1).nanos()) / 1e6).isLessThan(250.0);
     }
 
     CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
@@ -177,7 +177,8 @@ class AgentCallTest {
     RecordingListener.await("the agent to stop", 1000, () -> heard.snapshot().get(heard.snapshot().size() - 1).silent());
     Thread.sleep(100);
 
-    assertThat(heard.agentFramesAfter(sent)).as("agent frames after speech started").isLessThanOrEqualTo(2);
+    // one frame may be on its way and one tick may run before the event is handled; never the rest of the answer
+    assertThat(heard.agentFramesAfter(sent)).as("agent frames after speech started").isLessThanOrEqualTo(3);
     assertThat(truncate.path("item_id").asText()).isEqualTo(s.lastItem);
     assertThat(truncate.path("content_index").asInt()).isZero();
     long playedMs = heard.agentFrames() * 20L;
@@ -190,7 +191,8 @@ class AgentCallTest {
     client.hangUp();
     CallRecord row = awaitRow(call, r -> r.getAgentEndReason() != null);
     assertThat(row.getBargeInCount()).isEqualTo(1);
-    assertThat(row.getBargeInMaxStopMs()).isNotNull().isBetween(0, 200);
+    // measured in the server from the event's arrival to the first frame without agent audio: one tick
+    assertThat(row.getBargeInMaxStopMs()).isNotNull().isBetween(0, 100);
   }
 
   // ------------------------------------------------------------------ tools and DTMF
@@ -313,7 +315,7 @@ class AgentCallTest {
     AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, heard);
     assertThat(client.awaitClosed(3500)).isTrue();
     double ms = (heard.hangupNanos - start) / 1e6;
-    assertThat(ms).isBetween(1900.0, 2600.0);
+    assertThat(ms).isBetween(1900.0, 3000.0);
     // silence kept the leg alive meanwhile: Asterisk would hang up after 2 s without frames
     assertThat(heard.snapshot().stream().filter(f -> f.kind() == Kind.AUDIO).count()).isGreaterThan(50);
     CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
@@ -366,6 +368,48 @@ class AgentCallTest {
     s.await("response.create", 3000);
     s.error("invalid_request_error", "invalid_value", "bad field");
     assertThat(client.awaitClosed(500)).isFalse();
+    client.hangUp();
+  }
+
+  @Test
+  void stoppingTheServiceSendsCallsInProgressToTheirFallback() throws Exception {
+    AudioSocketServer stopping = server(fake.url(), Map.of());
+    UUID call = call(tenant(t -> t.setAiFallback("voicemail")), "inbound", c -> {});
+    int index = fake.sessions.size();
+    RecordingListener heard = new RecordingListener();
+    AsteriskAudioSocketClient client = AsteriskAudioSocketClient.connect(asterisk,
+        new InetSocketAddress("127.0.0.1", stopping.port()), call, AsteriskAudioSocketClient.SILENCE, heard);
+    fake.awaitSession(index, 3000).await("response.create", 3000);
+    stopping.close();
+    assertThat(client.awaitClosed(1000)).isTrue();
+    assertThat(heard.hangupNanos).as("0x00, not a dropped socket").isNotZero();
+    CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
+    assertThat(row.getAgentDecision()).isEqualTo("voicemail");
+    assertThat(row.getAgentEndReason()).isEqualTo("shutdown");
+  }
+
+  @Test
+  void noApiKeyAnywhereFallsBackAtOnce() throws Exception {
+    try (AudioSocketServer keyless = server(fake.url(), Map.of("openai.api-key", ""))) {
+      UUID call = call(tenant(t -> t.setTransferNumber("+4930555000")), "inbound", c -> {});
+      int sessions = fake.sessions.size();
+      RecordingListener heard = new RecordingListener();
+      AsteriskAudioSocketClient client = AsteriskAudioSocketClient.connect(asterisk,
+          new InetSocketAddress("127.0.0.1", keyless.port()), call, AsteriskAudioSocketClient.SILENCE, heard);
+      assertThat(client.awaitClosed(2000)).isTrue();
+      assertThat(fake.sessions).hasSize(sessions);
+      CallRecord row = db.dsl().fetchOne(CALL, CALL.ID.eq(call));
+      assertThat(row.getAgentDecision()).isEqualTo("transfer");
+      assertThat(row.getAgentEndReason()).isEqualTo("no_api_key");
+    }
+  }
+
+  @Test
+  void theTenantsOwnKeyIsUsed() throws Exception {
+    UUID call = call(tenant(t -> t.setOpenaiApiKey("sk-tenant-own")), "inbound", c -> {});
+    int index = fake.sessions.size();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, new RecordingListener());
+    assertThat(fake.awaitSession(index, 3000).authorization).isEqualTo("Bearer sk-tenant-own");
     client.hangUp();
   }
 

@@ -48,10 +48,21 @@ final class AgentCall {
   private enum Voicemail { OFF, LISTENING, DECIDED_HUMAN, WAITING_FOR_BEEP, LEAVING_MESSAGE }
 
   /** An ending decided but waiting for the agent's last words to be played. */
-  private record Pending(String decision, String transferTo, String reason, boolean waitForResponse, long deadline,
-      boolean[] responseDone) {
+  private static final class Pending {
+    final String decision;
+    final String transferTo;
+    final String reason;
+    /** The ending waits for a response Asterline asked for (goodbye, voicemail message) to be done. */
+    final boolean waitForResponse;
+    final long deadline;
+    boolean responseDone;
+
     Pending(String decision, String transferTo, String reason, boolean waitForResponse, long deadline) {
-      this(decision, transferTo, reason, waitForResponse, deadline, new boolean[1]);
+      this.decision = decision;
+      this.transferTo = transferTo;
+      this.reason = reason;
+      this.waitForResponse = waitForResponse;
+      this.deadline = deadline;
     }
   }
 
@@ -236,7 +247,7 @@ final class AgentCall {
     }
     if (pending != null) {
       log.warn("{}; ending as already decided", why);
-      finish(pending.decision(), pending.transferTo(), pending.reason());
+      finish(pending.decision, pending.transferTo, pending.reason);
       return;
     }
     String decision = settings.fallbackDecision();
@@ -352,7 +363,7 @@ final class AgentCall {
       log.warn("realtime response failed: {}", RealtimeClient.redact(response.path("status_details").toString()));
     }
     if (pending != null) {
-      pending.responseDone()[0] = true;
+      pending.responseDone = true;
     }
     if (responseAfterDone && activeResponse == null) {
       responseAfterDone = false;
@@ -408,7 +419,7 @@ final class AgentCall {
     if (voicemail == Voicemail.WAITING_FOR_BEEP || voicemail == Voicemail.LEAVING_MESSAGE) {
       return;
     }
-    if (pending != null && "silence_timeout".equals(pending.reason())) {
+    if (pending != null && "silence_timeout".equals(pending.reason)) {
       pending = null;
     }
     stopAgent(e.receivedNanos(), true);
@@ -646,8 +657,8 @@ final class AgentCall {
     }
     boolean idle = activeResponse == null && queue.isEmpty();
     if (pending != null) {
-      if ((idle && (!pending.waitForResponse() || pending.responseDone()[0])) || now - pending.deadline() >= 0) {
-        finish(pending.decision(), pending.transferTo(), pending.reason());
+      if ((idle && (!pending.waitForResponse || pending.responseDone)) || now - pending.deadline >= 0) {
+        finish(pending.decision, pending.transferTo, pending.reason);
       }
       return;
     }

@@ -1,7 +1,6 @@
 package io.asterline.audiosocket;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.DefaultByteBufHolder;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -106,12 +105,6 @@ public final class AudioSocketFrame extends DefaultByteBufHolder {
   /** 8 kHz signed 16-bit little-endian linear PCM; the frame takes ownership of {@code slin}. */
   public static AudioSocketFrame audio(ByteBuf slin) {
     return new AudioSocketFrame(Kind.AUDIO, slin);
-  }
-
-  /** {@code millis} of 8 kHz silence. */
-  public static AudioSocketFrame silence(ByteBufAllocator alloc, int millis) {
-    int bytes = millis * 16;
-    return audio(alloc.buffer(bytes).writeZero(bytes));
   }
 
   /** The call id of a UUID frame (RFC 4122 byte order, as libuuid writes it). */

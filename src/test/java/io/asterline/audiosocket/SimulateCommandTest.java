@@ -143,6 +143,17 @@ class SimulateCommandTest {
     assertThat(err.toString()).contains("cd.wav").contains("8000 Hz").contains("2 channel(s), 44100 Hz");
   }
 
+  @Test
+  void answersAgiCommandsAsAsteriskDoes() {
+    Map<String, String> vars = new LinkedHashMap<>();
+    assertThat(SimulateCommand.answer("SET VARIABLE \"ASTERLINE_STATUS\" \"OK\"", vars)).isEqualTo("200 result=1");
+    assertThat(SimulateCommand.answer("SET VARIABLE ASTERLINE_NOTE \"say \\\"hi\\\" twice\"", vars)).isEqualTo("200 result=1");
+    assertThat(vars).containsEntry("ASTERLINE_STATUS", "OK").containsEntry("ASTERLINE_NOTE", "say \"hi\" twice");
+    assertThat(SimulateCommand.answer("GET VARIABLE \"ASTERLINE_STATUS\"", vars)).isEqualTo("200 result=1 (OK)");
+    assertThat(SimulateCommand.answer("GET VARIABLE NOPE", vars)).isEqualTo("200 result=0");
+    assertThat(SimulateCommand.answer("STREAM FILE hello \"\"", vars)).startsWith("510");
+  }
+
   /** One FastAGI session as an inbound script would run it: read the request, set the variables, close. */
   private static void fastAgi(ServerSocket server, List<String> lines, Map<String, String> replies,
       Map<String, String> set) {

@@ -218,6 +218,8 @@ public final class AudioSocketBench {
       long dropped = 0;
       long expected = elapsed / 20_000_000L;
       int hungUp = 0;
+      int callsDropping = 0;
+      long maxMissing = 0;
       for (int i = 0; i < step; i++) {
         if (states[i].hungUp) {
           // ended by the node (its fallback, e.g. a Realtime connect slower than 2 s): counted apart
@@ -226,7 +228,12 @@ public final class AudioSocketBench {
         }
         long got = states[i].frames - framesBefore[i];
         // one frame of slack at each end of the window
-        dropped += Math.max(0, expected - got - 2);
+        long missing = Math.max(0, expected - got - 2);
+        dropped += missing;
+        if (missing > 0) {
+          callsDropping++;
+          maxMissing = Math.max(maxMissing, missing);
+        }
       }
       double heapPerCall = (after[0] - base[0]) / 1024.0 / step;
       // the first calls also pay one-time costs (caches, pools, JIT): the step-to-step difference shows the call itself
@@ -238,8 +245,9 @@ public final class AudioSocketBench {
       long ticks = step * expected;
       double latePct = 100.0 * (after[6] - before[6]) / Math.max(1, ticks);
       double skippedPct = 100.0 * (after[4] - before[4]) / Math.max(1, ticks);
-      String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %d%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.2f | %d | %.2f%% / %.2f%%",
-          step, jitter.percentileMs(0.5), p99, jitter.percentileMs(1.0), dropped,
+      String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %s%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.2f | %d | %.2f%% / %.2f%%",
+          step, jitter.percentileMs(0.5), p99, jitter.percentileMs(1.0),
+          dropped == 0 ? "0" : dropped + " in " + callsDropping + " calls (max " + maxMissing + ")",
           hungUp > 0 ? " (" + hungUp + " calls ended by the node's fallback)" : "", bargeIn.percentileMs(0.5), bargeIn.percentileMs(0.99),
           after[5] / 1000.0, heapPerCall, marginal, cpuPerCall, after[2], latePct, skippedPct);
       System.out.println(line + " | load " + loadAverage());

@@ -128,11 +128,14 @@ public final class AudioSocketServer implements AutoCloseable {
       }
       calls.close().syncUninterruptibly();
     }
+    // outcomes still queued are stored before the pool goes; the event loops they would report back to are gone
     io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     accept.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     db.shutdown();
     try {
-      db.awaitTermination(3, TimeUnit.SECONDS);
+      if (!db.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("audiosocket: {} call outcome(s) not stored before the stop", db.shutdownNow().size());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

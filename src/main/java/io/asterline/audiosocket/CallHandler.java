@@ -10,6 +10,7 @@ import io.netty.handler.codec.DecoderException;
 import java.net.SocketException;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -206,25 +207,34 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   /** Stores the decision first (the after-agent script reads it the moment Asterisk continues), then 0x00. */
   void endWith(AgentOutcome outcome) {
     boolean[] done = new boolean[1];
-    ScheduledFuture<?> guard = ctx.executor().schedule(() -> inCall(() -> {
-      if (!done[0]) {
-        log.warn("storing the decision takes over {} ms; ending the leg anyway", STORE_WAIT_MILLIS);
-        hangup();
-      }
-    }), STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-    talk.db.execute(() -> {
-      persist(outcome);
-      inCall(() -> {
-        done[0] = true;
-        guard.cancel(false);
-        hangup();
+    try {
+      ScheduledFuture<?> guard = ctx.executor().schedule(() -> inCall(() -> {
+        if (!done[0]) {
+          log.warn("storing the decision takes over {} ms; ending the leg anyway", STORE_WAIT_MILLIS);
+          hangup();
+        }
+      }), STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      talk.db.execute(() -> {
+        persist(outcome);
+        inCall(() -> {
+          done[0] = true;
+          guard.cancel(false);
+          hangup();
+        });
       });
-    });
+    } catch (RejectedExecutionException e) {
+      log.warn("the service is stopping; the agent's outcome was not stored");
+      hangup();
+    }
   }
 
   /** Stores the figures of a call that ended on the caller's side. */
   void store(AgentOutcome outcome) {
-    talk.db.execute(() -> persist(outcome));
+    try {
+      talk.db.execute(() -> persist(outcome));
+    } catch (RejectedExecutionException e) {
+      log.warn("the service is stopping; the call's figures were not stored");
+    }
   }
 
   private void persist(AgentOutcome outcome) {
@@ -309,15 +319,20 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Runs {@code r} on this call's event loop (from the database executor or the shutdown). */
   private void inCall(Runnable r) {
-    ctx.executor().execute(() -> {
-      mdc();
-      try {
-        r.run();
-      } finally {
-        MDC.remove("callId");
-      }
-    });
+    try {
+      ctx.executor().execute(() -> {
+        mdc();
+        try {
+          r.run();
+        } finally {
+          MDC.remove("callId");
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // the service is stopping and the event loops are gone: the connection is closed with them
+    }
   }
 
   private void mdc() {

@@ -9,6 +9,7 @@ import io.asterline.realtime.RealtimeEvent;
 import io.asterline.realtime.RealtimeMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.AbstractEventExecutor;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
@@ -777,7 +778,13 @@ final class AgentCall {
 
   private void onLoop(Runnable r) {
     try {
-      loop.execute(() -> inCall(r));
+      if (loop instanceof AbstractEventExecutor lazy) {
+        // the pacing tick wakes this loop every 20 ms and runs queued tasks before itself, so a WebSocket
+        // event (even speech_started) loses nothing by waiting for it: no wake-up syscall per message
+        lazy.lazyExecute(() -> inCall(r));
+      } else {
+        loop.execute(() -> inCall(r));
+      }
     } catch (RejectedExecutionException e) {
       // the event loop is shutting down with the service; the call is being ended by it
     }

@@ -82,6 +82,7 @@ public final class AudioSocketBench {
     volatile long frames;
     volatile long bargeInAt;
     volatile boolean hungUp;
+    volatile boolean closed;
 
     CallState(Histogram jitter, Histogram bargeIn) {
       this.jitter = jitter;
@@ -108,6 +109,11 @@ public final class AudioSocketBench {
         bargeIn.record(nanos - b);
         bargeInAt = 0;
       }
+    }
+
+    @Override
+    public void closed(long nanos) {
+      closed = true;
     }
 
     private static boolean silent(ByteBuf p) {
@@ -219,8 +225,12 @@ public final class AudioSocketBench {
       long expected = elapsed / 20_000_000L;
       int hungUp = 0;
       int callsDropping = 0;
+      int closedWithoutHangup = 0;
       long maxMissing = 0;
       for (int i = 0; i < step; i++) {
+        if (states[i].closed && !states[i].hungUp) {
+          closedWithoutHangup++;
+        }
         if (states[i].hungUp) {
           // ended by the node (its fallback, e.g. a Realtime connect slower than 2 s): counted apart
           hungUp++;
@@ -248,7 +258,8 @@ public final class AudioSocketBench {
       String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %s%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.2f | %d | %.2f%% / %.2f%%",
           step, jitter.percentileMs(0.5), p99, jitter.percentileMs(1.0),
           dropped == 0 ? "0" : dropped + " in " + callsDropping + " calls (max " + maxMissing + ")",
-          hungUp > 0 ? " (" + hungUp + " calls ended by the node's fallback)" : "", bargeIn.percentileMs(0.5), bargeIn.percentileMs(0.99),
+          (hungUp > 0 ? " (" + hungUp + " calls ended by the node's fallback)" : "")
+              + (closedWithoutHangup > 0 ? " (" + closedWithoutHangup + " closed without 0x00!)" : ""), bargeIn.percentileMs(0.5), bargeIn.percentileMs(0.99),
           after[5] / 1000.0, heapPerCall, marginal, cpuPerCall, after[2], latePct, skippedPct);
       System.out.println(line + " | load " + loadAverage());
       boolean ok = p99 < 5.0 && dropped == 0 && hungUp == 0;

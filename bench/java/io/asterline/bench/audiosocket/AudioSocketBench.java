@@ -74,6 +74,8 @@ public final class AudioSocketBench {
     }
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger FAILURES = new java.util.concurrent.atomic.AtomicInteger();
+
   /** One call as the client side sees it. Touched by one client event loop, plus the peer's barge-in stamp. */
   static final class CallState implements AsteriskAudioSocketClient.Listener {
     final Histogram jitter;
@@ -114,6 +116,13 @@ public final class AudioSocketBench {
     @Override
     public void closed(long nanos) {
       closed = true;
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      if (FAILURES.incrementAndGet() <= 3) {
+        System.out.println("client connection failed: " + cause);
+      }
     }
 
     private static boolean silent(ByteBuf p) {

@@ -308,7 +308,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
         log.warn("invalid AudioSocket input from {}; closing this connection: {}", ctx.channel().remoteAddress(),
             c.getMessage());
       } else if (c instanceof SocketException || c instanceof java.io.IOException) {
-        log.info("AudioSocket connection error: {}", c.getMessage());
+        log.warn("AudioSocket connection error: {}", c.getMessage());
       } else {
         log.error("AudioSocket handler failed; closing this connection", c);
       }

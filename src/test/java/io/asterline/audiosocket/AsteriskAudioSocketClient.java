@@ -36,6 +36,9 @@ public final class AsteriskAudioSocketClient {
     void frame(AudioSocketFrame frame, long nanos);
 
     default void closed(long nanos) {}
+
+    /** The connection failed (the client closes it). */
+    default void failed(Throwable cause) {}
   }
 
   public static final CallerAudio SILENCE = frame -> frame.writeZero(320);
@@ -84,6 +87,7 @@ public final class AsteriskAudioSocketClient {
 
                   @Override
                   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    listener.failed(cause);
                     ctx.close();
                   }
                 });

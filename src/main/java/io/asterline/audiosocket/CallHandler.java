@@ -3,9 +3,9 @@ package io.asterline.audiosocket;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.call.CallRepository.AgentOutcome;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import java.net.SocketException;
 import java.util.Optional;
@@ -36,6 +36,8 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   private static final long UUID_TIMEOUT_MILLIS = 5000;
   /** How long the hangup waits for the decision to be stored before the dialplan goes on anyway. */
   private static final long STORE_WAIT_MILLIS = 1500;
+  /** How long after the 0x00 Asterisk gets to close its side before we close ours. */
+  private static final long LINGER_MILLIS = 2000;
 
   private final Talk talk;
   private ChannelHandlerContext ctx;
@@ -250,16 +252,33 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Ends the leg cleanly: Asterisk's AudioSocket returns 0 and the dialplan goes on. */
+  /**
+   * Ends the leg cleanly: Asterisk's AudioSocket returns 0 and the dialplan goes on. The socket is only
+   * half-closed after the 0x00: Asterisk keeps sending audio until it has read it, and closing with that audio
+   * unread would answer with a TCP reset, which can destroy the 0x00 before Asterisk reads it (and drop the call
+   * instead of continuing the dialplan). Asterisk closes its side once it has the 0x00; that closes ours.
+   */
   void hangup() {
     if (hungUp) {
       return;
     }
     hungUp = true;
     stopPacer();
-    if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(AudioSocketFrame.hangup()).addListener(ChannelFutureListener.CLOSE);
+    if (!ctx.channel().isActive()) {
+      return;
     }
+    ctx.writeAndFlush(AudioSocketFrame.hangup()).addListener(f -> {
+      if (!f.isSuccess() || !(ctx.channel() instanceof DuplexChannel duplex)) {
+        ctx.close();
+        return;
+      }
+      duplex.shutdownOutput();
+      ctx.executor().schedule(() -> {
+        if (ctx.channel().isActive()) {
+          ctx.close();
+        }
+      }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    });
   }
 
   /** The service stops: ends the call through the fallback rather than dropping it. */

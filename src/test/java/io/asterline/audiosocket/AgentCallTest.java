@@ -424,6 +424,37 @@ class AgentCallTest {
   }
 
   @Test
+  void afterTheHangupFrameAsteriskMayStillSendUntilItCloses() throws Exception {
+    // Asterisk keeps writing audio until it has read the 0x00; a full close would answer that with a reset
+    try (java.net.Socket asteriskSide = new java.net.Socket("127.0.0.1", server.port())) {
+      java.io.OutputStream out = asteriskSide.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(asteriskSide.getInputStream());
+      byte[] uuid = new byte[19];
+      uuid[0] = 0x01;
+      uuid[2] = 16;
+      java.nio.ByteBuffer.wrap(uuid, 3, 16).putLong(1).putLong(2);
+      out.write(uuid);
+      asteriskSide.setSoTimeout(3000);
+      int kind;
+      do {
+        kind = in.readUnsignedByte();
+        in.readFully(new byte[in.readUnsignedShort()]);
+      } while (kind == 0x10);
+      assertThat(kind).as("the unknown call gets 0x00").isZero();
+      byte[] frame = new byte[323];
+      frame[0] = 0x10;
+      frame[1] = 0x01;
+      frame[2] = 0x40;
+      for (int i = 0; i < 5; i++) {
+        Thread.sleep(50);
+        out.write(frame);
+        out.flush();
+      }
+      assertThat(in.read()).as("end of stream, not a reset").isEqualTo(-1);
+    }
+  }
+
+  @Test
   void garbageClosesOnlyItsOwnConnection() throws Exception {
     UUID call = call(tenant(t -> {}), "inbound", c -> {});
     RecordingListener good = new RecordingListener();

@@ -97,7 +97,12 @@ final class AgentCall {
 
     @Override
     public void event(RealtimeEvent event) {
-      onLoop(() -> onEvent(this, event));
+      if (event.audio() != null) {
+        // audio is only needed at the next pacing tick, which wakes the loop anyway: no wake-up per delta
+        onLoopLazily(() -> onEvent(this, event));
+      } else {
+        onLoop(() -> onEvent(this, event));
+      }
     }
 
     @Override
@@ -212,6 +217,7 @@ final class AgentCall {
 
   private void onOpened(Upstream up) {
     if (ended || (up != current && up != next)) {
+      up.close();
       return;
     }
     up.client.send(talk.messages.sessionUpdate(session(up.renewal)));
@@ -778,9 +784,16 @@ final class AgentCall {
 
   private void onLoop(Runnable r) {
     try {
+      loop.execute(() -> inCall(r));
+    } catch (RejectedExecutionException e) {
+      // the event loop is shutting down with the service; the call is being ended by it
+    }
+  }
+
+  /** Queued without waking the loop: the 20 ms pacing tick runs queued tasks before itself. */
+  private void onLoopLazily(Runnable r) {
+    try {
       if (loop instanceof AbstractEventExecutor lazy) {
-        // the pacing tick wakes this loop every 20 ms and runs queued tasks before itself, so a WebSocket
-        // event (even speech_started) loses nothing by waiting for it: no wake-up syscall per message
         lazy.lazyExecute(() -> inCall(r));
       } else {
         loop.execute(() -> inCall(r));

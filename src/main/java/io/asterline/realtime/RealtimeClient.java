@@ -104,8 +104,13 @@ public final class RealtimeClient {
     return ws.isOpen();
   }
 
-  /** Closes normally; the listener's {@code closed} follows (and is to be ignored by a caller that asked). */
+  /**
+   * Closes normally; the listener's {@code closed} follows (and is to be ignored by a caller that asked). Also
+   * when the handshake is still running: the library would otherwise open the session afterwards and keep it
+   * (and its threads, and a billed OpenAI session) alive.
+   */
   public void close() {
+    ws.closeRequested = true;
     ws.close(1000, "call ended");
   }
 
@@ -119,6 +124,7 @@ public final class RealtimeClient {
     private final Listener listener;
     private final String callId;
     private volatile boolean closedReported;
+    volatile boolean closeRequested;
 
     Ws(URI uri, Map<String, String> headers, int connectTimeout, ObjectMapper json, String callId, Listener listener) {
       super(uri, new org.java_websocket.drafts.Draft_6455(), headers, connectTimeout);
@@ -132,6 +138,10 @@ public final class RealtimeClient {
       // the library's reader thread serves this one connection for its whole life: name it and tag its logs
       Thread.currentThread().setName("realtime-read-" + callId);
       MDC.put("callId", callId);
+      if (closeRequested) {
+        close(1000, "call ended");
+        return;
+      }
       listener.opened();
     }
 

@@ -413,6 +413,18 @@ class AgentCallTest {
     client.hangUp();
   }
 
+  @Test
+  void aCallerHangingUpDuringTheHandshakeLeavesNoSessionOpen() throws Exception {
+    UUID call = call(tenant(t -> {}), "inbound", c -> {});
+    int index = fake.sessions.size();
+    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, new RecordingListener());
+    FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+    client.hangUp();
+    // an OpenAI session left open would keep two threads and a billed session alive
+    RecordingListener.await("the Realtime session to be closed", 3000, () -> s.closedByClient);
+    assertNoWebSocketThreadsLeft();
+  }
+
   // ------------------------------------------------------------------ protocol
 
   @Test

@@ -417,12 +417,21 @@ class AgentCallTest {
   void aCallerHangingUpDuringTheHandshakeLeavesNoSessionOpen() throws Exception {
     UUID call = call(tenant(t -> {}), "inbound", c -> {});
     int index = fake.sessions.size();
-    AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, new RecordingListener());
-    FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
-    client.hangUp();
-    // an OpenAI session left open would keep two threads and a billed session alive
-    RecordingListener.await("the Realtime session to be closed", 3000, () -> s.closedByClient);
-    assertNoWebSocketThreadsLeft();
+    int handshakes = fake.handshakes.get();
+    fake.handshakeDelayMillis = 600;
+    try {
+      AsteriskAudioSocketClient client = connect(call, AsteriskAudioSocketClient.SILENCE, new RecordingListener());
+      RecordingListener.await("the WebSocket handshake to start", 3000, () -> fake.handshakes.get() > handshakes);
+      client.hangUp();
+      // the handshake completes after the call ended: an open session would keep two threads and a billed
+      // OpenAI session alive
+      FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+      RecordingListener.await("the Realtime session to be closed", 3000, () -> s.closedByClient);
+      assertThat(s.events("session.update")).isEmpty();
+      assertNoWebSocketThreadsLeft();
+    } finally {
+      fake.handshakeDelayMillis = 0;
+    }
   }
 
   // ------------------------------------------------------------------ protocol

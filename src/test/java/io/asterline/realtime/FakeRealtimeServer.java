@@ -218,6 +218,10 @@ public final class FakeRealtimeServer implements AutoCloseable {
   /** When true, session.update is never answered: a session that never becomes ready. */
   public volatile boolean silent;
   public volatile Responder responder = (s, e) -> tone(1000);
+  /** Holds each WebSocket handshake this long before answering it (a slow upstream). */
+  public volatile long handshakeDelayMillis;
+  /** Counts handshakes received, answered or not. */
+  public final java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
 
   public FakeRealtimeServer() throws InterruptedException {
     server = new Server();
@@ -269,6 +273,22 @@ public final class FakeRealtimeServer implements AutoCloseable {
 
     Server() {
       super(new InetSocketAddress("127.0.0.1", 0), 2);
+    }
+
+    @Override
+    public org.java_websocket.handshake.ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn,
+        org.java_websocket.drafts.Draft draft, ClientHandshake request)
+        throws org.java_websocket.exceptions.InvalidDataException {
+      handshakes.incrementAndGet();
+      long delay = handshakeDelayMillis;
+      if (delay > 0) {
+        try {
+          Thread.sleep(delay);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
     }
 
     @Override

@@ -327,7 +327,8 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
         log.warn("invalid AudioSocket input from {}; closing this connection: {}", ctx.channel().remoteAddress(),
             c.getMessage());
       } else if (c instanceof SocketException || c instanceof java.io.IOException) {
-        log.warn("AudioSocket connection error: {}", c.getMessage());
+        // a broken pipe or reset is how a caller's hangup often looks from here: worth a line, not an alarm
+        log.info("AudioSocket connection error: {}", c.getMessage());
       } else {
         log.error("AudioSocket handler failed; closing this connection", c);
       }

@@ -3,6 +3,8 @@ package io.asterline;
 import io.asterline.app.ConfigCommand;
 import io.asterline.app.MigrateCommand;
 import io.asterline.app.ServeCommand;
+import io.asterline.audiosocket.SimulateCommand;
+import io.asterline.call.CallCommand;
 import io.asterline.config.ConfigException;
 import io.asterline.recording.RecordingsCommand;
 import io.asterline.report.ReportCommand;
@@ -35,7 +37,8 @@ public final class Main implements Runnable {
         .addSubcommand(new ConfigCommand(env))
         .addSubcommand(new RecordingsCommand(env))
         .addSubcommand(new ReportCommand(env))
-        .addSubcommand(DidsCommand.commandLine(env));
+        .addSubcommand(DidsCommand.commandLine(env))
+        .addSubcommand(new CommandLine(new CallCommand()).addSubcommand(new SimulateCommand()));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
         commandLine.getErr().println("configuration error: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.AgiService;
+import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -33,12 +34,18 @@ public final class Asterline implements AutoCloseable {
   private final Database database;
   private final HttpServer http;
   private final AgiService agi;
+  private final AudioSocketServer audioSocket;
+  private final ShutdownConfig shutdown;
+  private boolean closed;
 
-  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi) {
+  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
+      AudioSocketServer audioSocket, ShutdownConfig shutdown) {
+    this.shutdown = shutdown;
     this.lifecycle = lifecycle;
     this.database = database;
     this.http = http;
     this.agi = agi;
+    this.audioSocket = audioSocket;
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -77,11 +84,17 @@ public final class Asterline implements AutoCloseable {
           database.dsl(), config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts()));
       http.health(agi.health());
 
+      // registered last so it stops first: calls still in progress after the grace period end through their
+      // fallback before anything else goes
+      AudioSocketServer audioSocket = lifecycle.register("audiosocket",
+          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics));
+      http.health(audioSocket.health());
+
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi);
+      return new Asterline(lifecycle, database, http, agi, audioSocket, config.shutdown());
     } catch (RuntimeException e) {
       lifecycle.close();
       throw e;
@@ -104,9 +117,36 @@ public final class Asterline implements AutoCloseable {
     return agi;
   }
 
+  public int audioSocketPort() {
+    return audioSocket.port();
+  }
+
+  /**
+   * Stops gracefully: new inbound calls are refused at once (inbound answers OVER_CAPACITY, so the dialplan
+   * sends them to its fallback, and /health turns 503 so a balancer looks elsewhere), calls in progress go on
+   * for up to the grace period, then every part stops in reverse order of start.
+   */
   @Override
-  public void close() {
-    log.info("asterline stopping");
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    agi.admission().drain();
+    int active = audioSocket.activeCalls();
+    log.info("asterline stopping: no new calls; {} call(s) in progress get up to {} s", active,
+        shutdown.gracePeriod().toSeconds());
+    long deadline = System.nanoTime() + shutdown.gracePeriod().toNanos();
+    try {
+      while (audioSocket.activeCalls() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (audioSocket.activeCalls() > 0) {
+      log.warn("grace period over: ending {} call(s) through their fallback", audioSocket.activeCalls());
+    }
     lifecycle.close();
   }
 }

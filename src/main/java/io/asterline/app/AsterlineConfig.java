@@ -1,6 +1,7 @@
 package io.asterline.app;
 
 import io.asterline.agi.AgiConfig;
+import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
@@ -31,7 +32,9 @@ public record AsterlineConfig(
     AmiConfig ami,
     OutboundConfig outbound,
     AgiConfig agi,
-    DidConfig dids) {
+    DidConfig dids,
+    AudioSocketConfig audioSocket,
+    ShutdownConfig shutdown) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -47,6 +50,8 @@ public record AsterlineConfig(
     keys.addAll(OutboundConfig.KEYS);
     keys.addAll(AgiConfig.KEYS);
     keys.addAll(DidConfig.KEYS);
+    keys.addAll(AudioSocketConfig.KEYS);
+    keys.addAll(ShutdownConfig.KEYS);
     return keys;
   }
 
@@ -62,6 +67,8 @@ public record AsterlineConfig(
         AmiConfig.from(settings),
         OutboundConfig.from(settings),
         AgiConfig.from(settings),
-        DidConfig.from(settings));
+        DidConfig.from(settings),
+        AudioSocketConfig.from(settings),
+        ShutdownConfig.from(settings));
   }
 }

@@ -6,6 +6,9 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.JSONB;
+import org.jooq.UpdateSetMoreStep;
+import io.asterline.db.generated.tables.records.CallRecord;
 
 /**
  * Calls as stored in PostgreSQL. Each step of a call may run on a different node (AGI on one, the
@@ -52,5 +55,41 @@ public final class CallRepository {
         .set(CALL.TRANSFER_TO, transferTo)
         .where(CALL.ID.eq(id))
         .execute() == 1;
+  }
+
+  /**
+   * What the agent leg measured and decided, written when it ends. {@code decision} null (the caller hung up)
+   * leaves a stored decision alone. {@code conversationJson} is the JSON array of {role, text, at} turns.
+   */
+  public record AgentOutcome(
+      String decision,
+      String transferTo,
+      String endReason,
+      OffsetDateTime firstAudioAt,
+      int bargeInCount,
+      Integer bargeInMaxStopMs,
+      String voicemailResult,
+      String conversationJson) {}
+
+  /**
+   * Stores the agent leg's outcome in one statement, so the after-agent AGI script (which runs as soon as the
+   * AudioSocket ends) reads the decision and the figures together. Returns false when the call does not exist.
+   */
+  public boolean recordAgentOutcome(UUID id, AgentOutcome o) {
+    UpdateSetMoreStep<CallRecord> update = dsl.update(CALL)
+        .set(CALL.AGENT_END_REASON, o.endReason())
+        .set(CALL.BARGE_IN_COUNT, o.bargeInCount())
+        .set(CALL.BARGE_IN_MAX_STOP_MS, o.bargeInMaxStopMs())
+        .set(CALL.CONVERSATION, JSONB.valueOf(o.conversationJson()));
+    if (o.decision() != null) {
+      update = update.set(CALL.AGENT_DECISION, o.decision()).set(CALL.TRANSFER_TO, o.transferTo());
+    }
+    if (o.firstAudioAt() != null) {
+      update = update.set(CALL.FIRST_AUDIO_AT, o.firstAudioAt());
+    }
+    if (o.voicemailResult() != null) {
+      update = update.set(CALL.VOICEMAIL_RESULT, o.voicemailResult());
+    }
+    return update.where(CALL.ID.eq(id)).execute() == 1;
   }
 }

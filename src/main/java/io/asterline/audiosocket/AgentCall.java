@@ -1,0 +1,820 @@
+package io.asterline.audiosocket;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.asterline.call.CallRepository.AgentOutcome;
+import io.asterline.realtime.MuLaw;
+import io.asterline.realtime.RealtimeClient;
+import io.asterline.realtime.RealtimeEvent;
+import io.asterline.realtime.RealtimeMessages;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.AbstractEventExecutor;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One call's conversation with the Realtime API: greeting, turns, barge-in, tools, silence timeout, voicemail
+ * detection, session renewal and the fallback when the upstream fails. All its state lives on the call's
+ * event loop: WebSocket callbacks are handed over to it, so nothing here needs a lock and a barge-in and a
+ * pacing tick can never interleave.
+ */
+final class AgentCall {
+
+  private static final Logger log = LoggerFactory.getLogger(AgentCall.class);
+
+  /** Errors the session survives: we cancelled a finished response, asked for one while one was running. */
+  private static final Set<String> BENIGN = Set.of("response_cancel_not_active",
+      "conversation_already_has_active_response", "item_truncate_invalid_audio_end_ms");
+  /** Errors after which the session cannot serve the call. */
+  private static final Set<String> FATAL = Set.of("session_expired", "beta_api_shape_disabled", "invalid_api_key",
+      "insufficient_quota", "model_not_found", "session_not_found", "invalid_session_config");
+
+  /** More agent audio than this waiting to be played means the upstream is misbehaving; the rest is dropped. */
+  private static final int MAX_QUEUED_BYTES = 8 * 120_000;
+  private static final long BEEP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long DTMF_GAP_MILLIS = 700;
+
+  private enum Voicemail { OFF, LISTENING, DECIDED_HUMAN, WAITING_FOR_BEEP, LEAVING_MESSAGE }
+
+  /** An ending decided but waiting for the agent's last words to be played. */
+  private static final class Pending {
+    final String decision;
+    final String transferTo;
+    final String reason;
+    /** The ending waits for a response Asterline asked for (goodbye, voicemail message) to be done. */
+    final boolean waitForResponse;
+    final long deadline;
+    boolean responseDone;
+
+    Pending(String decision, String transferTo, String reason, boolean waitForResponse, long deadline) {
+      this.decision = decision;
+      this.transferTo = transferTo;
+      this.reason = reason;
+      this.waitForResponse = waitForResponse;
+      this.deadline = deadline;
+    }
+  }
+
+  private static final class Chunk {
+    final String itemId;
+    final byte[] mulaw;
+    int offset;
+
+    Chunk(String itemId, byte[] mulaw) {
+      this.itemId = itemId;
+      this.mulaw = mulaw;
+    }
+  }
+
+  private record Turn(String role, String text, OffsetDateTime at) {}
+
+  /** One WebSocket; its callbacks are moved onto the event loop. */
+  private final class Upstream implements RealtimeClient.Listener {
+    final boolean renewal;
+    RealtimeClient client;
+    boolean closedByUs;
+
+    Upstream(boolean renewal) {
+      this.renewal = renewal;
+    }
+
+    @Override
+    public void opened() {
+      onLoop(() -> onOpened(this));
+    }
+
+    @Override
+    public void event(RealtimeEvent event) {
+      if (event.audio() != null) {
+        // audio is only needed at the next pacing tick, which wakes the loop anyway: no wake-up per delta
+        onLoopLazily(() -> onEvent(this, event));
+      } else {
+        onLoop(() -> onEvent(this, event));
+      }
+    }
+
+    @Override
+    public void closed(String why) {
+      onLoop(() -> onClosed(this, why));
+    }
+
+    void close() {
+      closedByUs = true;
+      if (client != null) {
+        client.close();
+      }
+    }
+  }
+
+  private final Talk talk;
+  private final CallSettings settings;
+  private final CallHandler leg;
+  private final EventLoop loop;
+  private final long connectedNanos;
+  private final String apiKey;
+
+  private Upstream current;
+  private Upstream next;
+  private boolean ready;
+  private boolean ended;
+  private ScheduledFuture<?> connectDeadline;
+  private long sessionStartNanos;
+  private long renewAtNanos = Long.MAX_VALUE;
+  private long forceRenewAtNanos = Long.MAX_VALUE;
+
+  private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
+  private int queuedBytes;
+  private String playingItem;
+  private long playedSamples;
+  private String activeResponse;
+  private String droppedResponse;
+  private boolean responseAfterDone;
+
+  private final byte[] input;
+  private int inputFill;
+  /** One frame of slin, in and out: Netty's per-sample accessors check the buffer each time, this copies once. */
+  private final byte[] scratch = new byte[CallHandler.FRAME_SAMPLES * 2];
+
+  private boolean callerSpeaking;
+  private long lastActivityNanos;
+  private Pending pending;
+
+  private Voicemail voicemail = Voicemail.OFF;
+  private BeepDetector beep;
+  private boolean beepHeard;
+  private long voicemailWindowEnd;
+  private long beepDeadline;
+  private String voicemailResult;
+
+  private final StringBuilder digits = new StringBuilder();
+  private ScheduledFuture<?> digitFlush;
+
+  private OffsetDateTime firstAudioAt;
+  private int bargeIns;
+  private long bargeInSince;
+  private long maxStopNanos = -1;
+  private final List<Turn> conversation = new ArrayList<>();
+
+  AgentCall(Talk talk, CallSettings settings, CallHandler leg, EventLoop loop, long connectedNanos, String apiKey) {
+    this.talk = talk;
+    this.settings = settings;
+    this.leg = leg;
+    this.loop = loop;
+    this.connectedNanos = connectedNanos;
+    this.apiKey = apiKey;
+    this.input = new byte[(int) talk.openai.inputChunk().toMillis() * 8];
+    this.lastActivityNanos = System.nanoTime();
+  }
+
+  // ---------------------------------------------------------------- start and upstream
+
+  void start() {
+    long now = System.nanoTime();
+    if (settings.voicemailDetection()) {
+      voicemail = Voicemail.LISTENING;
+      voicemailWindowEnd = connectedNanos + TimeUnit.MILLISECONDS.toNanos(settings.voicemailWindowMs());
+      beep = new BeepDetector(200);
+      if (settings.amdStatus().filter("MACHINE"::equals).isPresent()) {
+        machine("AMD() said MACHINE");
+        if (ended) {
+          return;
+        }
+      }
+    }
+    if (apiKey == null) {
+      log.warn("no OpenAI API key for tenant {} (set openai.api-key or the tenant's key)", settings.tenantId());
+      finish(settings.fallbackDecision(), fallbackNumber(), "no_api_key");
+      return;
+    }
+    current = open(false);
+    connectDeadline = loop.schedule(() -> inCall(() -> {
+      if (!ready && !ended) {
+        talk.metrics.upstreamError("connect");
+        upstreamFailed("no Realtime session within " + talk.openai.connectTimeout().toMillis() + " ms");
+      }
+    }), talk.openai.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    lastActivityNanos = now;
+  }
+
+  private Upstream open(boolean renewal) {
+    Upstream up = new Upstream(renewal);
+    up.client = RealtimeClient.connect(talk.openai.realtimeUrl(), settings.model(), apiKey,
+        (int) talk.openai.connectTimeout().toMillis(), talk.json, settings.callId().toString(), up);
+    return up;
+  }
+
+  private void onOpened(Upstream up) {
+    if (ended || (up != current && up != next)) {
+      up.close();
+      return;
+    }
+    up.client.send(talk.messages.sessionUpdate(session(up.renewal)));
+  }
+
+  private RealtimeMessages.Session session(boolean renewal) {
+    String instructions = settings.instructions();
+    if (renewal) {
+      instructions += "\n\nThis phone call is already in progress (the connection was renewed); do not greet "
+          + "again, continue where the conversation stopped. The conversation so far:\n" + transcriptTail(6000);
+    }
+    boolean autoRespond = voicemail != Voicemail.WAITING_FOR_BEEP && voicemail != Voicemail.LEAVING_MESSAGE;
+    return new RealtimeMessages.Session(settings.model(), instructions, settings.voice(), settings.language(),
+        talk.openai.transcriptionModel(), talk.openai.vadThreshold(),
+        (int) talk.openai.vadPrefixPadding().toMillis(), (int) talk.openai.vadSilence().toMillis(), autoRespond);
+  }
+
+  private void onClosed(Upstream up, String why) {
+    if (up == next) {
+      next = null;
+      log.warn("renewing the Realtime session failed: {}; the current one goes on", why);
+      return;
+    }
+    if (up != current || up.closedByUs || ended) {
+      return;
+    }
+    talk.metrics.upstreamError(ready ? "closed" : "connect");
+    upstreamFailed("Realtime connection " + why);
+  }
+
+  private void upstreamFailed(String why) {
+    if (ended) {
+      return;
+    }
+    if (pending != null) {
+      log.warn("{}; ending as already decided", why);
+      finish(pending.decision, pending.transferTo, pending.reason);
+      return;
+    }
+    String decision = settings.fallbackDecision();
+    log.warn("{}; the caller goes to the tenant's fallback: {}", why, decision);
+    finish(decision, fallbackNumber(), "upstream_failure");
+  }
+
+  private String fallbackNumber() {
+    return "transfer".equals(settings.fallbackDecision()) ? settings.transferNumber().orElse(null) : null;
+  }
+
+  private void send(String event) {
+    if (current != null && !current.client.send(event)) {
+      log.debug("realtime: not connected, dropped {}", event.length() > 60 ? event.substring(0, 60) : event);
+    }
+  }
+
+  // ---------------------------------------------------------------- server events
+
+  private void onEvent(Upstream up, RealtimeEvent e) {
+    if (ended) {
+      return;
+    }
+    if (up == next) {
+      if ("session.updated".equals(e.type())) {
+        swapToRenewed();
+      } else if ("error".equals(e.type())) {
+        log.warn("renewal session error: {}", errorText(e));
+        next = null;
+        up.close();
+      }
+      return;
+    }
+    if (up != current) {
+      return;
+    }
+    switch (e.type()) {
+      case "session.updated" -> {
+        if (!ready) {
+          sessionReady();
+        }
+      }
+      case "response.created" -> activeResponse = e.json().path("response").path("id").asText(null);
+      case "response.output_audio.delta" -> onAudio(e);
+      case "response.output_audio_transcript.done" -> addTurn("agent", e.text("transcript"));
+      case "conversation.item.input_audio_transcription.completed" -> onCallerTranscript(e.text("transcript"));
+      case "input_audio_buffer.speech_started" -> onSpeechStarted(e);
+      case "input_audio_buffer.speech_stopped" -> {
+        callerSpeaking = false;
+        lastActivityNanos = System.nanoTime();
+      }
+      case "response.function_call_arguments.done" -> onToolCall(e);
+      case "response.done" -> onResponseDone(e);
+      case "error" -> onError(e);
+      default -> {
+        // the rest (item bookkeeping, rate limits, deltas of text) changes nothing on a phone line
+      }
+    }
+  }
+
+  private void sessionReady() {
+    ready = true;
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+    }
+    long now = System.nanoTime();
+    startSessionClock(now);
+    lastActivityNanos = now;
+    if (voicemail == Voicemail.WAITING_FOR_BEEP) {
+      if (beepHeard) {
+        leaveMessage();
+      }
+      return;
+    }
+    send(talk.messages.responseCreate("Greet the caller now by saying exactly this, nothing else: \""
+        + settings.greeting() + "\""));
+  }
+
+  private void startSessionClock(long now) {
+    sessionStartNanos = now;
+    long max = talk.openai.maxSession().toNanos();
+    long before = talk.openai.renewBefore().toNanos();
+    renewAtNanos = now + max - before;
+    forceRenewAtNanos = now + max - before / 2;
+  }
+
+  private void onAudio(RealtimeEvent e) {
+    String response = e.text("response_id");
+    if (response != null && response.equals(droppedResponse)) {
+      return;
+    }
+    byte[] audio = e.audio();
+    if (audio == null || audio.length == 0) {
+      return;
+    }
+    if (queuedBytes + audio.length > MAX_QUEUED_BYTES) {
+      log.warn("more than {} s of agent audio waiting; dropping {} bytes", MAX_QUEUED_BYTES / 8000, audio.length);
+      return;
+    }
+    queue.add(new Chunk(e.text("item_id"), audio));
+    queuedBytes += audio.length;
+  }
+
+  private void onResponseDone(RealtimeEvent e) {
+    JsonNode response = e.json().path("response");
+    String id = response.path("id").asText(null);
+    if (Objects.equals(id, activeResponse)) {
+      activeResponse = null;
+    }
+    String status = response.path("status").asText("");
+    if ("failed".equals(status)) {
+      talk.metrics.upstreamError("response_failed");
+      log.warn("realtime response failed: {}", RealtimeClient.redact(response.path("status_details").toString()));
+    }
+    if (pending != null) {
+      pending.responseDone = true;
+    }
+    if (responseAfterDone && activeResponse == null) {
+      responseAfterDone = false;
+      send(talk.messages.responseCreate(null));
+    }
+  }
+
+  private void onError(RealtimeEvent e) {
+    JsonNode err = e.json().path("error");
+    String code = err.path("code").asText("");
+    String type = err.path("type").asText("");
+    if (BENIGN.contains(code)) {
+      log.debug("realtime: {}", errorText(e));
+      return;
+    }
+    talk.metrics.upstreamError("error");
+    if (!ready || FATAL.contains(code) || "server_error".equals(type) || "authentication_error".equals(type)) {
+      talk.metrics.upstreamError("fatal");
+      upstreamFailed("fatal Realtime error: " + errorText(e));
+    } else {
+      log.warn("realtime error (the session goes on): {}", errorText(e));
+    }
+  }
+
+  private static String errorText(RealtimeEvent e) {
+    JsonNode err = e.json().path("error");
+    return err.path("type").asText("?") + "/" + err.path("code").asText("?") + ": "
+        + RealtimeClient.redact(err.path("message").asText(""));
+  }
+
+  private void onCallerTranscript(String transcript) {
+    lastActivityNanos = System.nanoTime();
+    addTurn("caller", transcript);
+    if (voicemail == Voicemail.LISTENING) {
+      String phrase = VoicemailPhrases.find(transcript);
+      if (phrase != null) {
+        machine("the caller side said \"" + phrase + "\"");
+      }
+    }
+  }
+
+  private void addTurn(String role, String text) {
+    if (text != null && !text.isBlank()) {
+      conversation.add(new Turn(role, text.strip(), OffsetDateTime.now()));
+    }
+  }
+
+  // ---------------------------------------------------------------- barge-in
+
+  private void onSpeechStarted(RealtimeEvent e) {
+    callerSpeaking = true;
+    lastActivityNanos = System.nanoTime();
+    if (voicemail == Voicemail.WAITING_FOR_BEEP || voicemail == Voicemail.LEAVING_MESSAGE) {
+      return;
+    }
+    if (pending != null && "silence_timeout".equals(pending.reason)) {
+      pending = null;
+    }
+    stopAgent(e.receivedNanos(), true);
+  }
+
+  /**
+   * Silences the agent now: the queued audio is dropped (the next pacing tick sends silence), the running
+   * response is cancelled, and the playing item is truncated to what the caller actually heard.
+   */
+  private void stopAgent(long sinceNanos, boolean countAsBargeIn) {
+    if (activeResponse != null) {
+      // with interrupt_response the server usually cancels first; then this is answered with a harmless error
+      send(talk.messages.responseCancel(activeResponse));
+      droppedResponse = activeResponse;
+    }
+    if (queue.isEmpty()) {
+      return;
+    }
+    Chunk head = queue.peek();
+    long played = Objects.equals(head.itemId, playingItem) ? playedSamples : 0;
+    queue.clear();
+    queuedBytes = 0;
+    if (head.itemId != null) {
+      send(talk.messages.truncate(head.itemId, played / 8));
+    }
+    if (countAsBargeIn) {
+      bargeIns++;
+      bargeInSince = sinceNanos;
+    }
+  }
+
+  // ---------------------------------------------------------------- tools and DTMF
+
+  private void onToolCall(RealtimeEvent e) {
+    String name = e.text("name");
+    String callId = e.text("call_id");
+    if (pending != null) {
+      send(talk.messages.functionOutput(callId, "{\"ok\":false,\"error\":\"the call is already ending\"}"));
+      return;
+    }
+    long now = System.nanoTime();
+    if ("end_call".equals(name)) {
+      log.info("the agent ends the call");
+      send(talk.messages.functionOutput(callId, "{\"ok\":true}"));
+      pending = new Pending("hangup", null, "end_call", false, now + TimeUnit.SECONDS.toNanos(10));
+    } else if ("transfer_call".equals(name)) {
+      transfer(callId, e.text("arguments"), now);
+    } else {
+      send(talk.messages.functionOutput(callId, "{\"ok\":false,\"error\":\"there is no tool named " + name + "\"}"));
+      requestResponse();
+    }
+  }
+
+  private void transfer(String callId, String arguments, long now) {
+    String asked = null;
+    try {
+      JsonNode args = talk.json.readTree(arguments == null || arguments.isBlank() ? "{}" : arguments);
+      asked = args.path("number").asText("").replaceAll("[\\s()-]", "");
+    } catch (java.io.IOException e) {
+      log.debug("transfer_call arguments are not JSON: {}", e.getMessage());
+    }
+    String number = asked == null || asked.isEmpty() ? settings.transferNumber().orElse(null) : asked;
+    String error = null;
+    if (number == null) {
+      error = "no transfer number is configured for this line; offer the caller other help";
+    } else if (!settings.mayTransferTo(number)) {
+      error = "transfers to " + number + " are not allowed; omit the number to reach the default human line";
+    }
+    if (error != null) {
+      log.info("transfer_call refused: {}", error);
+      send(talk.messages.functionOutput(callId, talk.json.createObjectNode().put("ok", false).put("error", error).toString()));
+      requestResponse();
+      return;
+    }
+    log.info("the agent transfers the call to {}", number);
+    send(talk.messages.functionOutput(callId, "{\"ok\":true}"));
+    pending = new Pending("transfer", number, "transfer", false, now + TimeUnit.SECONDS.toNanos(10));
+  }
+
+  private void requestResponse() {
+    if (activeResponse != null) {
+      responseAfterDone = true;
+    } else {
+      send(talk.messages.responseCreate(null));
+    }
+  }
+
+  void dtmf(char digit) {
+    lastActivityNanos = System.nanoTime();
+    if (!ready || ended) {
+      return;
+    }
+    digits.append(digit);
+    if (digitFlush != null) {
+      digitFlush.cancel(false);
+    }
+    // a caller typing a number presses several keys: they reach the model as one message
+    digitFlush = loop.schedule(() -> inCall(this::flushDigits), DTMF_GAP_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void flushDigits() {
+    if (ended || digits.length() == 0) {
+      return;
+    }
+    String keys = String.join(" ", digits.toString().split(""));
+    digits.setLength(0);
+    addTurn("caller", "[keypad: " + keys + "]");
+    if (voicemail == Voicemail.WAITING_FOR_BEEP || voicemail == Voicemail.LEAVING_MESSAGE || pending != null) {
+      return;
+    }
+    stopAgent(System.nanoTime(), false);
+    send(talk.messages.userText("The caller pressed these keys on the phone keypad: " + keys));
+    requestResponse();
+  }
+
+  // ---------------------------------------------------------------- voicemail
+
+  private void machine(String why) {
+    if (voicemail != Voicemail.LISTENING) {
+      return;
+    }
+    voicemailResult = "machine";
+    boolean leave = "leave_message".equals(settings.voicemailAction()) && settings.voicemailMessage().isPresent();
+    log.info("answering machine: {}; {}", why, leave ? "leaving the message after the beep" : "hanging up");
+    if (!leave) {
+      if ("leave_message".equals(settings.voicemailAction())) {
+        log.warn("voicemail action is leave_message but no message is set for the call or tenant; hanging up");
+      }
+      finish("hangup", null, "voicemail");
+      return;
+    }
+    voicemail = Voicemail.WAITING_FOR_BEEP;
+    beepDeadline = System.nanoTime() + BEEP_WAIT_NANOS;
+    pending = null;
+    stopAgent(System.nanoTime(), false);
+    if (ready) {
+      // the machine's greeting must not make the model answer or cut off the message
+      send(talk.messages.turnDetectionUpdate(session(false)));
+      if (beepHeard) {
+        leaveMessage();
+      }
+    }
+  }
+
+  private void onBeep() {
+    beepHeard = true;
+    if (voicemail == Voicemail.LISTENING) {
+      machine("a beep in the caller audio");
+    } else if (voicemail == Voicemail.WAITING_FOR_BEEP && ready) {
+      leaveMessage();
+    }
+  }
+
+  private void leaveMessage() {
+    voicemail = Voicemail.LEAVING_MESSAGE;
+    beep = null;
+    send(talk.messages.responseCreate("You reached an answering machine. Leave this message now, word for word, "
+        + "then stop: \"" + settings.voicemailMessage().orElse("") + "\""));
+    pending = new Pending("hangup", null, "voicemail", true, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
+  }
+
+  // ---------------------------------------------------------------- audio in and out (event loop)
+
+  void callerAudio(ByteBuf slin) {
+    if (ended) {
+      return;
+    }
+    if (beep != null && beep.feed(slin)) {
+      onBeep();
+      if (ended) {
+        return;
+      }
+    }
+    if (!ready) {
+      return;
+    }
+    int samples = slin.readableBytes() / 2;
+    int index = slin.readerIndex();
+    while (samples > 0) {
+      int n = Math.min(Math.min(samples, input.length - inputFill), scratch.length / 2);
+      slin.getBytes(index, scratch, 0, 2 * n);
+      MuLaw.encodeLittleEndian(scratch, 0, input, inputFill, n);
+      index += 2 * n;
+      samples -= n;
+      inputFill += n;
+      if (inputFill == input.length) {
+        current.client.appendAudio(input, 0, input.length);
+        inputFill = 0;
+      }
+    }
+  }
+
+  /**
+   * Writes up to {@code samples} samples of agent audio into {@code frame} (8 kHz slin LE) and returns how many;
+   * the pacer pads the rest with silence. Called once per 20 ms tick.
+   */
+  int fill(ByteBuf frame, int samples, long now) {
+    int done = 0;
+    while (done < samples && !queue.isEmpty()) {
+      Chunk c = queue.peek();
+      if (!Objects.equals(c.itemId, playingItem)) {
+        playingItem = c.itemId;
+        playedSamples = 0;
+      }
+      int n = Math.min(Math.min(samples - done, c.mulaw.length - c.offset), scratch.length / 2);
+      MuLaw.decodeLittleEndian(c.mulaw, c.offset, scratch, 0, n);
+      frame.writeBytes(scratch, 0, 2 * n);
+      c.offset += n;
+      done += n;
+      playedSamples += n;
+      queuedBytes -= n;
+      if (c.offset == c.mulaw.length) {
+        queue.poll();
+      }
+    }
+    if (done > 0) {
+      lastActivityNanos = now;
+      if (firstAudioAt == null) {
+        firstAudioAt = OffsetDateTime.now();
+        talk.metrics.firstAudio(Duration.ofNanos(now - connectedNanos));
+      }
+    } else if (bargeInSince != 0) {
+      long stop = Math.max(0, now - bargeInSince);
+      maxStopNanos = Math.max(maxStopNanos, stop);
+      talk.metrics.bargeInStop(Duration.ofNanos(stop));
+      bargeInSince = 0;
+    }
+    return done;
+  }
+
+  /** The timers that ride on the pacing clock: endings, silence timeout, voicemail window, renewal. */
+  void afterTick(long now) {
+    if (ended) {
+      return;
+    }
+    boolean idle = activeResponse == null && queue.isEmpty();
+    if (pending != null) {
+      if ((idle && (!pending.waitForResponse || pending.responseDone)) || now - pending.deadline >= 0) {
+        finish(pending.decision, pending.transferTo, pending.reason);
+      }
+      return;
+    }
+    if (voicemail == Voicemail.LISTENING && now - voicemailWindowEnd >= 0) {
+      voicemail = Voicemail.DECIDED_HUMAN;
+      voicemailResult = "human";
+      beep = null;
+    } else if (voicemail == Voicemail.WAITING_FOR_BEEP && ready && now - beepDeadline >= 0) {
+      log.info("no beep heard; leaving the message anyway");
+      leaveMessage();
+      return;
+    }
+    if (!ready) {
+      return;
+    }
+    if (idle && !callerSpeaking && voicemail != Voicemail.WAITING_FOR_BEEP
+        && now - lastActivityNanos >= TimeUnit.MILLISECONDS.toNanos(settings.silenceTimeoutMs())) {
+      log.info("the caller said nothing for {} ms; saying goodbye", settings.silenceTimeoutMs());
+      send(talk.messages.responseCreate("The caller has not said anything for a while. Say exactly this, "
+          + "nothing else: \"" + settings.goodbye() + "\""));
+      pending = new Pending("hangup", null, "silence_timeout", true, now + TimeUnit.SECONDS.toNanos(15));
+      return;
+    }
+    if (next == null && now - renewAtNanos >= 0 && ((idle && !callerSpeaking) || now - forceRenewAtNanos >= 0)) {
+      log.info("the Realtime session nears its {} limit; moving the call to a new session", talk.openai.maxSession());
+      renewAtNanos = now + TimeUnit.SECONDS.toNanos(Math.max(1, talk.openai.renewBefore().toSeconds() / 4));
+      forceRenewAtNanos = Math.max(forceRenewAtNanos, renewAtNanos);
+      next = open(true);
+    }
+  }
+
+  private void swapToRenewed() {
+    Upstream old = current;
+    current = next;
+    next = null;
+    inputFill = 0;
+    old.close();
+    startSessionClock(System.nanoTime());
+    log.info("moved to a new Realtime session with the conversation so far");
+  }
+
+  private String transcriptTail(int maxChars) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = conversation.size() - 1; i >= 0 && sb.length() < maxChars; i--) {
+      Turn t = conversation.get(i);
+      sb.insert(0, t.role() + ": " + t.text() + "\n");
+    }
+    return sb.toString();
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  /** The agent decided (or failed): store the decision, then Asterisk gets 0x00 and the dialplan goes on. */
+  private void finish(String decision, String transferTo, String reason) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    pending = null;
+    queue.clear();
+    queuedBytes = 0;
+    closeUpstreams();
+    log.info("agent leg ends: decision {}{} ({})", decision, transferTo == null ? "" : " to " + transferTo, reason);
+    talk.metrics.decision(decision, reason);
+    leg.endWith(outcome(decision, transferTo, reason));
+  }
+
+  /** Asterisk closed the socket: the caller hung up. Only the figures are stored. */
+  void callerGone() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    closeUpstreams();
+    talk.metrics.decision("none", "caller_hangup");
+    leg.store(outcome(null, null, "caller_hangup"));
+  }
+
+  /** The service is stopping: the caller goes where the tenant's fallback says, not into silence. */
+  void shutdown() {
+    finish(settings.fallbackDecision(), fallbackNumber(), "shutdown");
+  }
+
+  private void closeUpstreams() {
+    if (connectDeadline != null) {
+      connectDeadline.cancel(false);
+    }
+    if (digitFlush != null) {
+      digitFlush.cancel(false);
+    }
+    if (current != null) {
+      current.close();
+    }
+    if (next != null) {
+      next.close();
+      next = null;
+    }
+  }
+
+  private AgentOutcome outcome(String decision, String transferTo, String reason) {
+    ArrayNode turns = talk.json.createArrayNode();
+    for (Turn t : conversation) {
+      turns.addObject().put("role", t.role()).put("text", t.text()).put("at", t.at().toString());
+    }
+    String vm = voicemailResult;
+    if (vm == null && voicemail == Voicemail.LISTENING) {
+      vm = "unknown";
+    }
+    Integer maxStop = maxStopNanos < 0 ? null : (int) TimeUnit.NANOSECONDS.toMillis(maxStopNanos);
+    return new AgentOutcome(decision, transferTo, reason, firstAudioAt, bargeIns, maxStop, vm, turns.toString());
+  }
+
+  boolean ended() {
+    return ended;
+  }
+
+  private void onLoop(Runnable r) {
+    try {
+      loop.execute(() -> inCall(r));
+    } catch (RejectedExecutionException e) {
+      // the event loop is shutting down with the service; the call is being ended by it
+    }
+  }
+
+  /** Queued without waking the loop: the 20 ms pacing tick runs queued tasks before itself. */
+  private void onLoopLazily(Runnable r) {
+    try {
+      if (loop instanceof AbstractEventExecutor lazy) {
+        lazy.lazyExecute(() -> inCall(r));
+      } else {
+        loop.execute(() -> inCall(r));
+      }
+    } catch (RejectedExecutionException e) {
+      // the event loop is shutting down with the service; the call is being ended by it
+    }
+  }
+
+  private void inCall(Runnable r) {
+    MDC.put("callId", settings.callId().toString());
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      log.error("agent call failed; falling back", e);
+      if (!ended) {
+        finish(settings.fallbackDecision(), fallbackNumber(), "upstream_failure");
+      }
+    } finally {
+      MDC.remove("callId");
+    }
+  }
+
+}

@@ -1,0 +1,22 @@
+package io.asterline.audiosocket;
+
+import io.asterline.config.ConfigKey;
+import io.asterline.config.Settings;
+import java.net.InetAddress;
+import java.util.List;
+
+/** Where the AudioSocket server listens for Asterisk's {@code Dial(AudioSocket/...)} legs. */
+public record AudioSocketConfig(InetAddress bind, int port, int ioThreads) {
+
+  public static final ConfigKey BIND = ConfigKey.of("audiosocket.bind", "127.0.0.1",
+      "address the AudioSocket server listens on (Asterisk connects here)");
+  public static final ConfigKey PORT = ConfigKey.of("audiosocket.port", "9092", "AudioSocket port (0 = any free port)");
+  public static final ConfigKey IO_THREADS = ConfigKey.of("audiosocket.io-threads", "0",
+      "event loop threads carrying the calls' audio and pacing (0 = one per CPU core)");
+
+  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, IO_THREADS);
+
+  public static AudioSocketConfig from(Settings settings) {
+    return new AudioSocketConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256));
+  }
+}

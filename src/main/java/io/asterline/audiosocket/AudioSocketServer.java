@@ -1,0 +1,166 @@
+package io.asterline.audiosocket;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.call.CallRepository;
+import io.asterline.http.HealthCheck;
+import io.asterline.realtime.OpenAiConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The AudioSocket server Asterisk dials ({@code Dial(AudioSocket/host:port/<call id>/c(slin))}). Each connection
+ * is one call's agent leg, relayed to the OpenAI Realtime API. Stopping it ends every call in progress through
+ * its tenant's fallback, so nobody is left in silence by a restart.
+ */
+public final class AudioSocketServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(AudioSocketServer.class);
+  private static final int FRAME_BYTES = 3 + CallHandler.FRAME_SAMPLES * 2;
+
+  private final EventLoopGroup accept;
+  private final EventLoopGroup io;
+  private final ExecutorService db;
+  private final ChannelGroup calls;
+  private final Channel server;
+
+  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db, ChannelGroup calls,
+      Channel server) {
+    this.accept = accept;
+    this.io = io;
+    this.db = db;
+    this.calls = calls;
+    this.server = server;
+  }
+
+  /** Binds and starts serving; the caller registers the result with the lifecycle. */
+  public static AudioSocketServer start(AudioSocketConfig config, OpenAiConfig openai, DSLContext dsl,
+      ObjectMapper json, MeterRegistry registry) {
+    ExecutorService db = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        new DefaultThreadFactory("audiosocket-db", true));
+    Talk talk = new Talk(openai, json, new CallSettingsRepository(dsl), new CallRepository(dsl), db,
+        new TalkMetrics(registry));
+    EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
+        NioIoHandler.newFactory());
+    EventLoopGroup io = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("audiosocket-io"),
+        NioIoHandler.newFactory());
+    ChannelGroup calls = new DefaultChannelGroup("audiosocket-calls", GlobalEventExecutor.INSTANCE);
+    try {
+      Channel server = new ServerBootstrap()
+          .group(accept, io)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          // isWritable() turns false past three frames: the pacer never queues more than ~60 ms ahead
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(2 * FRAME_BYTES, 3 * FRAME_BYTES))
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              calls.add(ch);
+              ch.pipeline()
+                  .addLast("decoder", new AudioSocketFrameDecoder())
+                  .addLast("encoder", AudioSocketFrameEncoder.INSTANCE)
+                  .addLast("call", new CallHandler(talk));
+            }
+          })
+          .bind(new InetSocketAddress(config.bind(), config.port()))
+          .syncUninterruptibly()
+          .channel();
+      log.info("audiosocket: listening on {}", server.localAddress());
+      return new AudioSocketServer(accept, io, db, calls, server);
+    } catch (RuntimeException e) {
+      accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      db.shutdownNow();
+      throw new IllegalStateException("audiosocket: cannot listen on " + config.bind().getHostAddress() + ":"
+          + config.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** The AudioSocket part of /health: critical, since without it no caller reaches the agent. */
+  public HealthCheck health() {
+    return new HealthCheck() {
+      @Override
+      public String name() {
+        return "audiosocket";
+      }
+
+      @Override
+      public boolean critical() {
+        return true;
+      }
+
+      @Override
+      public Status check() {
+        return server.isActive()
+            ? Status.up("listening on port " + port() + ", " + calls.size() + " call(s) in progress")
+            : Status.down("AudioSocket server is not listening");
+      }
+    };
+  }
+
+  /** Calls connected right now. */
+  public int activeCalls() {
+    return calls.size();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    int live = calls.size();
+    if (live > 0) {
+      log.info("audiosocket: ending {} call(s) through their fallback", live);
+      for (Channel ch : calls) {
+        CallHandler h = ch.pipeline().get(CallHandler.class);
+        if (h != null) {
+          h.shutdown();
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      while (!calls.isEmpty() && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      calls.close().syncUninterruptibly();
+    }
+    // outcomes still queued are stored before the pool goes; the event loops they would report back to are gone
+    io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    accept.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    db.shutdown();
+    try {
+      if (!db.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("audiosocket: {} call outcome(s) not stored before the stop", db.shutdownNow().size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

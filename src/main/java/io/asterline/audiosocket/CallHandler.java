@@ -1,0 +1,363 @@
+package io.asterline.audiosocket;
+
+import io.asterline.audiosocket.AudioSocketFrame.Kind;
+import io.asterline.call.CallRepository.AgentOutcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
+import java.net.SocketException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One AudioSocket connection, i.e. one call's agent leg: reads Asterisk's frames as fast as they come, and
+ * paces the agent's audio back as 20 ms frames on the event loop's clock, silence whenever the agent is quiet
+ * (Asterisk drops a call after 2 s without frames). A new instance per channel; everything runs on its loop.
+ */
+final class CallHandler extends ChannelInboundHandlerAdapter {
+
+  private static final Logger log = LoggerFactory.getLogger(CallHandler.class);
+
+  static final int FRAME_MILLIS = 20;
+  static final int FRAME_SAMPLES = 160;
+  private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(FRAME_MILLIS);
+  /** A tick this late is skipped instead of sent in a burst: Asterisk does not buffer, a burst is heard. */
+  private static final long MAX_LATE_NANOS = 3 * FRAME_NANOS;
+  private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final long UUID_TIMEOUT_MILLIS = 5000;
+  /** How long the hangup waits for the decision to be stored before the dialplan goes on anyway. */
+  private static final long STORE_WAIT_MILLIS = 1500;
+  /** How long after the 0x00 Asterisk gets to close its side before we close ours. */
+  private static final long LINGER_MILLIS = 2000;
+
+  private final Talk talk;
+  private ChannelHandlerContext ctx;
+  private long connectedNanos;
+  private UUID callId;
+  private String callIdText;
+  private AgentCall agent;
+  private ScheduledFuture<?> pacer;
+  private ScheduledFuture<?> uuidTimeout;
+  private long pacerStart;
+  private long ticks;
+  private boolean hungUp;
+  private boolean failed;
+  private boolean otherRateLogged;
+  private AtomicInteger activeGauge;
+
+  CallHandler(Talk talk) {
+    this.talk = talk;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    connectedNanos = System.nanoTime();
+    uuidTimeout = ctx.executor().schedule(() -> {
+      if (callId == null) {
+        log.warn("AudioSocket from {} sent no UUID within {} ms; closing", ctx.channel().remoteAddress(), UUID_TIMEOUT_MILLIS);
+        ctx.close();
+      }
+    }, UUID_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof AudioSocketFrame frame)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    mdc();
+    try {
+      if (failed || hungUp) {
+        return;
+      }
+      Kind kind = frame.kind();
+      if (kind == Kind.UUID) {
+        onUuid(frame.uuidValue());
+      } else if (callId == null) {
+        throw new AudioSocketProtocolException(kind + " frame before the UUID frame");
+      } else if (kind == Kind.AUDIO) {
+        if (agent != null) {
+          agent.callerAudio(frame.payload());
+        }
+      } else if (kind.isAudio()) {
+        if (!otherRateLogged) {
+          otherRateLogged = true;
+          log.warn("caller audio arrives as {} ({} Hz); only 8 kHz slin is relayed: dial AudioSocket with c(slin)",
+              kind, kind.sampleRate());
+        }
+      } else if (kind == Kind.DTMF) {
+        if (agent != null) {
+          agent.dtmf(frame.dtmfDigit());
+        }
+      } else if (kind == Kind.ERROR) {
+        ByteBuf p = frame.payload();
+        log.warn("Asterisk reported AudioSocket error {}; closing", p.isReadable() ? String.format("0x%02x", p.getByte(p.readerIndex())) : "(no code)");
+        ctx.close();
+      } else if (kind == Kind.HANGUP) {
+        log.info("Asterisk sent a hangup frame");
+        ctx.close();
+      }
+    } finally {
+      frame.release();
+      MDC.remove("callId");
+    }
+  }
+
+  private void onUuid(UUID id) {
+    if (callId != null) {
+      throw new AudioSocketProtocolException("a second UUID frame (" + id + ") on call " + callId);
+    }
+    callId = id;
+    callIdText = id.toString();
+    uuidTimeout.cancel(false);
+    mdc();
+    startPacer();
+    talk.db.execute(() -> {
+      Optional<CallSettings> settings;
+      try {
+        settings = talk.settings.connect(id);
+      } catch (RuntimeException e) {
+        inCall(() -> {
+          log.error("cannot read the call's settings; hanging up so the dialplan goes on: {}", e.getMessage());
+          hangup();
+        });
+        return;
+      }
+      inCall(() -> onSettings(settings));
+    });
+  }
+
+  private void onSettings(Optional<CallSettings> found) {
+    if (!ctx.channel().isActive() || hungUp) {
+      return;
+    }
+    if (found.isEmpty()) {
+      log.warn("unknown or ended call id; hanging up");
+      hangup();
+      return;
+    }
+    CallSettings settings = found.get();
+    log.info("agent leg connected: {}", settings);
+    activeGauge = talk.metrics.active(settings.tenantId(), settings.direction());
+    activeGauge.incrementAndGet();
+    String key = settings.tenantApiKey().or(() -> talk.openai.apiKey()).orElse(null);
+    agent = new AgentCall(talk, settings, this, ctx.channel().eventLoop(), connectedNanos, key);
+    agent.start();
+  }
+
+  // ------------------------------------------------------------------ pacing
+
+  private void startPacer() {
+    pacerStart = System.nanoTime();
+    ticks = 0;
+    // the event loop's scheduler is the shared clock: fixed rate, deadlines on System.nanoTime, no drift
+    pacer = ctx.executor().scheduleAtFixedRate(this::tick, 0, FRAME_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    long due = pacerStart + ticks * FRAME_NANOS;
+    ticks++;
+    if (hungUp || !ctx.channel().isActive()) {
+      return;
+    }
+    mdc();
+    try {
+      if (now - due > MAX_LATE_NANOS || !ctx.channel().isWritable()) {
+        // late after a stall, or Asterisk is not reading: never queue more than ~60 ms ahead of the caller
+        talk.metrics.frameSkipped();
+      } else {
+        if (now - due > LATE_NANOS) {
+          talk.metrics.tickLate();
+        }
+        ByteBuf payload = ctx.alloc().ioBuffer(FRAME_SAMPLES * 2);
+        if (agent != null) {
+          agent.fill(payload, FRAME_SAMPLES, now);
+        }
+        payload.writeZero(FRAME_SAMPLES * 2 - payload.readableBytes());
+        ctx.writeAndFlush(AudioSocketFrame.audio(payload), ctx.voidPromise());
+      }
+      if (agent != null) {
+        agent.afterTick(now);
+      }
+    } finally {
+      MDC.remove("callId");
+    }
+  }
+
+  private void stopPacer() {
+    if (pacer != null) {
+      pacer.cancel(false);
+      pacer = null;
+    }
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  /** Stores the decision first (the after-agent script reads it the moment Asterisk continues), then 0x00. */
+  void endWith(AgentOutcome outcome) {
+    boolean[] done = new boolean[1];
+    try {
+      ScheduledFuture<?> guard = ctx.executor().schedule(() -> inCall(() -> {
+        if (!done[0]) {
+          log.warn("storing the decision takes over {} ms; ending the leg anyway", STORE_WAIT_MILLIS);
+          hangup();
+        }
+      }), STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      talk.db.execute(() -> {
+        persist(outcome);
+        inCall(() -> {
+          done[0] = true;
+          guard.cancel(false);
+          hangup();
+        });
+      });
+    } catch (RejectedExecutionException e) {
+      log.warn("the service is stopping; the agent's outcome was not stored");
+      hangup();
+    }
+  }
+
+  /** Stores the figures of a call that ended on the caller's side. */
+  void store(AgentOutcome outcome) {
+    try {
+      talk.db.execute(() -> persist(outcome));
+    } catch (RejectedExecutionException e) {
+      log.warn("the service is stopping; the call's figures were not stored");
+    }
+  }
+
+  private void persist(AgentOutcome outcome) {
+    MDC.put("callId", callIdText);
+    try {
+      if (!talk.calls.recordAgentOutcome(callId, outcome)) {
+        log.warn("the call row is gone; the agent's outcome was not stored");
+      }
+    } catch (RuntimeException e) {
+      log.error("storing the agent's outcome failed: {}", e.getMessage());
+    } finally {
+      MDC.remove("callId");
+    }
+  }
+
+  /**
+   * Ends the leg cleanly: Asterisk's AudioSocket returns 0 and the dialplan goes on. The socket is only
+   * half-closed after the 0x00: Asterisk keeps sending audio until it has read it, and closing with that audio
+   * unread would answer with a TCP reset, which can destroy the 0x00 before Asterisk reads it (and drop the call
+   * instead of continuing the dialplan). Asterisk closes its side once it has the 0x00; that closes ours.
+   */
+  void hangup() {
+    if (hungUp) {
+      return;
+    }
+    hungUp = true;
+    stopPacer();
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    ctx.writeAndFlush(AudioSocketFrame.hangup()).addListener(f -> {
+      if (!f.isSuccess() || !(ctx.channel() instanceof DuplexChannel duplex)) {
+        ctx.close();
+        return;
+      }
+      duplex.shutdownOutput();
+      ctx.executor().schedule(() -> {
+        if (ctx.channel().isActive()) {
+          ctx.close();
+        }
+      }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+    });
+  }
+
+  /** The service stops: ends the call through the fallback rather than dropping it. */
+  void shutdown() {
+    inCall(() -> {
+      if (agent != null && !agent.ended()) {
+        agent.shutdown();
+      } else {
+        hangup();
+      }
+    });
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    mdc();
+    try {
+      stopPacer();
+      if (uuidTimeout != null) {
+        uuidTimeout.cancel(false);
+      }
+      if (agent != null && !agent.ended()) {
+        log.info("Asterisk closed the AudioSocket (caller hung up)");
+        agent.callerGone();
+      }
+      if (activeGauge != null) {
+        activeGauge.decrementAndGet();
+        activeGauge = null;
+      }
+    } finally {
+      MDC.remove("callId");
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    mdc();
+    try {
+      if (failed) {
+        return;
+      }
+      failed = true;
+      Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+      if (cause instanceof DecoderException) {
+        log.warn("invalid AudioSocket input from {}; closing this connection: {}", ctx.channel().remoteAddress(),
+            c.getMessage());
+      } else if (c instanceof SocketException || c instanceof java.io.IOException) {
+        // a broken pipe or reset is how a caller's hangup often looks from here: worth a line, not an alarm
+        log.info("AudioSocket connection error: {}", c.getMessage());
+      } else {
+        log.error("AudioSocket handler failed; closing this connection", c);
+      }
+      stopPacer();
+      ctx.close();
+    } finally {
+      MDC.remove("callId");
+    }
+  }
+
+  /** Runs {@code r} on this call's event loop (from the database executor or the shutdown). */
+  private void inCall(Runnable r) {
+    try {
+      ctx.executor().execute(() -> {
+        mdc();
+        try {
+          r.run();
+        } finally {
+          MDC.remove("callId");
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // the service is stopping and the event loops are gone: the connection is closed with them
+    }
+  }
+
+  private void mdc() {
+    if (callIdText != null) {
+      MDC.put("callId", callIdText);
+    }
+  }
+}

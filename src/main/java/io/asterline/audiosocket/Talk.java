@@ -1,0 +1,31 @@
+package io.asterline.audiosocket;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.call.CallRepository;
+import io.asterline.realtime.OpenAiConfig;
+import io.asterline.realtime.RealtimeMessages;
+import java.util.concurrent.ExecutorService;
+
+/** What every call's agent shares: configuration, repositories, the database executor and the meters. */
+final class Talk {
+
+  final OpenAiConfig openai;
+  final ObjectMapper json;
+  final RealtimeMessages messages;
+  final CallSettingsRepository settings;
+  final CallRepository calls;
+  /** JDBC blocks; it never runs on an event loop. */
+  final ExecutorService db;
+  final TalkMetrics metrics;
+
+  Talk(OpenAiConfig openai, ObjectMapper json, CallSettingsRepository settings, CallRepository calls,
+      ExecutorService db, TalkMetrics metrics) {
+    this.openai = openai;
+    this.json = json;
+    this.messages = new RealtimeMessages(json);
+    this.settings = settings;
+    this.calls = calls;
+    this.db = db;
+    this.metrics = metrics;
+  }
+}

@@ -1,0 +1,81 @@
+package io.asterline.audiosocket;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The conversation's meters: what a caller notices (first audio, barge-in stop) and upstream trouble. */
+final class TalkMetrics {
+
+  private final MeterRegistry registry;
+  private final Timer firstAudio;
+  private final Timer bargeInStop;
+  private final ConcurrentMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
+  private final Counter skippedFrames;
+  private final Counter lateTicks;
+
+  TalkMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.firstAudio = Timer.builder("asterline.agent.first.audio")
+        .description("from the AudioSocket connect to the first agent audio frame sent to Asterisk")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
+    this.bargeInStop = Timer.builder("asterline.agent.barge.in.stop")
+        .description("from speech_started to the first frame without agent audio")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
+    this.skippedFrames = Counter.builder("asterline.audiosocket.frames.skipped")
+        .description("output frames not sent because the event loop was late or Asterisk was not reading")
+        .register(registry);
+    this.lateTicks = Counter.builder("asterline.audiosocket.ticks.late")
+        .description("output frames sent more than 5 ms after their slot on the pacing clock (CPU starvation)")
+        .register(registry);
+  }
+
+  void tickLate() {
+    lateTicks.increment();
+  }
+
+  void firstAudio(Duration d) {
+    firstAudio.record(d);
+  }
+
+  void bargeInStop(Duration d) {
+    bargeInStop.record(d);
+  }
+
+  void frameSkipped() {
+    skippedFrames.increment();
+  }
+
+  /** kind: connect, closed, fatal, error. */
+  void upstreamError(String kind) {
+    upstreamErrors.computeIfAbsent(kind, k -> Counter.builder("asterline.realtime.errors")
+        .description("Realtime upstream failures and error events").tag("kind", k).register(registry)).increment();
+  }
+
+  void decision(String decision, String reason) {
+    decisions.computeIfAbsent(decision + "/" + reason, k -> Counter.builder("asterline.agent.endings")
+        .description("how agent legs ended").tag("decision", decision).tag("reason", reason)
+        .register(registry)).increment();
+  }
+
+  /** The live counter of calls for this tenant and direction. */
+  AtomicInteger active(long tenantId, String direction) {
+    return active.computeIfAbsent(tenantId + "/" + direction, k -> {
+      AtomicInteger n = new AtomicInteger();
+      Gauge.builder("asterline.calls.active", n, AtomicInteger::get)
+          .description("calls talking to the agent on this node")
+          .tag("tenant", Long.toString(tenantId)).tag("direction", direction)
+          .register(registry);
+      return n;
+    });
+  }
+}

@@ -2,6 +2,7 @@ package io.asterline.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.javalin.Javalin;
@@ -83,8 +84,15 @@ public final class HttpServer implements AutoCloseable {
         "invalid value for " + path(e) + ": " + e.getValue(), path(e)));
     app.exception(MismatchedInputException.class, (e, ctx) -> error(ctx, 400,
         "invalid value for " + path(e), path(e)));
-    app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400,
-        "request body is not valid JSON: " + e.getOriginalMessage(), null));
+    app.exception(JsonProcessingException.class, (e, ctx) -> {
+      if (e instanceof InvalidDefinitionException) {
+        // our own type cannot be (de)serialised: a server bug, not the client's fault
+        log.error("{} {} failed", ctx.method(), ctx.path(), e);
+        error(ctx, 500, "internal error", null);
+      } else {
+        error(ctx, 400, "request body is not valid JSON: " + e.getOriginalMessage(), null);
+      }
+    });
     app.exception(Exception.class, (e, ctx) -> {
       log.error("{} {} failed", ctx.method(), ctx.path(), e);
       error(ctx, 500, "internal error", null);

@@ -32,15 +32,12 @@ public final class OutboundAnsweredScript implements AgiScript {
 
   @Override
   public void service(AgiRequest request, AgiChannel channel) throws AgiException {
-    String rawId = channel.getVariable(OutboundVariables.CALL_ID);
-    UUID callId;
-    try {
-      callId = UUID.fromString(rawId == null ? "" : rawId.trim());
-    } catch (IllegalArgumentException e) {
-      log.warn("outbound-answered: {} is not a call id: '{}'", OutboundVariables.CALL_ID, rawId);
+    Optional<UUID> id = OutboundVariables.callId(channel, "outbound-answered");
+    if (id.isEmpty()) {
       answer(channel, "ERROR", "agent");
       return;
     }
+    UUID callId = id.get();
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
       String status = channel.getVariable(OutboundVariables.AMD_STATUS);
       String cause = channel.getVariable(OutboundVariables.AMD_CAUSE);

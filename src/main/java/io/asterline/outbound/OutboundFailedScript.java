@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import java.util.Optional;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
@@ -29,15 +30,12 @@ public final class OutboundFailedScript implements AgiScript {
 
   @Override
   public void service(AgiRequest request, AgiChannel channel) throws AgiException {
-    String rawId = channel.getVariable(OutboundVariables.CALL_ID);
-    UUID callId;
-    try {
-      callId = UUID.fromString(rawId == null ? "" : rawId.trim());
-    } catch (IllegalArgumentException e) {
-      log.warn("outbound-failed: {} is not a call id: '{}'", OutboundVariables.CALL_ID, rawId);
+    Optional<UUID> id = OutboundVariables.callId(channel, "outbound-failed");
+    if (id.isEmpty()) {
       channel.setVariable(OutboundVariables.STATUS, "ERROR");
       return;
     }
+    UUID callId = id.get();
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
       String[] args = request.getArguments();
       String raw = args != null && args.length > 0 && args[0] != null && !args[0].isBlank()

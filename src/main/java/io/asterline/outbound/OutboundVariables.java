@@ -1,5 +1,11 @@
 package io.asterline.outbound;
 
+import java.util.Optional;
+import java.util.UUID;
+import org.asteriskjava.fastagi.AgiChannel;
+import org.asteriskjava.fastagi.AgiException;
+import org.slf4j.LoggerFactory;
+
 /**
  * The dialplan variables of dialplan/extensions_outbound.conf. The originate sets the first group on the
  * callee's channel; the outbound AGI scripts read and set the rest. Same ASTERLINE_ prefix (and, where the
@@ -37,4 +43,15 @@ public final class OutboundVariables {
   public static final String NEXT = "ASTERLINE_NEXT";
   /** after-agent (the inbound side's script): the number the agent transfers to */
   public static final String TRANSFER_TO = "ASTERLINE_TRANSFER_TO";
+
+  /** The channel's call id, or empty (logged) when the dialplan passed none or garbage. */
+  static Optional<UUID> callId(AgiChannel channel, String script) throws AgiException {
+    String raw = channel.getVariable(CALL_ID);
+    try {
+      return Optional.of(UUID.fromString(raw == null ? "" : raw.trim()));
+    } catch (IllegalArgumentException e) {
+      LoggerFactory.getLogger(OutboundVariables.class).warn("{}: {} is not a call id: '{}'", script, CALL_ID, raw);
+      return Optional.empty();
+    }
+  }
 }

@@ -88,7 +88,7 @@ public final class Asterline implements AutoCloseable {
       // fallback before anything else goes
       AudioSocketServer audioSocket = lifecycle.register("audiosocket",
           AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics));
-      http.health(audioSocket.health());
+      http.health(audioSocket.health()).health(audioSocket.realtimeHealth());
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());

@@ -317,6 +317,7 @@ final class AgentCall {
 
   private void sessionReady() {
     ready = true;
+    talk.metrics.sessionReady();
     if (connectDeadline != null) {
       connectDeadline.cancel(false);
     }

@@ -43,9 +43,11 @@ public final class AudioSocketServer implements AutoCloseable {
   private final ExecutorService db;
   private final ChannelGroup calls;
   private final Channel server;
+  private final TalkMetrics metrics;
 
   private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db, ChannelGroup calls,
-      Channel server) {
+      Channel server, TalkMetrics metrics) {
+    this.metrics = metrics;
     this.accept = accept;
     this.io = io;
     this.db = db;
@@ -87,7 +89,7 @@ public final class AudioSocketServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
       log.info("audiosocket: listening on {}", server.localAddress());
-      return new AudioSocketServer(accept, io, db, calls, server);
+      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics);
     } catch (RuntimeException e) {
       accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -119,6 +121,30 @@ public final class AudioSocketServer implements AutoCloseable {
         return server.isActive()
             ? Status.up("listening on port " + port() + ", " + calls.size() + " call(s) in progress")
             : Status.down("AudioSocket server is not listening");
+      }
+    };
+  }
+
+  /**
+   * The Realtime API as this node last saw it: down when the latest session attempt failed (refused, no
+   * session in time, fatal error, closed mid-call) and none has succeeded since. Not critical: calls then
+   * take their tenant's fallback rather than silence.
+   */
+  public HealthCheck realtimeHealth() {
+    return new HealthCheck() {
+      @Override
+      public String name() {
+        return "realtime";
+      }
+
+      @Override
+      public boolean critical() {
+        return false;
+      }
+
+      @Override
+      public Status check() {
+        return metrics.realtimeStatus();
       }
     };
   }

@@ -1,10 +1,12 @@
 package io.asterline.audiosocket;
 
+import io.asterline.http.HealthCheck;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,7 +58,30 @@ final class TalkMetrics {
   }
 
   /** kind: connect, closed, fatal, error. */
+  private volatile long lastReadyMillis;
+  private volatile long lastFailureMillis;
+  private volatile String lastFailure;
+
+  void sessionReady() {
+    lastReadyMillis = System.currentTimeMillis();
+  }
+
+  HealthCheck.Status realtimeStatus() {
+    long ready = lastReadyMillis;
+    long failed = lastFailureMillis;
+    if (failed > ready) {
+      return HealthCheck.Status.down("last session failed (" + lastFailure + ") at " + Instant.ofEpochMilli(failed)
+          + "; calls take their fallback");
+    }
+    return HealthCheck.Status.up(ready == 0 ? "no session yet" : "last session ready at " + Instant.ofEpochMilli(ready));
+  }
+
   void upstreamError(String kind) {
+    if (!kind.equals("error") && !kind.equals("response_failed")) {
+      // connect, fatal, closed: the session itself was lost
+      lastFailure = kind;
+      lastFailureMillis = System.currentTimeMillis();
+    }
     upstreamErrors.computeIfAbsent(kind, k -> Counter.builder("asterline.realtime.errors")
         .description("Realtime upstream failures and error events").tag("kind", k).register(registry)).increment();
   }

@@ -79,7 +79,7 @@ class CallLifecycleTest {
         assertThat(sample(metrics, "asterline_agent_first_audio_seconds_count")).isEqualTo(1.0);
         assertThat(sample(metrics, "asterline_agi_request_seconds_count", "script=\"inbound\"", "status=\"OK\""))
             .isEqualTo(1.0);
-        for (String part : new String[] {"database", "agi", "audiosocket"}) {
+        for (String part : new String[] {"database", "agi", "audiosocket", "realtime"}) {
           assertThat(sample(metrics, "asterline_health", "part=\"" + part + "\"")).as(part).isEqualTo(1.0);
         }
         assertThat(sample(metrics, "asterline_health", "part=\"ami\"")).as("no AMI configured").isEqualTo(0.0);

@@ -9,6 +9,7 @@ import io.asterline.app.Json;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
+import io.asterline.http.HealthCheck;
 import io.asterline.db.generated.tables.records.CallRecord;
 import io.asterline.db.generated.tables.records.TenantRecord;
 import io.asterline.realtime.FakeRealtimeServer;
@@ -290,6 +291,7 @@ class AgentCallTest {
       closedPort = ss.getLocalPort();
     }
     try (AudioSocketServer refused = server("ws://127.0.0.1:" + closedPort + "/v1/realtime", Map.of())) {
+      assertThat(refused.realtimeHealth().check().state()).isEqualTo(HealthCheck.State.UP);
       UUID call = call(tenant(t -> t.setTransferNumber("+4930999000")), "inbound", c -> {});
       RecordingListener heard = new RecordingListener();
       long start = System.nanoTime();
@@ -302,6 +304,9 @@ class AgentCallTest {
       assertThat(row.getAgentDecision()).isEqualTo("transfer");
       assertThat(row.getTransferTo()).isEqualTo("+4930999000");
       assertThat(row.getAgentEndReason()).isEqualTo("upstream_failure");
+      // operators see it: /health's realtime part (and its metric) turns down
+      assertThat(refused.realtimeHealth().check().state()).isEqualTo(HealthCheck.State.DOWN);
+      assertThat(refused.realtimeHealth().check().detail()).contains("connect");
     }
     assertNoWebSocketThreadsLeft();
   }

@@ -36,11 +36,13 @@ public final class Asterline implements AutoCloseable {
   private final AgiService agi;
   private final AudioSocketServer audioSocket;
   private final ShutdownConfig shutdown;
+  private final Outbound outbound;
   private boolean closed;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, ShutdownConfig shutdown) {
+      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown) {
     this.shutdown = shutdown;
+    this.outbound = outbound;
     this.lifecycle = lifecycle;
     this.database = database;
     this.http = http;
@@ -94,7 +96,7 @@ public final class Asterline implements AutoCloseable {
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, config.shutdown());
+      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown());
     } catch (RuntimeException e) {
       lifecycle.close();
       throw e;
@@ -133,6 +135,7 @@ public final class Asterline implements AutoCloseable {
     }
     closed = true;
     agi.admission().drain();
+    outbound.service().drain();
     int active = audioSocket.activeCalls();
     log.info("asterline stopping: no new calls; {} call(s) in progress get up to {} s", active,
         shutdown.gracePeriod().toSeconds());

@@ -137,8 +137,18 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.SECONDS);
   }
 
-  /** @throws ApiException 503 when AMI is not connected */
+  private volatile boolean draining;
+
+  /** Stops placing new calls (graceful shutdown); calls already placed or queued go on. */
+  public void drain() {
+    draining = true;
+  }
+
+  /** @throws ApiException 503 when this node is stopping or AMI is not connected */
   public void requireAmi() {
+    if (draining) {
+      throw ApiException.unavailable("outbound calls are unavailable: this node is shutting down");
+    }
     if (!ami.connected()) {
       throw ApiException.unavailable("outbound calls are unavailable: " + ami.unavailableReason());
     }

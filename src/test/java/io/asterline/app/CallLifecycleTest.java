@@ -39,6 +39,8 @@ class CallLifecycleTest {
   @TempDir
   Path dir;
 
+  private static final String ADMIN = "admin-token-lifecycle-test";
+
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
@@ -60,6 +62,7 @@ class CallLifecycleTest {
       o.put("realtime.url", realtime.url());
       o.put("recordings.dir", dir.toString());
       o.put("shutdown.grace-period", "30s");
+      o.put("admin.token", ADMIN);
       Asterline app = Asterline.start(AsterlineConfig.from(Settings.of(Map.of(), Map.of(), o)));
       try {
         FakeAsterisk asterisk = new FakeAsterisk(app.agiPort());
@@ -91,6 +94,13 @@ class CallLifecycleTest {
         FakeAsterisk.Exchange refused = asterisk.send(FakeAsterisk.request("inbound").args("+15551230000"));
         assertThat(refused.status()).as("the dialplan sends it to its fallback").isEqualTo("OVER_CAPACITY");
         assertThat(get(app.httpPort(), "/health").statusCode()).isEqualTo(503);
+        HttpResponse<String> outbound = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + app.httpPort() + "/api/outbound/call"))
+            .header("Authorization", "Bearer " + ADMIN)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"business_id\":" + tenant + ",\"to_number\":\"+15557654321\"}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(outbound.statusCode()).as(outbound.body()).isEqualTo(503);
+        assertThat(outbound.body()).contains("shutting down");
 
         // ...but the call in progress goes on
         int before = heard.snapshot().size();

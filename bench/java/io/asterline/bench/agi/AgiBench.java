@@ -93,6 +93,13 @@ public final class AgiBench {
     floorThread.start();
     awaitListening(floorPort);
 
+    String only = stringOption(args, "--only", "all");
+    if (only.equals("asterline")) {
+      // for profiling: just Asterline under saturation, no floor
+      report(List.of(run(new Target("asterline inbound + call-end", asterline.port(), true), concurrency, warmup,
+          seconds, 0)), true);
+      System.exit(0);
+    }
     System.out.println();
     System.out.printf("1. saturation: each of the %d simulated calls sends its next request as soon as the last one "
         + "is answered (%d requests always in flight)%n", concurrency, concurrency);
@@ -128,6 +135,9 @@ public final class AgiBench {
     }
     for (Result r : results) {
       System.out.printf("%s: %d requests, statuses %s, errors %d%n", r.name(), r.requests(), r.statuses(), r.errors());
+    }
+    if (results.size() < 2) {
+      return;
     }
     Result floor = results.get(0);
     Result ours = results.get(1);
@@ -258,6 +268,15 @@ public final class AgiBench {
       }
     }
     throw new IllegalStateException("floor server did not start on port " + port);
+  }
+
+  private static String stringOption(String[] args, String name, String fallback) {
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals(name)) {
+        return args[i + 1];
+      }
+    }
+    return fallback;
   }
 
   private static int intOption(String[] args, String name, int fallback) {

@@ -1,13 +1,13 @@
 package io.asterline.agi;
 
-import io.asterline.agi.AgiRepository.NewCall;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Admission control: whether a new call may start. The limits are enforced by the database (see
- * {@code admission_reserve} in V2__admission.sql) so every node shares them; this node can additionally
+ * {@code admission_reserve} in V2__admission.sql, called for inbound calls by {@code inbound_admit_batch} in
+ * V7__agi_batches.sql) so every node shares them; this node can additionally
  * stop admitting altogether with {@link #drain()} before a shutdown, which sends new calls to the
  * dialplan's fallback as OVER_CAPACITY while calls in progress finish.
  */
@@ -38,9 +38,14 @@ public final class Admission {
     return draining;
   }
 
-  /** Creates the call row and reserves its slot; returns OK, TENANT_FULL or GLOBAL_FULL. */
-  String admit(NewCall call) {
-    return repository.admitInbound(call, maxCalls, holdSeconds);
+  /** The cluster-wide maximum of calls holding a slot (agi.max-calls). */
+  int maxCalls() {
+    return maxCalls;
+  }
+
+  /** How long a slot is held before the reaper may take it back (agi.max-call-duration). */
+  int holdSeconds() {
+    return holdSeconds;
   }
 
   /** Takes back the slots of calls whose end was never reported. */

@@ -4,23 +4,18 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.jooq.impl.DSL.greatest;
-import static org.jooq.impl.DSL.inline;
-import static org.jooq.impl.DSL.lower;
-import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.val;
-import static org.jooq.impl.DSL.when;
 
 import io.asterline.db.generated.Routines;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Field;
-import org.jooq.Record1;
-import org.jooq.Table;
 
 /**
  * What the FastAGI scripts read and write: the DID -> tenant lookup, inbound call rows with their admission
@@ -62,28 +57,30 @@ final class AgiRepository {
   /** What the agent left for after-agent, with the tenant's fallback. */
   record Decision(long tenantId, String agentDecision, String transferTo, String tenantTransferNumber) {}
 
+  /** One inbound request for {@link #admitInboundBatch}: a number to look up, or the dialplan's static tenant. */
+  record InboundAsk(UUID callId, String did, Long staticTenant, String remoteNumber, String uniqueId, String channel,
+      OffsetDateTime createdAt) {}
+
+  /**
+   * What {@code inbound_admit_batch} decided for one request: {@code UNKNOWN}, {@code NOT_ROUTABLE},
+   * {@code TENANT_DISABLED}, {@code REJECT}, {@code OK}, {@code TENANT_FULL} or {@code GLOBAL_FULL}; the route
+   * is null only for {@code UNKNOWN}.
+   */
+  record Admitted(String verdict, Route route) {}
+
+  /** One call-end for {@link #endCallBatch}. */
+  record EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {}
+
+  private static final String ADMIT_BATCH = "SELECT ord, verdict, tenant_id, did_id, did_status, trunk, tenant_active,"
+      + " inbound_route, transfer_number, recording_enabled"
+      + " FROM inbound_admit_batch(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?)";
+  private static final String END_BATCH = "SELECT ord, tenant_id, recording_file, direction"
+      + " FROM call_end_batch(?, ?, ?, ?, ?::timestamptz[])";
+
   private final DSLContext dsl;
 
   AgiRepository(DSLContext dsl) {
     this.dsl = dsl;
-  }
-
-  Optional<Route> findByDid(String e164) {
-    return dsl.select(DID.ID, DID.TENANT_ID, DID.STATUS, DID.TRUNK, TENANT.STATUS, TENANT.INBOUND_ROUTE,
-            TENANT.TRANSFER_NUMBER, TENANT.RECORDING_ENABLED)
-        .from(DID).join(TENANT).on(TENANT.ID.eq(DID.TENANT_ID))
-        .where(DID.NUMBER.eq(e164))
-        .fetchOptional(r -> new Route(r.value1(), r.value2(), r.value3(), r.value4(), "active".equals(r.value5()),
-            r.value6(), r.value7(), r.value8()));
-  }
-
-  /** For the dialplan's static DID -> tenant lines: the tenant alone, no DID row. */
-  Optional<Route> findByTenant(long tenantId) {
-    return dsl.select(TENANT.ID, TENANT.STATUS, TENANT.INBOUND_ROUTE, TENANT.TRANSFER_NUMBER, TENANT.RECORDING_ENABLED)
-        .from(TENANT)
-        .where(TENANT.ID.eq(tenantId))
-        .fetchOptional(r -> new Route(null, r.value1(), null, null, "active".equals(r.value2()), r.value3(),
-            r.value4(), r.value5()));
   }
 
   /** Every number that takes calls now, for the last-known-good map. */
@@ -95,31 +92,99 @@ final class AgiRepository {
   }
 
   /**
-   * Creates the inbound call row and reserves its admission slot in one statement. Returns the reservation's
-   * verdict ({@code OK}, {@code TENANT_FULL}, {@code GLOBAL_FULL}); a call that is not admitted is stored as
-   * failed, with the verdict as its outcome, so refused calls show in reports.
+   * Looks up, admits and stores many inbound requests in one statement ({@code inbound_admit_batch} in
+   * V7__agi_batches.sql), each with the verdict it would have had alone, in order. Plain JDBC: this runs for
+   * every inbound call, and the statement's text never changes, so the driver keeps it prepared.
    */
-  String admitInbound(NewCall call, int globalMax, int holdSeconds) {
-    Table<Record1<String>> reservation =
-        select(Routines.admissionReserve(call.id(), call.tenantId(), globalMax, holdSeconds).as("verdict"))
-            .asTable("reservation");
-    Field<String> verdict = reservation.field("verdict", String.class);
-    var admitted = verdict.in("OK", "HELD");
-    // created_at is when the request arrived, not when this statement ran: work that finishes after its
-    // deadline must not date the call after an end that was already reported
-    return dsl.insertInto(CALL, CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.DID_ID, CALL.REMOTE_NUMBER,
-            CALL.ASTERISK_UNIQUEID, CALL.ASTERISK_CHANNEL, CALL.CREATED_AT, CALL.STATE, CALL.ENDED_AT, CALL.OUTCOME)
-        .select(select(val(call.id()), val(call.tenantId()), inline("inbound"), val(call.didId(), CALL.DID_ID),
-            val(call.remoteNumber(), CALL.REMOTE_NUMBER), val(call.uniqueId(), CALL.ASTERISK_UNIQUEID),
-            val(call.channel(), CALL.ASTERISK_CHANNEL), val(call.createdAt(), CALL.CREATED_AT),
-            when(admitted, inline("created")).otherwise(inline("failed")),
-            when(admitted.not(), val(call.createdAt(), CALL.ENDED_AT)),
-            when(admitted.not(), lower(verdict)))
-            .from(reservation))
-        .returningResult(CALL.OUTCOME)
-        .fetchOptional()
-        .map(r -> r.value1() == null ? "OK" : r.value1().toUpperCase(Locale.ROOT))
-        .orElseThrow(() -> new IllegalStateException("call " + call.id() + " was not stored"));
+  List<Admitted> admitInboundBatch(List<InboundAsk> asks, int globalMax, int holdSeconds) {
+    int n = asks.size();
+    UUID[] ids = new UUID[n];
+    String[] dids = new String[n];
+    Long[] tenants = new Long[n];
+    String[] remote = new String[n];
+    String[] uniqueIds = new String[n];
+    String[] channels = new String[n];
+    String[] created = new String[n];
+    for (int i = 0; i < n; i++) {
+      InboundAsk a = asks.get(i);
+      ids[i] = a.callId();
+      dids[i] = a.did();
+      tenants[i] = a.staticTenant();
+      remote[i] = text(a.remoteNumber());
+      uniqueIds[i] = text(a.uniqueId());
+      channels[i] = text(a.channel());
+      created[i] = a.createdAt().toString();
+    }
+    return dsl.connectionResult(c -> {
+      Admitted[] out = new Admitted[n];
+      try (PreparedStatement ps = c.prepareStatement(ADMIT_BATCH)) {
+        ps.setArray(1, c.createArrayOf("uuid", ids));
+        ps.setArray(2, c.createArrayOf("text", dids));
+        ps.setArray(3, c.createArrayOf("int8", tenants));
+        ps.setArray(4, c.createArrayOf("text", remote));
+        ps.setArray(5, c.createArrayOf("text", uniqueIds));
+        ps.setArray(6, c.createArrayOf("text", channels));
+        ps.setArray(7, c.createArrayOf("text", created));
+        ps.setInt(8, globalMax);
+        ps.setInt(9, holdSeconds);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long tenant = rs.getLong(3);
+            Route route = rs.wasNull() ? null : new Route(rs.getObject(4, UUID.class), tenant, rs.getString(5),
+                rs.getString(6), rs.getBoolean(7), rs.getString(8), rs.getString(9), rs.getBoolean(10));
+            out[rs.getInt(1) - 1] = new Admitted(rs.getString(2), route);
+          }
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        if (out[i] == null) {
+          throw new IllegalStateException("inbound_admit_batch gave no answer for call " + ids[i]);
+        }
+      }
+      return List.of(out);
+    });
+  }
+
+  /**
+   * Ends many calls in one statement ({@code call_end_batch}): for each, empty when it is unknown or has already
+   * ended (also when the same call is ended twice in one batch), else what {@link #endCall} returns.
+   */
+  List<Optional<Ended>> endCallBatch(List<EndAsk> asks) {
+    int n = asks.size();
+    UUID[] ids = new UUID[n];
+    String[] outcomes = new String[n];
+    String[] causes = new String[n];
+    String[] files = new String[n];
+    String[] at = new String[n];
+    for (int i = 0; i < n; i++) {
+      EndAsk a = asks.get(i);
+      ids[i] = a.callId();
+      outcomes[i] = text(a.outcome());
+      causes[i] = text(a.hangupCause());
+      files[i] = text(a.recordingFile());
+      at[i] = a.at().toString();
+    }
+    return dsl.connectionResult(c -> {
+      List<Optional<Ended>> out = new ArrayList<>(java.util.Collections.nCopies(n, Optional.empty()));
+      try (PreparedStatement ps = c.prepareStatement(END_BATCH)) {
+        ps.setArray(1, c.createArrayOf("uuid", ids));
+        ps.setArray(2, c.createArrayOf("text", outcomes));
+        ps.setArray(3, c.createArrayOf("text", causes));
+        ps.setArray(4, c.createArrayOf("text", files));
+        ps.setArray(5, c.createArrayOf("text", at));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.set(rs.getInt(1) - 1, Optional.of(new Ended(rs.getLong(2), rs.getString(3), rs.getString(4))));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** PostgreSQL text cannot hold NUL; Asterisk never sends one, but nothing from the wire may fail a batch. */
+  private static String text(String s) {
+    return s == null || s.indexOf('\0') < 0 ? s : s.replace("\0", "");
   }
 
   /**

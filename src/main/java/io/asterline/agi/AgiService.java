@@ -28,9 +28,16 @@ public final class AgiService implements AutoCloseable {
   private static final Duration FLUSH_EVERY = Duration.ofSeconds(1);
   private static final Duration RECLAIM_EVERY = Duration.ofMinutes(1);
   private static final int PENDING_CAPACITY = 10_000;
+  /**
+   * Requests per database batch. Small enough that one batch is a few milliseconds of database work (so the
+   * requests behind it keep well within the deadline), large enough to carry a burst of hundreds of calls.
+   */
+  private static final int BATCH_MAX = 32;
 
   private final AgiRepository repository;
   private final DbDeadline db;
+  private final DbBatch<AgiRepository.InboundAsk, AgiRepository.Admitted> admissions;
+  private final DbBatch<AgiRepository.EndAsk, java.util.Optional<AgiRepository.Ended>> ends;
   private final DidCache didCache;
   private final PendingWrites pending;
   private final Admission admission;
@@ -53,12 +60,18 @@ public final class AgiService implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    // the requests waiting at one moment go to the database together (see DbBatch); the queue holds every AGI
+    // thread's request, each still bounded by agi.db-deadline
+    int queue = Math.max(64, config.poolSize());
+    this.admissions = new DbBatch<>("inbound", BATCH_MAX, queue, db,
+        asks -> repository.admitInboundBatch(asks, admission.maxCalls(), admission.holdSeconds()));
+    this.ends = new DbBatch<>("call-end", BATCH_MAX, queue, db, repository::endCallBatch);
     refreshDidCache();
     Map<String, AgiScript> scripts = new HashMap<>(otherScripts);
     scripts.putAll(Map.of(
-        "inbound", new InboundScript(repository, admission, db, didCache, pending, config.audioSocketAddress(),
+        "inbound", new InboundScript(repository, admission, admissions, db, didCache, pending, config.audioSocketAddress(),
             recordingsDir, config.defaultCountryCode(), metrics),
-        "call-end", new CallEndScript(repository, db, pending, events, metrics),
+        "call-end", new CallEndScript(ends, pending, events, metrics),
         "after-agent", new AfterAgentScript(repository, db, metrics)));
     FastAgiServer started;
     try {
@@ -66,6 +79,8 @@ public final class AgiService implements AutoCloseable {
           config.readTimeout(), scripts, new UnknownScript(metrics));
     } catch (RuntimeException e) {
       maintenance.shutdownNow();
+      admissions.close();
+      ends.close();
       db.close();
       throw e;
     }
@@ -183,6 +198,8 @@ public final class AgiService implements AutoCloseable {
             written);
       }
     }
+    admissions.close();
+    ends.close();
     db.close();
   }
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiRequest;
@@ -50,10 +51,7 @@ abstract class AsterlineAgiScript implements AgiScript {
         log.error("{}: failed, answering {}", name, AgiStatus.ERROR, e);
         result = ScriptResult.of(AgiStatus.ERROR);
       }
-      for (Map.Entry<String, String> v : result.variables().entrySet()) {
-        channel.setVariable(v.getKey(), v.getValue());
-      }
-      channel.setVariable(AgiVariables.STATUS, result.status().name());
+      answer(channel, result);
       log.debug("{}: {}", name, result);
     } catch (AgiException e) {
       log.info("{}: Asterisk left before the answer was complete ({}): {}", name,
@@ -77,6 +75,55 @@ abstract class AsterlineAgiScript implements AgiScript {
       MDC.remove("callId");
     }
   }
+
+  /**
+   * Sets the result's variables, ASTERLINE_STATUS last, in as few AGI round trips as Asterisk allows: one
+   * {@code EXEC MSet} for all of them (MSet sets its pairs left to right, so the status is still last), which
+   * matters because every round trip holds the caller in silence and costs both ends a context switch. MSet
+   * strips quotes and splits on commas, so a value with anything outside {@link #MSET_SAFE} (an operator's
+   * odd trunk name, a recordings path with spaces) goes first by its own {@code SET VARIABLE}, which takes any
+   * text. An Asterisk without MSet (EXEC answers -2) gets them all one by one.
+   */
+  static void answer(AgiChannel channel, ScriptResult result) throws AgiException {
+    Map<String, String> variables = result.variables();
+    String status = result.status().name();
+    if (variables.isEmpty()) {
+      channel.setVariable(AgiVariables.STATUS, status);
+      return;
+    }
+    StringBuilder pairs = new StringBuilder(256);
+    for (Map.Entry<String, String> v : variables.entrySet()) {
+      if (MSET_SAFE.matcher(v.getValue()).matches()) {
+        pairs.append(v.getKey()).append('=').append(v.getValue()).append(',');
+      } else {
+        channel.setVariable(v.getKey(), v.getValue());
+      }
+    }
+    pairs.append(AgiVariables.STATUS).append('=').append(status);
+    if (channel.exec("MSet", pairs.toString()) == NO_SUCH_APPLICATION) {
+      if (!msetMissingLogged) {
+        msetMissingLogged = true;
+        log.warn("agi: this Asterisk has no MSet application; setting variables one per round trip");
+      }
+      for (Map.Entry<String, String> v : variables.entrySet()) {
+        if (MSET_SAFE.matcher(v.getValue()).matches()) {
+          channel.setVariable(v.getKey(), v.getValue());
+        }
+      }
+      channel.setVariable(AgiVariables.STATUS, status);
+    }
+  }
+
+  /**
+   * Values MSet passes through untouched: no separator (comma, vertical bar, '='), quote, backslash, bracket,
+   * parenthesis or '$' that Asterisk's argument parser or variable substitution would act on, and no space.
+   */
+  static final Pattern MSET_SAFE = Pattern.compile("[A-Za-z0-9+_.:/@-]*");
+
+  /** What res_agi answers to EXEC of an application this Asterisk does not have. */
+  private static final int NO_SUCH_APPLICATION = -2;
+
+  private static volatile boolean msetMissingLogged;
 
   /** The n-th AGI() argument after the URL (1-based), or null when missing or blank. */
   static String argument(AgiRequest request, int n) {

@@ -17,14 +17,14 @@ import org.slf4j.MDC;
 /**
  * {@code agi://host/call-end,<call id>,<DIALSTATUS>,<HANGUPCAUSE>,<MIXMONITOR_FILENAME>}, run from the hangup
  * handler: the call has ended. Stores the end, releases the admission slot and tells {@link CallEvents}, the
- * first time only; running it again, or for a call that does not exist, changes nothing.
+ * first time only; running it again, or for a call that does not exist, changes nothing. The ends arriving at
+ * the same moment are written together, in one statement ({@code call_end_batch}).
  */
 public final class CallEndScript extends AsterlineAgiScript {
 
   private static final Logger log = LoggerFactory.getLogger(CallEndScript.class);
 
-  private final AgiRepository repository;
-  private final DbDeadline db;
+  private final DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends;
   private final PendingWrites pending;
   private final CallEvents events;
   private final MeterRegistry meters;
@@ -33,11 +33,10 @@ public final class CallEndScript extends AsterlineAgiScript {
   private static final Set<String> OUTCOMES = Set.of("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION",
       "CHANUNAVAIL", "DONTCALL", "TORTURE", "INVALIDARGS");
 
-  CallEndScript(AgiRepository repository, DbDeadline db, PendingWrites pending, CallEvents events,
-      MeterRegistry metrics) {
+  CallEndScript(DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends, PendingWrites pending,
+      CallEvents events, MeterRegistry metrics) {
     super("call-end", metrics);
-    this.repository = repository;
-    this.db = db;
+    this.ends = ends;
     this.pending = pending;
     this.events = events;
     this.meters = metrics;
@@ -61,7 +60,7 @@ public final class CallEndScript extends AsterlineAgiScript {
       return ScriptResult.of(AgiStatus.DEGRADED);
     }
     try {
-      Optional<AgiRepository.Ended> ended = db.call(() -> repository.endCall(id, outcome, cause, recording, now));
+      Optional<AgiRepository.Ended> ended = ends.call(new AgiRepository.EndAsk(id, outcome, cause, recording, now));
       if (ended.isEmpty()) {
         log.debug("call-end: unknown or already ended");
         return ScriptResult.of(AgiStatus.UNKNOWN_CALL);

@@ -104,6 +104,15 @@ final class DbDeadline implements AutoCloseable {
     }
   }
 
+  /** For {@link DbBatch}, which shares this deadline and health. */
+  void succeeded() {
+    lastSuccess = Instant.now();
+  }
+
+  void failed() {
+    lastFailure = Instant.now();
+  }
+
   /** True when the last request that reached a verdict failed: inbound is answering from memory. */
   boolean degraded() {
     Instant failure = lastFailure;

@@ -1,5 +1,7 @@
 package io.asterline.agi;
 
+import io.asterline.agi.AgiRepository.Admitted;
+import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.agi.AgiRepository.NewCall;
 import io.asterline.agi.AgiRepository.Route;
 import io.asterline.call.PhoneNumbers;
@@ -25,6 +27,7 @@ public final class InboundScript extends AsterlineAgiScript {
 
   private final AgiRepository repository;
   private final Admission admission;
+  private final DbBatch<InboundAsk, Admitted> admissions;
   private final DbDeadline db;
   private final DidCache didCache;
   private final PendingWrites pending;
@@ -32,12 +35,14 @@ public final class InboundScript extends AsterlineAgiScript {
   private final Path recordingsDir;
   private final String defaultCountryCode;
 
-  InboundScript(AgiRepository repository, Admission admission, DbDeadline db, DidCache didCache,
+  InboundScript(AgiRepository repository, Admission admission, DbBatch<InboundAsk, Admitted> admissions,
+      DbDeadline db, DidCache didCache,
       PendingWrites pending, String audioSocketAddress, Path recordingsDir, String defaultCountryCode,
       MeterRegistry metrics) {
     super("inbound", metrics);
     this.repository = repository;
     this.admission = admission;
+    this.admissions = admissions;
     this.db = db;
     this.didCache = didCache;
     this.pending = pending;
@@ -74,45 +79,47 @@ public final class InboundScript extends AsterlineAgiScript {
     UUID callId = UUID.randomUUID();
     MDC.put("callId", callId.toString());
     try {
-      return db.call(() -> decideWithDatabase(ask, callId));
+      return decideWithDatabase(ask, callId);
     } catch (DbDeadline.Unavailable e) {
       log.warn("inbound: database unavailable ({}), answering from the last known numbers", e.getMessage());
       return decideFromMemory(ask, callId);
     }
   }
 
-  /** Runs on the database pool, under the deadline. */
-  private ScriptResult decideWithDatabase(Ask ask, UUID callId) {
-    Optional<Route> found = ask.staticTenant().isPresent()
-        ? repository.findByTenant(ask.staticTenant().get())
-        : repository.findByDid(ask.did().get());
+  /** Looks up and admits the call in the next inbound batch, under the deadline. */
+  private ScriptResult decideWithDatabase(Ask ask, UUID callId) throws DbDeadline.Unavailable {
+    Admitted admitted = admissions.call(new InboundAsk(callId, ask.did().orElse(null), ask.staticTenant().orElse(null),
+        ask.remoteNumber(), ask.uniqueId(), ask.channel(), OffsetDateTime.now(ZoneOffset.UTC)));
+    Route route = admitted.route();
     if (ask.staticTenant().isEmpty()) {
       String number = ask.did().get();
-      found.filter(r -> r.routable() && r.tenantActive()).ifPresentOrElse(
-          r -> didCache.put(new DidCache.Entry(number, r.didId(), r.tenantId(), r.trunk(), r.recordingEnabled())),
-          () -> didCache.remove(number));
+      if (route != null && route.routable() && route.tenantActive()) {
+        didCache.put(new DidCache.Entry(number, route.didId(), route.tenantId(), route.trunk(), route.recordingEnabled()));
+      } else {
+        didCache.remove(number);
+      }
     }
-    if (found.isEmpty() || !found.get().routable()) {
-      log.info("inbound: {} is {}", ask.did().map(Object::toString).orElse("tenant " + ask.staticTenant().orElse(null)),
-          found.isEmpty() ? "unknown" : "not in service (" + found.get().didStatus() + ")");
-      return ScriptResult.of(AgiStatus.UNKNOWN_DID);
-    }
-    Route route = found.get();
-    if (!route.tenantActive()) {
-      return ScriptResult.of(AgiStatus.TENANT_DISABLED).with(AgiVariables.TENANT_ID, route.tenantId());
-    }
-    if ("reject".equals(route.inboundRoute())) {
-      return ScriptResult.of(AgiStatus.OK)
-          .with(AgiVariables.TENANT_ID, route.tenantId())
-          .with(AgiVariables.ROUTE, "reject");
-    }
-    NewCall call = newCall(ask, callId, route.tenantId(), route.didId());
-    String verdict = admission.admit(call);
-    if (!"OK".equals(verdict) && !"HELD".equals(verdict)) {
-      log.info("inbound: tenant {} not admitted: {}", route.tenantId(), verdict);
-      return ScriptResult.of(AgiStatus.OVER_CAPACITY)
-          .with(AgiVariables.TENANT_ID, route.tenantId())
-          .with(AgiVariables.CALL_ID, callId);
+    String where = ask.did().map(Object::toString).orElse("tenant " + ask.staticTenant().orElse(null));
+    switch (admitted.verdict()) {
+      case "UNKNOWN":
+        log.info("inbound: {} is unknown", where);
+        return ScriptResult.of(AgiStatus.UNKNOWN_DID);
+      case "NOT_ROUTABLE":
+        log.info("inbound: {} is not in service ({})", where, route.didStatus());
+        return ScriptResult.of(AgiStatus.UNKNOWN_DID);
+      case "TENANT_DISABLED":
+        return ScriptResult.of(AgiStatus.TENANT_DISABLED).with(AgiVariables.TENANT_ID, route.tenantId());
+      case "REJECT":
+        return ScriptResult.of(AgiStatus.OK)
+            .with(AgiVariables.TENANT_ID, route.tenantId())
+            .with(AgiVariables.ROUTE, "reject");
+      case "OK":
+        break;
+      default:
+        log.info("inbound: tenant {} not admitted: {}", route.tenantId(), admitted.verdict());
+        return ScriptResult.of(AgiStatus.OVER_CAPACITY)
+            .with(AgiVariables.TENANT_ID, route.tenantId())
+            .with(AgiVariables.CALL_ID, callId);
     }
     ScriptResult result = admitted(AgiStatus.OK, ask, callId, route.tenantId(), route.trunk(), route.inboundRoute(),
         route.recordingEnabled());

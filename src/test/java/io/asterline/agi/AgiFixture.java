@@ -36,8 +36,12 @@ final class AgiFixture implements AutoCloseable {
   }
 
   AgiFixture(TestDatabase.Db db, Map<String, String> overrides) throws Exception {
+    this(db, overrides, Files.createTempDirectory("asterline-recordings"));
+  }
+
+  AgiFixture(TestDatabase.Db db, Map<String, String> overrides, Path recordings) throws Exception {
     this.db = db;
-    this.recordings = Files.createTempDirectory("asterline-recordings");
+    this.recordings = recordings;
     Map<String, String> options = new HashMap<>();
     options.put("agi.port", "0");
     options.putAll(overrides);

@@ -5,6 +5,7 @@ import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
@@ -142,7 +143,8 @@ class AgiServerTest {
 
   @Test
   void theHangupLineMidScriptDoesNotStopTheAnswer() throws Exception {
-    FakeAsterisk.Exchange x = fx.asterisk.send(FakeAsterisk.request("inbound").args("+15551234567").hangupBefore(2));
+    // HANGUP arrives just before Asterisk's answer to the first command (the outputs' MSet)
+    FakeAsterisk.Exchange x = fx.asterisk.send(FakeAsterisk.request("inbound").args("+15551234567").hangupBefore(1));
     assertThat(x.status()).isEqualTo("OK");
     assertThat(x.get("ASTERLINE_CALL_ID")).isNotNull();
     fx.callEnd(x.get("ASTERLINE_CALL_ID"));
@@ -152,9 +154,11 @@ class AgiServerTest {
   void aCallerWhoLeavesDuringTheAnswerGetsHisSlotBack() throws Exception {
     long t = fx.tenant("early-leavers", 1);
     fx.did(t, "+15557770001");
-    FakeAsterisk.Exchange x = fx.asterisk.send(FakeAsterisk.request("inbound").args("+15557770001").closeAt(3));
-    assertThat(x.variables()).containsKey("ASTERLINE_CALL_ID").doesNotContainKey("ASTERLINE_STATUS");
-    UUID callId = UUID.fromString(x.get("ASTERLINE_CALL_ID"));
+    // the caller leaves as the answer arrives: Asterisk closes instead of running the outputs' MSet
+    FakeAsterisk.Exchange x = fx.asterisk.send(FakeAsterisk.request("inbound").args("+15557770001").closeAt(1));
+    assertThat(x.variables()).isEmpty();
+    assertThat(x.commands()).hasSize(1).first().asString().startsWith("EXEC \"MSet\"");
+    UUID callId = fx.dsl().select(CALL.ID).from(CALL).where(CALL.TENANT_ID.eq(t)).fetchSingle(CALL.ID);
 
     CallRecord row = awaitRow(callId, r -> r.getEndedAt() != null);
     assertThat(row.getOutcome()).isEqualTo("ABANDONED");
@@ -163,6 +167,51 @@ class AgiServerTest {
     FakeAsterisk.Exchange next = fx.inbound("+15557770001");
     assertThat(next.status()).isEqualTo("OK");
     fx.callEnd(next.get("ASTERLINE_CALL_ID"));
+  }
+
+  @Test
+  void inboundAnswersInOneRoundTripWithEveryVariableInOrder() throws Exception {
+    FakeAsterisk.Exchange x = fx.inbound("+15551234567");
+
+    // Asterisk hears one command from the script (then asterisk-java's own AJ_AGISTATUS)
+    List<String> ours = x.commands().stream().filter(c -> !c.contains("AJ_AGISTATUS")).toList();
+    assertThat(ours).hasSize(1);
+    assertThat(ours.get(0)).startsWith("EXEC \"MSet\" \"ASTERLINE_TENANT_ID=");
+    assertThat(x.setOrder()).containsSubsequence("ASTERLINE_TENANT_ID", "ASTERLINE_CALL_ID", "ASTERLINE_STATUS");
+    assertThat(x.status()).isEqualTo("OK");
+    fx.callEnd(x.get("ASTERLINE_CALL_ID"));
+  }
+
+  @Test
+  void aValueMSetWouldMangleIsSetOnItsOwnAndArrivesIntact() throws Exception {
+    // an operator's recordings folder with a space, a comma and a quote in its name
+    java.nio.file.Path odd = java.nio.file.Files.createTempDirectory("rec, \"odd\" (1)");
+    try (AgiFixture own = new AgiFixture(TestDatabase.fresh(4), Map.of(), odd)) {
+      long t = own.tenant("odd-path", 5);
+      own.did(t, "+15557770099");
+
+      FakeAsterisk.Exchange x = own.inbound("+15557770099");
+
+      assertThat(x.status()).isEqualTo("OK");
+      String callId = x.get("ASTERLINE_CALL_ID");
+      assertThat(x.get("ASTERLINE_RECORDING")).isEqualTo(odd.toAbsolutePath().resolve(t + "/" + callId + ".wav").toString());
+      assertThat(x.get("ASTERLINE_TRUNK")).isEqualTo("TWILIO");
+      assertThat(x.commands().get(0)).startsWith("SET VARIABLE \"ASTERLINE_RECORDING\"");
+      assertThat(x.commands().get(1)).startsWith("EXEC \"MSet\"").doesNotContain("ASTERLINE_RECORDING");
+    }
+  }
+
+  @Test
+  void anAsteriskWithoutMSetGetsEveryVariableOneByOne() throws Exception {
+    FakeAsterisk.Exchange x = fx.asterisk.send(FakeAsterisk.request("inbound").args("+15551234567")
+        .withoutApplication("MSet"));
+
+    assertThat(x.status()).isEqualTo("OK");
+    assertThat(x.get("ASTERLINE_CALL_ID")).isNotNull();
+    assertThat(x.get("ASTERLINE_AUDIOSOCKET")).isEqualTo("10.0.0.7:9092");
+    assertThat(x.get("ASTERLINE_TRUNK")).isEqualTo("TWILIO");
+    assertThat(x.commands()).anyMatch(c -> c.startsWith("SET VARIABLE \"ASTERLINE_CALL_ID\""));
+    fx.callEnd(x.get("ASTERLINE_CALL_ID"));
   }
 
   @Test

@@ -18,13 +18,16 @@ import java.util.regex.Pattern;
 /**
  * Asterisk's side of one FastAGI request, byte for byte as res_agi.c writes it: the agi_* environment and a
  * blank line, then one reply line per command ({@code 200 result=1}, {@code 200 result=1 (value)} for a set
- * GET VARIABLE, {@code 200 result=0} for an unset one, {@code 510} for anything it does not know), until the
+ * GET VARIABLE, {@code 200 result=0} for an unset one, {@code 200 result=0} for EXEC MSet (which sets its
+ * pairs in order), {@code 200 result=-2} for EXEC of any other application, {@code 510} for anything it does
+ * not know), until the
  * server closes. It can also send the {@code HANGUP} line mid-dialogue, or hang up early, as a channel that
  * hangs up does. Used by the tests and by bench/agi.
  */
 public final class FakeAsterisk {
 
   private static final Pattern SET_VARIABLE = Pattern.compile("SET VARIABLE \"((?:[^\"\\\\]|\\\\.)*)\" \"((?:[^\"\\\\]|\\\\.)*)\"");
+  private static final Pattern EXEC = Pattern.compile("EXEC \"?([A-Za-z0-9_]+)\"?(?: \"((?:[^\"\\\\]|\\\\.)*)\")?");
   private static final Pattern GET_VARIABLE = Pattern.compile("GET (?:FULL )?VARIABLE \"?((?:[^\"\\\\]|\\\\.)*?)\"?");
 
   /** What the server did during one request. */
@@ -54,6 +57,7 @@ public final class FakeAsterisk {
     private int hangupAfterCommands = -1;
     private int closeAfterCommands = -1;
     private String localAddress;
+    private final List<String> missingApplications = new ArrayList<>();
 
     private Request(String script) {
       this.script = script;
@@ -104,6 +108,12 @@ public final class FakeAsterisk {
     /** Closes the socket when the n-th command arrives (1-based), without replying: the caller left. */
     public Request closeAt(int command) {
       closeAfterCommands = command;
+      return this;
+    }
+
+    /** Plays an Asterisk without this dialplan application: EXEC of it answers -2. */
+    public Request withoutApplication(String app) {
+      missingApplications.add(app.toLowerCase(java.util.Locale.ROOT));
       return this;
     }
 
@@ -179,6 +189,26 @@ public final class FakeAsterisk {
           set.put(name, value);
           order.add(name);
           reply.append("200 result=1\n");
+        } else if ((m = EXEC.matcher(line)).matches()) {
+          String app = m.group(1).toLowerCase(java.util.Locale.ROOT);
+          String data = m.group(2) == null ? "" : unescape(m.group(2));
+          if (!app.equals("mset") || request.missingApplications.contains(app)) {
+            // res_agi: "200 result=-2" for an application this Asterisk does not have
+            reply.append("200 result=-2\n");
+          } else {
+            // pbx_builtin_setvar_multiple: standard app args, then each pair split at its first '='
+            for (String pair : appArgs(data)) {
+              int eq = pair.indexOf('=');
+              if (eq > 0) {
+                String name = pair.substring(0, eq);
+                String value = pair.substring(eq + 1);
+                variables.put(name, value);
+                set.put(name, value);
+                order.add(name);
+              }
+            }
+            reply.append("200 result=0\n");
+          }
         } else if ((m = GET_VARIABLE.matcher(line)).matches()) {
           String value = variables.get(unescape(m.group(1)));
           reply.append(value == null ? "200 result=0\n" : "200 result=1 (" + value + ")\n");
@@ -197,6 +227,39 @@ public final class FakeAsterisk {
       }
       return new Exchange(set, order, commands, closedByServer);
     }
+  }
+
+  /**
+   * Asterisk's AST_STANDARD_APP_ARGS (main/app.c __ast_app_separate_args with remove_chars): splits on commas
+   * outside double quotes, parentheses and brackets; quotes are removed and a backslash takes the next character
+   * literally.
+   */
+  static List<String> appArgs(String data) {
+    List<String> args = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    boolean quoted = false;
+    int depth = 0;
+    for (int i = 0; i < data.length(); i++) {
+      char c = data.charAt(i);
+      if (c == '\\' && i + 1 < data.length()) {
+        current.append(data.charAt(++i));
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (!quoted && (c == '(' || c == '[')) {
+        depth++;
+        current.append(c);
+      } else if (!quoted && (c == ')' || c == ']') && depth > 0) {
+        depth--;
+        current.append(c);
+      } else if (!quoted && depth == 0 && c == ',') {
+        args.add(current.toString());
+        current.setLength(0);
+      } else {
+        current.append(c);
+      }
+    }
+    args.add(current.toString());
+    return args;
   }
 
   private static String unescape(String s) {

@@ -11,24 +11,25 @@ import org.asteriskjava.fastagi.AgiHangupException;
 import org.asteriskjava.fastagi.AgiRequest;
 
 /**
- * A map-backed channel for script unit tests: GET VARIABLE answers from the map, SET VARIABLE is recorded in
- * order. Any other AGI command fails the test, since our scripts must not send them. It can hang up after a
- * number of SET VARIABLEs, as Asterisk's 511 on a dead channel does.
+ * A map-backed channel for script unit tests: GET VARIABLE answers from the map, SET VARIABLE and EXEC MSet
+ * are recorded in order. Any other AGI command fails the test, since our scripts must not send them. It can
+ * hang up after a number of commands, as Asterisk's 511 on a dead channel does.
  */
 final class FakeChannel {
 
   final Map<String, String> variables = new HashMap<>();
   final Map<String, String> set = new LinkedHashMap<>();
   final List<String> setOrder = new ArrayList<>();
-  private int hangupAfterSets = Integer.MAX_VALUE;
+  private int hangupAfterCommands = Integer.MAX_VALUE;
+  private int commands;
 
   FakeChannel variable(String name, String value) {
     variables.put(name, value);
     return this;
   }
 
-  FakeChannel hangupAfterSets(int n) {
-    hangupAfterSets = n;
+  FakeChannel hangupAfterCommands(int n) {
+    hangupAfterCommands = n;
     return this;
   }
 
@@ -37,17 +38,34 @@ final class FakeChannel {
         (proxy, method, args) -> switch (method.getName()) {
           case "getVariable" -> variables.get((String) args[0]);
           case "setVariable" -> {
-            if (setOrder.size() >= hangupAfterSets) {
+            if (commands++ >= hangupAfterCommands) {
               throw new AgiHangupException();
             }
-            set.put((String) args[0], (String) args[1]);
-            setOrder.add((String) args[0]);
-            variables.put((String) args[0], (String) args[1]);
+            record((String) args[0], (String) args[1]);
             yield null;
+          }
+          case "exec" -> {
+            if (commands++ >= hangupAfterCommands) {
+              throw new AgiHangupException();
+            }
+            if (!"MSet".equals(args[0])) {
+              throw new AssertionError("scripts must not run " + args[0]);
+            }
+            for (String pair : FakeAsterisk.appArgs(String.join(",", (String[]) args[1]))) {
+              int eq = pair.indexOf('=');
+              record(pair.substring(0, eq), pair.substring(eq + 1));
+            }
+            yield 0;
           }
           case "toString" -> "FakeChannel";
           default -> throw new AssertionError("scripts must not send " + method.getName());
         });
+  }
+
+  private void record(String name, String value) {
+    set.put(name, value);
+    setOrder.add(name);
+    variables.put(name, value);
   }
 
   /** An AGI request with these arguments and agi_* fields (extension, dnid, callerid, uniqueid, channel). */

@@ -1,0 +1,180 @@
+package io.asterline.agi;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.jooq.exception.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Database work that many AGI requests need at the same moment, done for all of them in one statement. One
+ * worker thread takes whatever requests are waiting (up to {@code maxBatch}) and runs them as one batch; the
+ * requests that arrive meanwhile form the next one. Idle, a batch is one request and costs what it did alone;
+ * under load the per-statement costs (a round trip, a transaction, the counter rows' locks) are paid once per
+ * batch instead of once per request, which is what lets one node admit thousands of calls a second.
+ *
+ * <p>Each request keeps its own deadline, as with {@link DbDeadline}: a request not answered in time is
+ * {@link DbDeadline.Unavailable}, and a request whose caller already gave up before its batch started is left
+ * out of it (its script answered from memory; the database must not admit it a second time).
+ */
+final class DbBatch<I, O> implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DbBatch.class);
+
+  private final String name;
+  private final Function<List<I>, List<O>> work;
+  private final DbDeadline health;
+  private final int maxBatch;
+  private final BlockingQueue<Pending<I, O>> queue;
+  private final Thread worker;
+  private volatile boolean closed;
+
+  private static final class Pending<I, O> {
+    final I item;
+    final CompletableFuture<O> result = new CompletableFuture<>();
+    /** Set by whichever comes first: the worker starting the batch, or the caller giving up. */
+    final AtomicBoolean claimed = new AtomicBoolean();
+
+    Pending(I item) {
+      this.item = item;
+    }
+  }
+
+  /**
+   * @param work runs one batch, returning one output per input in the same order; it runs on the worker
+   *     thread and may throw {@link DataAccessException} when the database fails
+   * @param health where successes and failures are reported, so {@code /health} shows a degraded database
+   */
+  DbBatch(String name, int maxBatch, int queueCapacity, DbDeadline health, Function<List<I>, List<O>> work) {
+    this.name = name;
+    this.work = work;
+    this.health = health;
+    this.maxBatch = maxBatch;
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.worker = new Thread(this::run, "agi-db-" + name);
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /** Runs {@code item} in the next batch and waits for its output, at most until the deadline. */
+  O call(I item) throws DbDeadline.Unavailable {
+    Pending<I, O> p = new Pending<>(item);
+    if (closed || !queue.offer(p)) {
+      health.failed();
+      throw new DbDeadline.Unavailable(closed ? "stopping" : "too many requests waiting for the database", null);
+    }
+    Duration deadline = health.deadline();
+    try {
+      return p.result.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (p.claimed.compareAndSet(false, true)) {
+        // never started: it will be skipped
+        health.failed();
+        throw new DbDeadline.Unavailable("no answer within " + deadline.toMillis() + " ms", e);
+      }
+      // its batch is running and will write this call's row and slot under the same call id: the script's
+      // DEGRADED answer holds the same id in PendingWrites, whose replay finds the row already there, and the
+      // call's end releases the slot as usual (the same as a late DbDeadline task)
+      health.failed();
+      throw new DbDeadline.Unavailable("no answer within " + deadline.toMillis() + " ms (batch still running)", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof DataAccessException || cause instanceof SQLException) {
+        health.failed();
+        throw new DbDeadline.Unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DbDeadline.Unavailable("interrupted while waiting for the database", e);
+    }
+  }
+
+  private void run() {
+    List<Pending<I, O>> batch = new ArrayList<>(maxBatch);
+    List<I> items = new ArrayList<>(maxBatch);
+    while (!closed) {
+      try {
+        Pending<I, O> first = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.clear();
+        items.clear();
+        take(first, batch, items);
+        while (batch.size() < maxBatch) {
+          Pending<I, O> next = queue.poll();
+          if (next == null) {
+            break;
+          }
+          take(next, batch, items);
+        }
+        if (batch.isEmpty()) {
+          continue;
+        }
+        runBatch(batch, items);
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException | Error e) {
+        log.error("agi: {} batch worker failed", name, e);
+      }
+    }
+  }
+
+  private static <I, O> void take(Pending<I, O> p, List<Pending<I, O>> batch, List<I> items) {
+    if (p.claimed.compareAndSet(false, true)) {
+      batch.add(p);
+      items.add(p.item);
+    }
+  }
+
+  private void runBatch(List<Pending<I, O>> batch, List<I> items) {
+    List<O> outputs;
+    try {
+      outputs = work.apply(List.copyOf(items));
+      if (outputs.size() != items.size()) {
+        throw new IllegalStateException(name + ": " + outputs.size() + " outputs for " + items.size() + " inputs");
+      }
+    } catch (RuntimeException e) {
+      for (Pending<I, O> p : batch) {
+        p.result.completeExceptionally(e);
+      }
+      return;
+    }
+    health.succeeded();
+    for (int i = 0; i < batch.size(); i++) {
+      batch.get(i).result.complete(outputs.get(i));
+    }
+  }
+
+  /** Requests waiting for the next batch. */
+  int queued() {
+    return queue.size();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    worker.interrupt();
+    Pending<I, O> p;
+    while ((p = queue.poll()) != null) {
+      p.result.completeExceptionally(new DataAccessException("stopping"));
+    }
+  }
+}

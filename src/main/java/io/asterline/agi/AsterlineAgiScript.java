@@ -82,12 +82,14 @@ abstract class AsterlineAgiScript implements AgiScript {
    * matters because every round trip holds the caller in silence and costs both ends a context switch. MSet
    * strips quotes and splits on commas, so a value with anything outside {@link #MSET_SAFE} (an operator's
    * odd trunk name, a recordings path with spaces) goes first by its own {@code SET VARIABLE}, which takes any
-   * text. An Asterisk without MSet (EXEC answers -2) gets them all one by one.
+   * text. An Asterisk without MSet (EXEC answers -2) gets them all one by one. On our server's channel the MSet
+   * also carries asterisk-java's AJ_AGISTATUS, which the library would otherwise set in a round trip of its own.
    */
   static void answer(AgiChannel channel, ScriptResult result) throws AgiException {
     Map<String, String> variables = result.variables();
     String status = result.status().name();
-    if (variables.isEmpty()) {
+    AsterlineAgiChannel ours = channel instanceof AsterlineAgiChannel c ? c : null;
+    if (variables.isEmpty() && ours == null) {
       channel.setVariable(AgiVariables.STATUS, status);
       return;
     }
@@ -99,8 +101,17 @@ abstract class AsterlineAgiScript implements AgiScript {
         channel.setVariable(v.getKey(), v.getValue());
       }
     }
+    if (ours != null) {
+      // what the library would set after the script, in the same round trip (see AsterlineAgiChannel)
+      pairs.append(AsterlineAgiChannel.LIBRARY_STATUS).append('=').append(AsterlineAgiChannel.LIBRARY_SUCCESS)
+          .append(',');
+    }
     pairs.append(AgiVariables.STATUS).append('=').append(status);
-    if (channel.exec("MSet", pairs.toString()) == NO_SUCH_APPLICATION) {
+    int answer = channel.exec("MSet", pairs.toString());
+    if (answer != NO_SUCH_APPLICATION && ours != null) {
+      ours.libraryStatusSet(AsterlineAgiChannel.LIBRARY_SUCCESS);
+    }
+    if (answer == NO_SUCH_APPLICATION) {
       if (!msetMissingLogged) {
         msetMissingLogged = true;
         log.warn("agi: this Asterisk has no MSet application; setting variables one per round trip");

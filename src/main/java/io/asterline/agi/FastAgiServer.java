@@ -110,7 +110,7 @@ public final class FastAgiServer implements AutoCloseable {
     private final AgiServerSocket socket;
 
     Server(MappingStrategy mapping, AgiServerSocket socket, int poolSize) {
-      super(mapping);
+      super("fastagi", mapping, AsterlineAgiChannel::new);
       this.socket = socket;
       setPoolSize(Math.min(16, poolSize));
       setMaximumPoolSize(poolSize);

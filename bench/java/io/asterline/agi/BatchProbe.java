@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+/**
+ * What the FastAGI batch statements cost inside PostgreSQL per request, by batch size (bench/agi/db). Lives in the
+ * agi package because the repository is package-private.
+ */
 public final class BatchProbe {
   public static void main(String[] args) throws Exception {
     TestDatabase.Db db = TestDatabase.fresh(4);

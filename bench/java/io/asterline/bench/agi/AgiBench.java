@@ -108,11 +108,22 @@ public final class AgiBench {
         run(new Target("asterline inbound + call-end", asterline.port(), true), concurrency, warmup, seconds, 0)), true);
 
     System.out.println();
-    System.out.printf("2. %d calls in progress: each simulated call holds %d ms between inbound and call-end, as "
-        + "a (very short) real call would%n", concurrency, holdMs);
+    System.out.printf("2. %d calls in progress, arriving steadily: each simulated call holds %d ms between inbound "
+        + "and call-end, and the calls' starts are spread evenly over that time (a new call every %.1f ms), as a "
+        + "busy trunk delivers them%n", concurrency, holdMs, (double) holdMs / concurrency);
     report(List.of(
-        run(new Target("asterisk-java no-op script (floor)", floorPort, false), concurrency, warmup, seconds, holdMs),
-        run(new Target("asterline inbound + call-end", asterline.port(), true), concurrency, warmup, seconds, holdMs)), false);
+        run(new Target("asterisk-java no-op script (floor)", floorPort, false), concurrency, warmup, seconds, holdMs, true),
+        run(new Target("asterline inbound + call-end", asterline.port(), true), concurrency, warmup, seconds, holdMs, true)),
+        false);
+
+    System.out.println();
+    System.out.printf("3. %d calls in progress, all in step: every call starts at the same instant and holds %d ms, "
+        + "so %d requests arrive together each time (the worst case; no trunk delivers calls this way)%n",
+        concurrency, holdMs, concurrency);
+    report(List.of(
+        run(new Target("asterisk-java no-op script (floor)", floorPort, false), concurrency, warmup, seconds, holdMs, false),
+        run(new Target("asterline inbound + call-end", asterline.port(), true), concurrency, warmup, seconds, holdMs, false)),
+        false);
 
     asterline.close();
     floorServer.shutdown();
@@ -152,6 +163,12 @@ public final class AgiBench {
 
   private static Result run(Target target, int concurrency, int warmupSeconds, int seconds, int holdMs)
       throws Exception {
+    return run(target, concurrency, warmupSeconds, seconds, holdMs, false);
+  }
+
+  /** With {@code spread}, simulated call w starts w * hold / concurrency ms late, so calls arrive evenly. */
+  private static Result run(Target target, int concurrency, int warmupSeconds, int seconds, int holdMs,
+      boolean spread) throws Exception {
     System.out.printf("   running %s ...%n", target.name());
     FakeAsterisk asterisk = new FakeAsterisk(target.port());
     long start = System.nanoTime();
@@ -169,6 +186,13 @@ public final class AgiBench {
       perWorkerStep.add(new long[1 << 16]);
       int worker = w;
       Thread t = new Thread(() -> {
+        if (spread && holdMs > 0) {
+          try {
+            Thread.sleep((long) worker * holdMs / concurrency);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
         long[] lat = buffer;
         int n = 0;
         String lastCallId = null;

@@ -22,8 +22,9 @@ final class AgiSocket implements SocketConnectionFacade {
 
   AgiSocket(Socket socket) throws IOException {
     this.socket = socket;
-    this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-    this.out = new BufferedWriter(new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8));
+    // AGI lines are short and a request is a few dozen of them: small buffers, allocated per connection
+    this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 2048);
+    this.out = new BufferedWriter(new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8), 1024);
   }
 
   /** The next line without its line end; null at end of stream, which the library reads as a hangup. */

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiRequest;
@@ -26,6 +25,8 @@ abstract class AsterlineAgiScript implements AgiScript {
 
   private final String name;
   private final MeterRegistry metrics;
+  /** One per status, plus HANGUP last; a racing first registration is harmless (the registry dedupes). */
+  private final Timer[] timers = new Timer[AgiStatus.values().length + 1];
 
   AsterlineAgiScript(String name, MeterRegistry metrics) {
     this.name = name;
@@ -65,13 +66,7 @@ abstract class AsterlineAgiScript implements AgiScript {
         }
       }
     } finally {
-      String status = result == null ? "HANGUP" : result.status().name();
-      Timer.builder("asterline.agi.request")
-          .description("time from the AGI request to its last output")
-          .tag("script", name)
-          .tag("status", status)
-          .register(metrics)
-          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      timer(result == null ? null : result.status()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       MDC.remove("callId");
     }
   }
@@ -80,7 +75,7 @@ abstract class AsterlineAgiScript implements AgiScript {
    * Sets the result's variables, ASTERLINE_STATUS last, in as few AGI round trips as Asterisk allows: one
    * {@code EXEC MSet} for all of them (MSet sets its pairs left to right, so the status is still last), which
    * matters because every round trip holds the caller in silence and costs both ends a context switch. MSet
-   * strips quotes and splits on commas, so a value with anything outside {@link #MSET_SAFE} (an operator's
+   * strips quotes and splits on commas, so a value with anything outside {@link #msetSafe} (an operator's
    * odd trunk name, a recordings path with spaces) goes first by its own {@code SET VARIABLE}, which takes any
    * text. An Asterisk without MSet (EXEC answers -2) gets them all one by one. On our server's channel the MSet
    * also carries asterisk-java's AJ_AGISTATUS, which the library would otherwise set in a round trip of its own.
@@ -95,7 +90,7 @@ abstract class AsterlineAgiScript implements AgiScript {
     }
     StringBuilder pairs = new StringBuilder(256);
     for (Map.Entry<String, String> v : variables.entrySet()) {
-      if (MSET_SAFE.matcher(v.getValue()).matches()) {
+      if (msetSafe(v.getValue())) {
         pairs.append(v.getKey()).append('=').append(v.getValue()).append(',');
       } else {
         channel.setVariable(v.getKey(), v.getValue());
@@ -117,7 +112,7 @@ abstract class AsterlineAgiScript implements AgiScript {
         log.warn("agi: this Asterisk has no MSet application; setting variables one per round trip");
       }
       for (Map.Entry<String, String> v : variables.entrySet()) {
-        if (MSET_SAFE.matcher(v.getValue()).matches()) {
+        if (msetSafe(v.getValue())) {
           channel.setVariable(v.getKey(), v.getValue());
         }
       }
@@ -126,15 +121,41 @@ abstract class AsterlineAgiScript implements AgiScript {
   }
 
   /**
-   * Values MSet passes through untouched: no separator (comma, vertical bar, '='), quote, backslash, bracket,
-   * parenthesis or '$' that Asterisk's argument parser or variable substitution would act on, and no space.
+   * Values MSet passes through untouched: letters, digits and {@code +_.:/@-} only; no separator (comma,
+   * vertical bar), quote, backslash, bracket, parenthesis or '$' that Asterisk's argument parser or variable
+   * substitution would act on, and no space.
    */
-  static final Pattern MSET_SAFE = Pattern.compile("[A-Za-z0-9+_.:/@-]*");
+  static boolean msetSafe(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '+' || c == '_' || c == '.' || c == ':' || c == '/' || c == '@' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /** What res_agi answers to EXEC of an application this Asterisk does not have. */
   private static final int NO_SUCH_APPLICATION = -2;
 
   private static volatile boolean msetMissingLogged;
+
+  /** asterline.agi.request for this script and a status (null: the caller hung up), registered once. */
+  private Timer timer(AgiStatus status) {
+    int i = status == null ? timers.length - 1 : status.ordinal();
+    Timer t = timers[i];
+    if (t == null) {
+      t = Timer.builder("asterline.agi.request")
+          .description("time from the AGI request to its last output")
+          .tag("script", name)
+          .tag("status", status == null ? "HANGUP" : status.name())
+          .register(metrics);
+      timers[i] = t;
+    }
+    return t;
+  }
 
   /** The n-th AGI() argument after the URL (1-based), or null when missing or blank. */
   static String argument(AgiRequest request, int n) {

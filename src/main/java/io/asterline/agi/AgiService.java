@@ -32,7 +32,7 @@ public final class AgiService implements AutoCloseable {
    * Requests per database batch. Small enough that one batch is a few milliseconds of database work (so the
    * requests behind it keep well within the deadline), large enough to carry a burst of hundreds of calls.
    */
-  private static final int BATCH_MAX = 32;
+  private static final int BATCH_MAX = 64;
 
   private final AgiRepository repository;
   private final DbDeadline db;

@@ -80,7 +80,7 @@ final class AgentCall {
 
   private record Turn(String role, String text, OffsetDateTime at) {}
 
-  /** One WebSocket; its callbacks are moved onto the event loop. */
+  /** One WebSocket, on this call's event loop; callbacks from elsewhere are moved onto it. */
   private final class Upstream implements RealtimeClient.Listener {
     final boolean renewal;
     RealtimeClient client;
@@ -97,7 +97,10 @@ final class AgentCall {
 
     @Override
     public void event(RealtimeEvent event) {
-      if (event.audio() != null) {
+      if (loop.inEventLoop()) {
+        // the WebSocket rides on this call's own event loop: no hand-over needed
+        inCall(() -> onEvent(this, event));
+      } else if (event.audio() != null) {
         // audio is only needed at the next pacing tick, which wakes the loop anyway: no wake-up per delta
         onLoopLazily(() -> onEvent(this, event));
       } else {
@@ -210,7 +213,7 @@ final class AgentCall {
 
   private Upstream open(boolean renewal) {
     Upstream up = new Upstream(renewal);
-    up.client = RealtimeClient.connect(talk.openai.realtimeUrl(), settings.model(), apiKey,
+    up.client = RealtimeClient.connect(talk.realtime, loop, talk.openai.realtimeUrl(), settings.model(), apiKey,
         (int) talk.openai.connectTimeout().toMillis(), talk.json, settings.callId().toString(), up);
     return up;
   }

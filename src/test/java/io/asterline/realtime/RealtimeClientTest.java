@@ -1,0 +1,313 @@
+package io.asterline.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import org.java_websocket.WebSocket;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.server.DefaultSSLWebSocketServerFactory;
+import org.java_websocket.server.WebSocketServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Realtime WebSocket on its own, over real sockets: TLS as {@code wss://api.openai.com} needs it (a local TLS
+ * WebSocket server with a self-signed certificate for {@code localhost} stands in), and every way a connection
+ * can fail to come up ends in one {@code closed} within the connect timeout.
+ */
+class RealtimeClientTest {
+
+  static EventLoopGroup group;
+  static EventLoop loop;
+  static X509Certificate certificate;
+  static SSLContext serverTls;
+  static RealtimeTransport trustingLocal;
+  static RealtimeTransport jdkTrust;
+
+  @BeforeAll
+  static void start(@TempDir Path dir) throws Exception {
+    group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-realtime"), NioIoHandler.newFactory());
+    loop = group.next();
+    // a throwaway key pair for "localhost" only (no IP address in the certificate)
+    Path store = dir.resolve("server.p12");
+    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
+        "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+        "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
+    String out = new String(keytool.getInputStream().readAllBytes());
+    assertThat(keytool.waitFor()).as(out).isZero();
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = new FileInputStream(store.toFile())) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    certificate = (X509Certificate) ks.getCertificate("server");
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    serverTls = SSLContext.getInstance("TLS");
+    serverTls.init(kmf.getKeyManagers(), null, null);
+    trustingLocal = RealtimeTransport.trusting(certificate);
+    jdkTrust = RealtimeTransport.create();
+    Files.delete(store);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    trustingLocal.close();
+    jdkTrust.close();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+  }
+
+  /** What the client reported, in order. */
+  static final class Heard implements RealtimeClient.Listener {
+    final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    final List<String> closed = new CopyOnWriteArrayList<>();
+    final CountDownLatch opened = new CountDownLatch(1);
+    final CountDownLatch closedLatch = new CountDownLatch(1);
+    volatile boolean onLoop = true;
+    volatile long closedNanos;
+
+    @Override
+    public void opened() {
+      onLoop &= loop.inEventLoop();
+      opened.countDown();
+    }
+
+    @Override
+    public void event(RealtimeEvent event) {
+      onLoop &= loop.inEventLoop();
+      events.add(event.type());
+    }
+
+    @Override
+    public void closed(String why) {
+      onLoop &= loop.inEventLoop();
+      closedNanos = System.nanoTime();
+      closed.add(why);
+      closedLatch.countDown();
+    }
+  }
+
+  /** A Realtime stand-in over TLS: says session.created, echoes each client event's type back as "echo.<type>". */
+  static final class TlsPeer extends WebSocketServer {
+    final CountDownLatch started = new CountDownLatch(1);
+    final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    volatile String authorization;
+    volatile String path;
+    volatile boolean closedByClient;
+
+    TlsPeer() {
+      super(new InetSocketAddress("127.0.0.1", 0), 1);
+      setReuseAddr(true);
+      setWebSocketFactory(new DefaultSSLWebSocketServerFactory(serverTls));
+    }
+
+    @Override
+    public void onOpen(WebSocket conn, ClientHandshake handshake) {
+      authorization = handshake.getFieldValue("Authorization");
+      path = handshake.getResourceDescriptor();
+      conn.send("{\"type\":\"session.created\",\"session\":{\"type\":\"realtime\"}}");
+    }
+
+    @Override
+    public void onMessage(WebSocket conn, String message) {
+      received.add(message);
+      conn.send("{\"type\":\"echo\"}");
+    }
+
+    @Override
+    public void onClose(WebSocket conn, int code, String reason, boolean remote) {
+      closedByClient = remote && code == 1000;
+    }
+
+    @Override
+    public void onError(WebSocket conn, Exception ex) {
+      // refused TLS handshakes are part of what is tested
+    }
+
+    @Override
+    public void onStart() {
+      started.countDown();
+    }
+  }
+
+  static TlsPeer tlsPeer() throws InterruptedException {
+    TlsPeer peer = new TlsPeer();
+    peer.start();
+    assertThat(peer.started.await(10, TimeUnit.SECONDS)).isTrue();
+    return peer;
+  }
+
+  static RealtimeClient connect(RealtimeTransport transport, String url, int timeoutMillis, Heard heard) {
+    return RealtimeClient.connect(transport, loop, URI.create(url), "gpt-realtime", "sk-test-secret", timeoutMillis,
+        new ObjectMapper(), "call-1", heard);
+  }
+
+  @Test
+  void wssSessionVerifiesTheCertificateAndCarriesEventsBothWays() throws Exception {
+    TlsPeer peer = tlsPeer();
+    try {
+      Heard heard = new Heard();
+      RealtimeClient client = connect(trustingLocal, "wss://localhost:" + peer.getPort() + "/v1/realtime", 3000, heard);
+      assertThat(heard.opened.await(5, TimeUnit.SECONDS)).as("opened; closed: %s", heard.closed).isTrue();
+      assertThat(heard.events.poll(3, TimeUnit.SECONDS)).isEqualTo("session.created");
+      assertThat(peer.authorization).isEqualTo("Bearer sk-test-secret");
+      assertThat(peer.path).isEqualTo("/v1/realtime?model=gpt-realtime");
+
+      assertThat(client.send("{\"type\":\"response.create\"}")).isTrue();
+      assertThat(client.appendAudio(new byte[] {1, 2, 3, 4, 5}, 1, 3)).isTrue();
+      assertThat(peer.received.poll(3, TimeUnit.SECONDS)).isEqualTo("{\"type\":\"response.create\"}");
+      assertThat(peer.received.poll(3, TimeUnit.SECONDS))
+          .isEqualTo("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AgME\"}");
+      assertThat(heard.events.poll(3, TimeUnit.SECONDS)).isEqualTo("echo");
+
+      client.close();
+      assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard.closed).containsExactly("closed (1000 call ended)");
+      RecordingWait.until(() -> peer.closedByClient, 3000);
+      assertThat(client.isOpen()).isFalse();
+      assertThat(client.send("{}")).isFalse();
+      assertThat(heard.onLoop).as("every callback on the given event loop").isTrue();
+    } finally {
+      peer.stop(1000);
+    }
+  }
+
+  @Test
+  void tlsSendsTheHostAsSniAndVerifiesTheCertificateNamesIt() {
+    // the JDK sends SNI for dotted names only, so this looks at the engine rather than at a "localhost" server
+    io.netty.handler.ssl.SslHandler tls = jdkTrust.tls(io.netty.buffer.ByteBufAllocator.DEFAULT, "api.openai.com", 443);
+    javax.net.ssl.SSLParameters p = tls.engine().getSSLParameters();
+    assertThat(tls.engine().getUseClientMode()).isTrue();
+    assertThat(p.getServerNames()).containsExactly((javax.net.ssl.SNIServerName) new SNIHostName("api.openai.com"));
+    assertThat(p.getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+    assertThat(tls.engine().getPeerHost()).isEqualTo("api.openai.com");
+    io.netty.util.ReferenceCountUtil.release(tls.engine());
+  }
+
+  @Test
+  void aCertificateForAnotherNameIsRefused() throws Exception {
+    TlsPeer peer = tlsPeer();
+    try {
+      Heard heard = new Heard();
+      // the certificate names localhost only: 127.0.0.1 is another name
+      connect(trustingLocal, "wss://127.0.0.1:" + peer.getPort() + "/v1/realtime", 3000, heard);
+      assertThat(heard.closedLatch.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard.opened.getCount()).isEqualTo(1);
+      assertThat(heard.closed).hasSize(1);
+      assertThat(heard.closed.get(0)).startsWith("failed: ");
+      assertThat(peer.authorization).as("the key never went out").isNull();
+    } finally {
+      peer.stop(1000);
+    }
+  }
+
+  @Test
+  void anUntrustedCertificateIsRefused() throws Exception {
+    TlsPeer peer = tlsPeer();
+    try {
+      Heard heard = new Heard();
+      connect(jdkTrust, "wss://localhost:" + peer.getPort() + "/v1/realtime", 3000, heard);
+      assertThat(heard.closedLatch.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard.opened.getCount()).isEqualTo(1);
+      assertThat(heard.closed).singleElement().asString().startsWith("failed: ").doesNotContain("sk-test-secret");
+      assertThat(peer.authorization).as("the key never went out").isNull();
+    } finally {
+      peer.stop(1000);
+    }
+  }
+
+  @Test
+  void aRefusedConnectionReportsClosedAtOnce() throws Exception {
+    int closedPort;
+    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = ss.getLocalPort();
+    }
+    Heard heard = new Heard();
+    long start = System.nanoTime();
+    connect(jdkTrust, "ws://127.0.0.1:" + closedPort + "/v1/realtime", 2000, heard);
+    assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+    assertThat((heard.closedNanos - start) / 1e6).isLessThan(1000.0);
+    assertThat(heard.closed).singleElement().asString().startsWith("failed: ");
+    assertThat(heard.opened.getCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aServerThatNeverAnswersTheHandshakeIsGivenUpAtTheConnectTimeout() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        try (Socket s = silent.accept()) {
+          s.getInputStream().readAllBytes();
+        } catch (java.io.IOException e) {
+          // closed by the test
+        }
+      }, "test-silent-server");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Heard heard = new Heard();
+      long start = System.nanoTime();
+      RealtimeClient client = connect(jdkTrust, "ws://127.0.0.1:" + silent.getLocalPort() + "/v1/realtime", 500, heard);
+      assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+      assertThat((heard.closedNanos - start) / 1e6).isBetween(450.0, 1500.0);
+      assertThat(heard.closed).singleElement().asString().contains("no WebSocket session within 500 ms");
+      client.close();
+      Thread.sleep(100);
+      assertThat(heard.closed).hasSize(1);
+    }
+  }
+
+  @Test
+  void closedBeforeItConnectsReportsOnceAndNeverOpens() throws Exception {
+    TlsPeer peer = tlsPeer();
+    try {
+      Heard heard = new Heard();
+      RealtimeClient client = connect(trustingLocal, "wss://localhost:" + peer.getPort() + "/v1/realtime", 3000, heard);
+      client.close();
+      assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(300);
+      assertThat(heard.opened.getCount()).isEqualTo(1);
+      assertThat(heard.closed).hasSize(1);
+      assertThat(heard.events).isEmpty();
+    } finally {
+      peer.stop(1000);
+    }
+  }
+
+  /** Polls a condition. */
+  static final class RecordingWait {
+    static void until(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+      while (!condition.getAsBoolean()) {
+        if (System.nanoTime() > end) {
+          throw new AssertionError("condition not met within " + millis + " ms");
+        }
+        Thread.sleep(5);
+      }
+    }
+  }
+}

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.realtime.MuLaw;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import org.java_websocket.WebSocket;
+import org.java_websocket.framing.TextFrame;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.server.WebSocketServer;
 
@@ -21,7 +24,7 @@ import org.java_websocket.server.WebSocketServer;
 final class BenchPeer extends WebSocketServer {
 
   private static final String APPEND = "{\"type\":\"input_audio_buffer.append\"";
-  private static final String[] DELTAS = new String[30];
+  private static final byte[][] DELTAS = new byte[30][];
 
   static {
     // 3 s of a 440 Hz tone as 30 deltas of 100 ms
@@ -31,7 +34,17 @@ final class BenchPeer extends WebSocketServer {
         int n = d * 800 + i;
         b[i] = MuLaw.encode((short) (8000 * Math.sin(2 * Math.PI * 440 * n / 8000.0) + 3000));
       }
-      DELTAS[d] = Base64.getEncoder().encodeToString(b);
+      DELTAS[d] = Base64.getEncoder().encode(b);
+    }
+  }
+
+  private static final byte[] TAIL = "\"}".getBytes(StandardCharsets.US_ASCII);
+
+  /** A text frame of JSON around base64: ASCII, so valid UTF-8 without looking. */
+  private static final class AsciiTextFrame extends TextFrame {
+    @Override
+    public void isValid() {
+      // ASCII
     }
   }
 
@@ -94,9 +107,14 @@ final class BenchPeer extends WebSocketServer {
     String response = "resp_" + turn;
     String item = "item_" + turn;
     ws.send("{\"type\":\"response.created\",\"response\":{\"id\":\"" + response + "\",\"status\":\"in_progress\"}}");
-    for (String delta : DELTAS) {
-      ws.send("{\"type\":\"response.output_audio.delta\",\"response_id\":\"" + response + "\",\"item_id\":\"" + item
-          + "\",\"output_index\":0,\"content_index\":0,\"delta\":\"" + delta + "\"}");
+    byte[] head = ("{\"type\":\"response.output_audio.delta\",\"response_id\":\"" + response + "\",\"item_id\":\"" + item
+        + "\",\"output_index\":0,\"content_index\":0,\"delta\":\"").getBytes(StandardCharsets.US_ASCII);
+    for (byte[] delta : DELTAS) {
+      // the same bytes ws.send(String) would put on the wire, without re-validating 1 KB of ASCII as UTF-8 per delta
+      ByteBuffer json = ByteBuffer.allocate(head.length + delta.length + TAIL.length).put(head).put(delta).put(TAIL);
+      TextFrame frame = new AsciiTextFrame();
+      frame.setPayload(json.flip());
+      ws.sendFrame(frame);
     }
     ws.send("{\"type\":\"response.done\",\"response\":{\"id\":\"" + response + "\",\"status\":\"completed\"}}");
     AudioSocketBench.CallState state = c.call >= 0 ? calls.apply(c.call) : null;

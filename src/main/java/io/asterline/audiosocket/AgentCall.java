@@ -623,9 +623,15 @@ final class AgentCall {
     }
   }
 
+  /** Agent audio is waiting to be played: the next tick needs a frame of its own rather than the shared silence. */
+  boolean hasAudio() {
+    return !queue.isEmpty();
+  }
+
   /**
    * Writes up to {@code samples} samples of agent audio into {@code frame} (8 kHz slin LE) and returns how many;
-   * the pacer pads the rest with silence. Called once per 20 ms tick.
+   * the pacer pads the rest with silence. Called once per 20 ms tick; {@code frame} is null when
+   * {@link #hasAudio} said there is nothing to play.
    */
   int fill(ByteBuf frame, int samples, long now) {
     int done = 0;

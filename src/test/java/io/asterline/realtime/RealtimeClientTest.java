@@ -86,6 +86,7 @@ class RealtimeClientTest {
   /** What the client reported, in order. */
   static final class Heard implements RealtimeClient.Listener {
     final BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    final BlockingQueue<RealtimeEvent> full = new LinkedBlockingQueue<>();
     final List<String> closed = new CopyOnWriteArrayList<>();
     final CountDownLatch opened = new CountDownLatch(1);
     final CountDownLatch closedLatch = new CountDownLatch(1);
@@ -102,6 +103,7 @@ class RealtimeClientTest {
     public void event(RealtimeEvent event) {
       onLoop &= loop.inEventLoop();
       events.add(event.type());
+      full.add(event);
     }
 
     @Override
@@ -137,6 +139,15 @@ class RealtimeClientTest {
     @Override
     public void onMessage(WebSocket conn, String message) {
       received.add(message);
+      if (message.contains("\"deltas\"")) {
+        // the API's field order, then one with the fields the other way round
+        conn.send("{\"type\":\"response.output_audio.delta\",\"event_id\":\"e1\",\"response_id\":\"r1\","
+            + "\"item_id\":\"i1\",\"output_index\":0,\"content_index\":0,\"delta\":\"AQID\"}");
+        conn.send("{\"delta\":\"BAU=\",\"item_id\":\"i2\",\"type\":\"response.output_audio.delta\"}");
+        conn.send("{\"type\":\"response.output_audio.delta\",\"item_id\":\"i3\",\"delta\":\"not base64!\"}");
+        conn.send("{\"type\":\"response.done\",\"response\":{\"id\":\"r1\",\"status\":\"completed\"}}");
+        return;
+      }
       conn.send("{\"type\":\"echo\"}");
     }
 
@@ -208,6 +219,35 @@ class RealtimeClientTest {
     assertThat(p.getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
     assertThat(tls.engine().getPeerHost()).isEqualTo("api.openai.com");
     io.netty.util.ReferenceCountUtil.release(tls.engine());
+  }
+
+  @Test
+  void audioDeltasArriveDecodedWhateverTheFieldOrder() throws Exception {
+    TlsPeer peer = tlsPeer();
+    try {
+      Heard heard = new Heard();
+      RealtimeClient client = connect(trustingLocal, "wss://localhost:" + peer.getPort() + "/v1/realtime", 3000, heard);
+      assertThat(heard.opened.await(5, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard.full.poll(3, TimeUnit.SECONDS).type()).isEqualTo("session.created");
+      client.send("{\"type\":\"deltas\"}");
+      RealtimeEvent first = heard.full.poll(3, TimeUnit.SECONDS);
+      assertThat(first.type()).isEqualTo("response.output_audio.delta");
+      assertThat(first.audio()).containsExactly(1, 2, 3);
+      assertThat(first.text("response_id")).isEqualTo("r1");
+      assertThat(first.text("item_id")).isEqualTo("i1");
+      assertThat(first.json().has("delta")).isFalse();
+      RealtimeEvent second = heard.full.poll(3, TimeUnit.SECONDS);
+      assertThat(second.audio()).containsExactly(4, 5);
+      assertThat(second.text("item_id")).isEqualTo("i2");
+      // a delta that is not base64 is dropped with a warning; the session goes on
+      RealtimeEvent next = heard.full.poll(3, TimeUnit.SECONDS);
+      assertThat(next.type()).isEqualTo("response.done");
+      assertThat(next.json().at("/response/status").asText()).isEqualTo("completed");
+      client.close();
+      assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      peer.stop(1000);
+    }
   }
 
   @Test

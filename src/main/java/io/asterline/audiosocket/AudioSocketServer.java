@@ -68,7 +68,9 @@ public final class AudioSocketServer implements AutoCloseable {
         new TalkMetrics(registry));
     EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
         NioIoHandler.newFactory());
-    EventLoopGroup io = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("audiosocket-io"),
+    // Netty's own default for 0 would be two loops per core: more threads than cores only adds switches to pacing
+    int ioThreads = config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
+    EventLoopGroup io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("audiosocket-io"),
         NioIoHandler.newFactory());
     ChannelGroup calls = new DefaultChannelGroup("audiosocket-calls", GlobalEventExecutor.INSTANCE);
     try {

@@ -338,6 +338,164 @@ class RealtimeClientTest {
     }
   }
 
+  // ------------------------------------------------------------------ framing, against a byte-exact server
+
+  /** A server frame: FIN set unless {@code fin} is false, unmasked, with the shortest length encoding. */
+  static byte[] frame(int opcode, boolean fin, byte[] payload) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write((fin ? 0x80 : 0) | opcode);
+    if (payload.length < 126) {
+      out.write(payload.length);
+    } else if (payload.length < 65536) {
+      out.write(126);
+      out.write(payload.length >> 8);
+      out.write(payload.length & 0xFF);
+    } else {
+      out.write(127);
+      out.writeBytes(java.nio.ByteBuffer.allocate(8).putLong(payload.length).array());
+    }
+    out.writeBytes(payload);
+    return out.toByteArray();
+  }
+
+  static byte[] text(String s) {
+    return frame(0x1, true, s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Reads one masked client frame: opcode and unmasked payload. */
+  static Object[] clientFrame(java.io.DataInputStream in) throws java.io.IOException {
+    int b0 = in.readUnsignedByte();
+    int b1 = in.readUnsignedByte();
+    assertThat(b1 & 0x80).as("client frames are masked").isEqualTo(0x80);
+    long len = b1 & 0x7F;
+    if (len == 126) {
+      len = in.readUnsignedShort();
+    } else if (len == 127) {
+      len = in.readLong();
+    }
+    byte[] mask = in.readNBytes(4);
+    byte[] payload = in.readNBytes((int) len);
+    for (int i = 0; i < payload.length; i++) {
+      payload[i] ^= mask[i % 4];
+    }
+    return new Object[] {b0 & 0x0F, payload};
+  }
+
+  @Test
+  void framesSplitAnywhereFragmentedMessagesPingsAndTheServersCloseAllWork() throws Exception {
+    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Heard heard = new Heard();
+      RealtimeClient client = connect(jdkTrust, "ws://127.0.0.1:" + ss.getLocalPort() + "/v1/realtime", 3000, heard);
+      try (Socket s = ss.accept()) {
+        s.setTcpNoDelay(true);
+        java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+        java.io.OutputStream out = s.getOutputStream();
+        StringBuilder request = new StringBuilder();
+        while (!request.toString().endsWith("\r\n\r\n")) {
+          request.append((char) in.readUnsignedByte());
+        }
+        String key = request.toString().lines().filter(l -> l.startsWith("Sec-WebSocket-Key:")).findFirst()
+            .orElseThrow().substring(18).trim();
+        String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+            .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+        first.writeBytes(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        // the first event in the same write as the handshake answer, the next one's first byte too
+        byte[] created = text("{\"type\":\"session.created\"}");
+        byte[] mulaw = new byte[300];
+        for (int i = 0; i < mulaw.length; i++) {
+          mulaw[i] = (byte) i;
+        }
+        byte[] delta = text("{\"type\":\"response.output_audio.delta\",\"item_id\":\"i1\",\"delta\":\""
+            + java.util.Base64.getEncoder().encodeToString(mulaw) + "\"}");
+        first.writeBytes(created);
+        first.write(delta[0]);
+        out.write(first.toByteArray());
+        out.flush();
+        assertThat(heard.opened.await(3, TimeUnit.SECONDS)).isTrue();
+        assertThat(heard.full.poll(3, TimeUnit.SECONDS).type()).isEqualTo("session.created");
+        // the rest of it byte by byte
+        for (int i = 1; i < delta.length; i++) {
+          out.write(delta[i]);
+          out.flush();
+          if (i % 16 == 0) {
+            Thread.sleep(1);
+          }
+        }
+        RealtimeEvent audio = heard.full.poll(3, TimeUnit.SECONDS);
+        assertThat(audio.type()).isEqualTo("response.output_audio.delta");
+        assertThat(audio.audio()).isEqualTo(mulaw);
+
+        // a message in two fragments with a ping between them: the engine's path; the ping gets its pong
+        out.write(frame(0x1, false, "{\"type\":\"frag".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        out.write(frame(0x9, true, "hi".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        out.write(frame(0x0, true, "mented\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        out.flush();
+        Object[] pong = clientFrame(in);
+        assertThat(pong[0]).isEqualTo(0xA);
+        assertThat(new String((byte[]) pong[1], java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("hi");
+        assertThat(heard.full.poll(3, TimeUnit.SECONDS).type()).isEqualTo("fragmented");
+
+        // a large event (64-bit length) after that: the fast path again
+        byte[] big = new byte[60_000];
+        RealtimeEvent large;
+        out.write(text("{\"type\":\"response.output_audio.delta\",\"delta\":\""
+            + java.util.Base64.getEncoder().encodeToString(big) + "\"}"));
+        out.flush();
+        large = heard.full.poll(3, TimeUnit.SECONDS);
+        assertThat(large.audio()).hasSize(60_000);
+
+        // what the client sends arrives as masked text frames, in order
+        client.send("{\"type\":\"response.create\"}");
+        client.appendAudio(new byte[] {1, 2, 3}, 0, 3);
+        Object[] sent = clientFrame(in);
+        assertThat(sent[0]).isEqualTo(0x1);
+        assertThat(new String((byte[]) sent[1], java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("{\"type\":\"response.create\"}");
+        sent = clientFrame(in);
+        assertThat(new String((byte[]) sent[1], java.nio.charset.StandardCharsets.UTF_8))
+            .isEqualTo("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AQID\"}");
+
+        // the server closes: the client answers with its close frame, the server drops the TCP connection
+        out.write(frame(0x8, true, new byte[] {0x03, (byte) 0xF3, 'b', 'y', 'e'}));
+        out.flush();
+        Object[] close = clientFrame(in);
+        assertThat(close[0]).isEqualTo(0x8);
+      }
+      assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard.closed).containsExactly("closed (1011 bye)");
+      assertThat(client.isOpen()).isFalse();
+    }
+  }
+
+  @Test
+  void textThatIsNotUtf8FailsTheConnection() throws Exception {
+    try (ServerSocket ss = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Heard heard = new Heard();
+      connect(jdkTrust, "ws://127.0.0.1:" + ss.getLocalPort() + "/v1/realtime", 3000, heard);
+      try (Socket s = ss.accept()) {
+        java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+        StringBuilder request = new StringBuilder();
+        while (!request.toString().endsWith("\r\n\r\n")) {
+          request.append((char) in.readUnsignedByte());
+        }
+        String key = request.toString().lines().filter(l -> l.startsWith("Sec-WebSocket-Key:")).findFirst()
+            .orElseThrow().substring(18).trim();
+        String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+            .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        s.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        s.getOutputStream().write(frame(0x1, true, new byte[] {'{', '"', 't', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'}));
+        s.getOutputStream().flush();
+        Object[] close = clientFrame(in);
+        assertThat(close[0]).isEqualTo(0x8);
+        assertThat(((byte[]) close[1])[0] << 8 | ((byte[]) close[1])[1] & 0xFF).isEqualTo(1007);
+      }
+      assertThat(heard.closedLatch.await(3, TimeUnit.SECONDS)).isTrue();
+      assertThat(heard.events).isEmpty();
+    }
+  }
+
   /** Polls a condition. */
   static final class RecordingWait {
     static void until(java.util.function.BooleanSupplier condition, long millis) throws InterruptedException {

@@ -3,6 +3,7 @@ package io.asterline.audiosocket;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.call.CallRepository.AgentOutcome;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
@@ -155,6 +156,10 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     String key = settings.tenantApiKey().or(() -> talk.openai.apiKey()).orElse(null);
     agent = new AgentCall(talk, settings, this, ctx.channel().eventLoop(), connectedNanos, key);
     agent.start();
+  }
+
+  ByteBufAllocator alloc() {
+    return ctx.alloc();
   }
 
   // ------------------------------------------------------------------ pacing

@@ -332,7 +332,11 @@ public final class RealtimeClient {
     }
     String reason = why == null ? "closed" : why;
     // never from inside a caller's own close() or send(): the listener may be in the middle of something
-    loop.execute(() -> listener.closed(reason));
+    try {
+      loop.execute(() -> listener.closed(reason));
+    } catch (RejectedExecutionException e) {
+      // the event loop is stopping with the service, and the call with it
+    }
   }
 
   private void onLoop(Runnable r) {
@@ -561,7 +565,7 @@ public final class RealtimeClient {
 
   private void ignored(Exception e) {
     MDC.put("callId", callId);
-    log.warn("realtime: ignoring an event that is not valid JSON: {}", e.getMessage());
+    log.warn("realtime: ignoring an event that is not valid JSON: {}", redact(e.getMessage()));
     MDC.remove("callId");
   }
 

@@ -2,6 +2,7 @@ package io.asterline.realtime;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.bootstrap.Bootstrap;
@@ -25,6 +26,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -86,6 +88,7 @@ public final class RealtimeClient {
   private final Listener listener;
   private final WebSocketImpl engine;
   private final AtomicBoolean drainQueued = new AtomicBoolean();
+  private byte[] b64 = new byte[0];
 
   // event loop only
   private Channel channel;
@@ -146,8 +149,14 @@ public final class RealtimeClient {
    * assembled as ASCII bytes and sent as a text frame without the library's UTF-8 re-validation.
    */
   public boolean appendAudio(byte[] mulaw, int offset, int length) {
-    byte[] slice = offset == 0 && length == mulaw.length ? mulaw : java.util.Arrays.copyOfRange(mulaw, offset, offset + length);
-    byte[] b64 = Base64.getEncoder().encode(slice);
+    byte[] slice = offset == 0 && length == mulaw.length ? mulaw : Arrays.copyOfRange(mulaw, offset, offset + length);
+    int b64Length = 4 * ((length + 2) / 3);
+    // every append of a call has the same size: one scratch array for the base64, kept (on the loop only)
+    byte[] b64 = loop.inEventLoop() && this.b64.length == b64Length ? this.b64 : new byte[b64Length];
+    if (loop.inEventLoop()) {
+      this.b64 = b64;
+    }
+    Base64.getEncoder().encode(slice, b64);
     byte[] out = new byte[APPEND_HEAD.length + b64.length + APPEND_TAIL.length];
     System.arraycopy(APPEND_HEAD, 0, out, 0, APPEND_HEAD.length);
     System.arraycopy(b64, 0, out, APPEND_HEAD.length, b64.length);
@@ -510,7 +519,7 @@ public final class RealtimeClient {
     long now = System.nanoTime();
     RealtimeEvent event;
     try (JsonParser p = json.getFactory().createParser(utf8)) {
-      event = event(p, now);
+      event = event(p, utf8, now);
     } catch (IOException | IllegalArgumentException e) {
       if (!validUtf8(utf8)) {
         // RFC 6455 8.1: text that is not UTF-8 fails the connection, as the engine would have
@@ -537,30 +546,63 @@ public final class RealtimeClient {
   /**
    * One server event, read in one pass whatever the field order. An audio delta's base64 (most of the bytes that
    * arrive) never becomes a tree node: it is decoded into {@link RealtimeEvent#audio} and left out of the JSON.
+   * When the event came as bytes and its type came first (as the API sends it), the base64 is decoded straight
+   * from those bytes: the parser skips the string without building a String of it.
    */
-  private RealtimeEvent event(JsonParser p, long now) throws IOException {
+  private RealtimeEvent event(JsonParser p, byte[] utf8, long now) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       throw new IOException("not a JSON object");
     }
     ObjectNode node = json.createObjectNode();
     String delta = null;
+    byte[] audio = null;
+    boolean audioType = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       if (value == JsonToken.VALUE_STRING && "delta".equals(name)) {
-        delta = p.getText();
+        audio = audioType && utf8 != null ? base64At(utf8, p.currentTokenLocation().getByteOffset()) : null;
+        if (audio == null) {
+          delta = p.getText();
+        }
       } else {
-        node.set(name, json.readTree(p));
+        JsonNode v = json.readTree(p);
+        node.set(name, v);
+        audioType |= "type".equals(name) && AUDIO_DELTA.equals(v.asText());
       }
     }
     String type = node.path("type").asText("");
-    byte[] audio = null;
     if (AUDIO_DELTA.equals(type)) {
-      audio = delta == null ? new byte[0] : Base64.getDecoder().decode(delta);
+      if (audio == null) {
+        audio = delta == null ? new byte[0] : Base64.getDecoder().decode(delta);
+      }
     } else if (delta != null) {
       node.put("delta", delta);
     }
     return new RealtimeEvent(type, node, audio, now);
+  }
+
+  /** The base64 string whose opening quote is at {@code quote}, decoded; null when it is not plain base64. */
+  private static byte[] base64At(byte[] utf8, long quote) {
+    if (quote < 0 || quote >= utf8.length || utf8[(int) quote] != '"') {
+      return null;
+    }
+    int start = (int) quote + 1;
+    int end = start;
+    while (end < utf8.length && utf8[end] != '"') {
+      if (utf8[end] == '\\') {
+        return null;
+      }
+      end++;
+    }
+    if (end == utf8.length) {
+      return null;
+    }
+    ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(utf8, start, end - start));
+    byte[] out = decoded.array();
+    return decoded.arrayOffset() == 0 && decoded.position() == 0 && decoded.remaining() == out.length
+        ? out : Arrays.copyOfRange(out, decoded.arrayOffset() + decoded.position(),
+            decoded.arrayOffset() + decoded.limit());
   }
 
   private void ignored(Exception e) {
@@ -592,7 +634,7 @@ public final class RealtimeClient {
       }
       RealtimeEvent event;
       try (JsonParser p = json.getFactory().createParser(message)) {
-        event = event(p, System.nanoTime());
+        event = event(p, null, System.nanoTime());
       } catch (IOException | IllegalArgumentException e) {
         ignored(e);
         return;

@@ -21,8 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -136,6 +134,8 @@ public final class AudioSocketBench {
   }
 
   public static void main(String[] args) throws Exception {
+    // as in the node: leak tracking draws a random number per buffer allocated, and it is the node that is measured
+    io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
     int[] steps = parseSteps(args.length > 0 ? args[0] : "100,250,500,750,1000");
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int max = steps[steps.length - 1];
@@ -162,11 +162,7 @@ public final class AudioSocketBench {
     Histogram jitter = new Histogram();
     Histogram bargeIn = new Histogram();
     CallState[] states = new CallState[max];
-    ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, new DefaultThreadFactory("bench-peer-timers", true));
-    BenchPeer peer = new BenchPeer(timers, i -> i < states.length ? states[i] : null);
-    peer.setMaxPendingConnections(4096);
-    peer.start();
-    peer.started.await(10, TimeUnit.SECONDS);
+    BenchPeer peer = new BenchPeer(i -> i < states.length ? states[i] : null);
 
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms512m", "-Xmx2g", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled",
@@ -176,7 +172,7 @@ public final class AudioSocketBench {
       command.addAll(List.of(extra.trim().split("\\s+")));
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), TalkNode.class.getName(),
-        db.jdbcUrl(), "ws://127.0.0.1:" + peer.getPort() + "/v1/realtime"));
+        db.jdbcUrl(), "ws://127.0.0.1:" + peer.port() + "/v1/realtime"));
     Process node = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     BufferedReader nodeOut = new BufferedReader(new InputStreamReader(node.getInputStream()));
     PrintWriter nodeIn = new PrintWriter(node.getOutputStream(), true);
@@ -290,8 +286,7 @@ public final class AudioSocketBench {
     node.waitFor(20, TimeUnit.SECONDS);
     node.destroy();
     asterisk.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-    peer.stop(1000);
-    timers.shutdownNow();
+    peer.close();
     db.close();
     System.exit(0);
   }

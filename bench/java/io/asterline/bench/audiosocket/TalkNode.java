@@ -34,7 +34,8 @@ public final class TalkNode {
     hc.setUsername("postgres");
     hc.setMaximumPoolSize(8);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    Settings settings = Settings.of(Map.of(), Map.of(), Map.of("openai.api-key", "sk-bench", "realtime.url", args[1],
+    // the environment may tune the node like a deployment would (e.g. AUDIOSOCKET_IO_THREADS, REALTIME_INPUT_CHUNK)
+    Settings settings = Settings.of(Map.of(), System.getenv(), Map.of("openai.api-key", "sk-bench", "realtime.url", args[1],
         "audiosocket.port", "0"));
     try (HikariDataSource ds = new HikariDataSource(hc);
         AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings),

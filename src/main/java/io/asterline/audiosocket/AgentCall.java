@@ -67,12 +67,16 @@ final class AgentCall {
     }
   }
 
+  /**
+   * Agent audio waiting to be played, off the heap: at 1,000 calls seconds of it are queued at any moment, and as
+   * byte arrays the collector copied them at every young collection (a pause every call hears as a late frame).
+   * Released when played or dropped.
+   */
   private static final class Chunk {
     final String itemId;
-    final byte[] mulaw;
-    int offset;
+    final ByteBuf mulaw;
 
-    Chunk(String itemId, byte[] mulaw) {
+    Chunk(String itemId, ByteBuf mulaw) {
       this.itemId = itemId;
       this.mulaw = mulaw;
     }
@@ -80,7 +84,7 @@ final class AgentCall {
 
   private record Turn(String role, String text, OffsetDateTime at) {}
 
-  /** One WebSocket; its callbacks are moved onto the event loop. */
+  /** One WebSocket, on this call's event loop; callbacks from elsewhere are moved onto it. */
   private final class Upstream implements RealtimeClient.Listener {
     final boolean renewal;
     RealtimeClient client;
@@ -97,7 +101,10 @@ final class AgentCall {
 
     @Override
     public void event(RealtimeEvent event) {
-      if (event.audio() != null) {
+      if (loop.inEventLoop()) {
+        // the WebSocket rides on this call's own event loop: no hand-over needed
+        inCall(() -> onEvent(this, event));
+      } else if (event.audio() != null) {
         // audio is only needed at the next pacing tick, which wakes the loop anyway: no wake-up per delta
         onLoopLazily(() -> onEvent(this, event));
       } else {
@@ -146,6 +153,7 @@ final class AgentCall {
   private int inputFill;
   /** One frame of slin, in and out: Netty's per-sample accessors check the buffer each time, this copies once. */
   private final byte[] scratch = new byte[CallHandler.FRAME_SAMPLES * 2];
+  private final byte[] mulawScratch = new byte[CallHandler.FRAME_SAMPLES];
 
   private boolean callerSpeaking;
   private long lastActivityNanos;
@@ -210,7 +218,7 @@ final class AgentCall {
 
   private Upstream open(boolean renewal) {
     Upstream up = new Upstream(renewal);
-    up.client = RealtimeClient.connect(talk.openai.realtimeUrl(), settings.model(), apiKey,
+    up.client = RealtimeClient.connect(talk.realtime, loop, talk.openai.realtimeUrl(), settings.model(), apiKey,
         (int) talk.openai.connectTimeout().toMillis(), talk.json, settings.callId().toString(), up);
     return up;
   }
@@ -355,7 +363,7 @@ final class AgentCall {
       log.warn("more than {} s of agent audio waiting; dropping {} bytes", MAX_QUEUED_BYTES / 8000, audio.length);
       return;
     }
-    queue.add(new Chunk(e.text("item_id"), audio));
+    queue.add(new Chunk(e.text("item_id"), leg.alloc().directBuffer(audio.length).writeBytes(audio)));
     queuedBytes += audio.length;
   }
 
@@ -448,8 +456,7 @@ final class AgentCall {
     }
     Chunk head = queue.peek();
     long played = Objects.equals(head.itemId, playingItem) ? playedSamples : 0;
-    queue.clear();
-    queuedBytes = 0;
+    dropQueue();
     if (head.itemId != null) {
       send(talk.messages.truncate(head.itemId, played / 8));
     }
@@ -620,9 +627,15 @@ final class AgentCall {
     }
   }
 
+  /** Agent audio is waiting to be played: the next tick needs a frame of its own rather than the shared silence. */
+  boolean hasAudio() {
+    return !queue.isEmpty();
+  }
+
   /**
    * Writes up to {@code samples} samples of agent audio into {@code frame} (8 kHz slin LE) and returns how many;
-   * the pacer pads the rest with silence. Called once per 20 ms tick.
+   * the pacer pads the rest with silence. Called once per 20 ms tick; {@code frame} is null when
+   * {@link #hasAudio} said there is nothing to play.
    */
   int fill(ByteBuf frame, int samples, long now) {
     int done = 0;
@@ -632,15 +645,15 @@ final class AgentCall {
         playingItem = c.itemId;
         playedSamples = 0;
       }
-      int n = Math.min(Math.min(samples - done, c.mulaw.length - c.offset), scratch.length / 2);
-      MuLaw.decodeLittleEndian(c.mulaw, c.offset, scratch, 0, n);
+      int n = Math.min(Math.min(samples - done, c.mulaw.readableBytes()), scratch.length / 2);
+      c.mulaw.readBytes(mulawScratch, 0, n);
+      MuLaw.decodeLittleEndian(mulawScratch, 0, scratch, 0, n);
       frame.writeBytes(scratch, 0, 2 * n);
-      c.offset += n;
       done += n;
       playedSamples += n;
       queuedBytes -= n;
-      if (c.offset == c.mulaw.length) {
-        queue.poll();
+      if (!c.mulaw.isReadable()) {
+        queue.poll().mulaw.release();
       }
     }
     if (done > 0) {
@@ -726,8 +739,7 @@ final class AgentCall {
     }
     ended = true;
     pending = null;
-    queue.clear();
-    queuedBytes = 0;
+    dropQueue();
     closeUpstreams();
     log.info("agent leg ends: decision {}{} ({})", decision, transferTo == null ? "" : " to " + transferTo, reason);
     talk.metrics.decision(decision, reason);
@@ -740,6 +752,7 @@ final class AgentCall {
       return;
     }
     ended = true;
+    dropQueue();
     closeUpstreams();
     talk.metrics.decision("none", "caller_hangup");
     leg.store(outcome(null, null, "caller_hangup"));
@@ -748,6 +761,13 @@ final class AgentCall {
   /** The service is stopping: the caller goes where the tenant's fallback says, not into silence. */
   void shutdown() {
     finish(settings.fallbackDecision(), fallbackNumber(), "shutdown");
+  }
+
+  private void dropQueue() {
+    for (Chunk c; (c = queue.poll()) != null; ) {
+      c.mulaw.release();
+    }
+    queuedBytes = 0;
   }
 
   private void closeUpstreams() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallRepository;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.OpenAiConfig;
+import io.asterline.realtime.RealtimeTransport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -44,10 +45,12 @@ public final class AudioSocketServer implements AutoCloseable {
   private final ChannelGroup calls;
   private final Channel server;
   private final TalkMetrics metrics;
+  private final RealtimeTransport realtime;
 
   private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db, ChannelGroup calls,
-      Channel server, TalkMetrics metrics) {
+      Channel server, TalkMetrics metrics, RealtimeTransport realtime) {
     this.metrics = metrics;
+    this.realtime = realtime;
     this.accept = accept;
     this.io = io;
     this.db = db;
@@ -60,11 +63,14 @@ public final class AudioSocketServer implements AutoCloseable {
       ObjectMapper json, MeterRegistry registry) {
     ExecutorService db = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         new DefaultThreadFactory("audiosocket-db", true));
-    Talk talk = new Talk(openai, json, new CallSettingsRepository(dsl), new CallRepository(dsl), db,
+    RealtimeTransport realtime = RealtimeTransport.create();
+    Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl), new CallRepository(dsl), db,
         new TalkMetrics(registry));
     EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
         NioIoHandler.newFactory());
-    EventLoopGroup io = new MultiThreadIoEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("audiosocket-io"),
+    // Netty's own default for 0 would be two loops per core: more threads than cores only adds switches to pacing
+    int ioThreads = config.ioThreads() == 0 ? Runtime.getRuntime().availableProcessors() : config.ioThreads();
+    EventLoopGroup io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("audiosocket-io"),
         NioIoHandler.newFactory());
     ChannelGroup calls = new DefaultChannelGroup("audiosocket-calls", GlobalEventExecutor.INSTANCE);
     try {
@@ -89,11 +95,12 @@ public final class AudioSocketServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
       log.info("audiosocket: listening on {}", server.localAddress());
-      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics);
+      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics, realtime);
     } catch (RuntimeException e) {
       accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       db.shutdownNow();
+      realtime.close();
       throw new IllegalStateException("audiosocket: cannot listen on " + config.bind().getHostAddress() + ":"
           + config.port() + ": " + e.getMessage(), e);
     }
@@ -180,6 +187,7 @@ public final class AudioSocketServer implements AutoCloseable {
     // outcomes still queued are stored before the pool goes; the event loops they would report back to are gone
     io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     accept.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    realtime.close();
     db.shutdown();
     try {
       if (!db.awaitTermination(10, TimeUnit.SECONDS)) {

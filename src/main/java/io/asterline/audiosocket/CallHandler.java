@@ -3,6 +3,7 @@ package io.asterline.audiosocket;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.call.CallRepository.AgentOutcome;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
@@ -157,6 +158,10 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     agent.start();
   }
 
+  ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
   // ------------------------------------------------------------------ pacing
 
   private void startPacer() {
@@ -182,12 +187,18 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
         if (now - due > LATE_NANOS) {
           talk.metrics.tickLate();
         }
-        ByteBuf payload = ctx.alloc().ioBuffer(FRAME_SAMPLES * 2);
-        if (agent != null) {
-          agent.fill(payload, FRAME_SAMPLES, now);
+        ByteBuf frame;
+        if (agent != null && agent.hasAudio()) {
+          frame = AudioSocketFrameEncoder.audio(ctx.alloc(), FRAME_SAMPLES * 2);
+          int samples = agent.fill(frame, FRAME_SAMPLES, now);
+          frame.writeZero(2 * (FRAME_SAMPLES - samples));
+        } else {
+          if (agent != null) {
+            agent.fill(null, FRAME_SAMPLES, now);
+          }
+          frame = AudioSocketFrameEncoder.silence();
         }
-        payload.writeZero(FRAME_SAMPLES * 2 - payload.readableBytes());
-        ctx.writeAndFlush(AudioSocketFrame.audio(payload), ctx.voidPromise());
+        ctx.writeAndFlush(frame, ctx.voidPromise());
       }
       if (agent != null) {
         agent.afterTick(now);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallRepository;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeMessages;
+import io.asterline.realtime.RealtimeTransport;
 import java.util.concurrent.ExecutorService;
 
 /** What every call's agent shares: configuration, repositories, the database executor and the meters. */
@@ -12,15 +13,18 @@ final class Talk {
   final OpenAiConfig openai;
   final ObjectMapper json;
   final RealtimeMessages messages;
+  /** TLS and DNS for the calls' Realtime WebSockets, which run on the calls' own event loops. */
+  final RealtimeTransport realtime;
   final CallSettingsRepository settings;
   final CallRepository calls;
   /** JDBC blocks; it never runs on an event loop. */
   final ExecutorService db;
   final TalkMetrics metrics;
 
-  Talk(OpenAiConfig openai, ObjectMapper json, CallSettingsRepository settings, CallRepository calls,
-      ExecutorService db, TalkMetrics metrics) {
+  Talk(OpenAiConfig openai, RealtimeTransport realtime, ObjectMapper json, CallSettingsRepository settings,
+      CallRepository calls, ExecutorService db, TalkMetrics metrics) {
     this.openai = openai;
+    this.realtime = realtime;
     this.json = json;
     this.messages = new RealtimeMessages(json);
     this.settings = settings;

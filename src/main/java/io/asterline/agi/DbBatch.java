@@ -1,6 +1,5 @@
 package io.asterline.agi;
 
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,18 +87,7 @@ final class DbBatch<I, O> implements AutoCloseable {
       health.failed();
       throw new DbDeadline.Unavailable("no answer within " + deadline.toMillis() + " ms (batch still running)", e);
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof DataAccessException || cause instanceof SQLException) {
-        health.failed();
-        throw new DbDeadline.Unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
+      throw health.unavailable(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DbDeadline.Unavailable("interrupted while waiting for the database", e);

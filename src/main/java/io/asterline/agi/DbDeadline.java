@@ -84,24 +84,32 @@ final class DbDeadline implements AutoCloseable {
       lastFailure = Instant.now();
       throw new Unavailable("no answer within " + deadline.toMillis() + " ms", e);
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof DataAccessException || cause instanceof SQLException) {
-        lastFailure = Instant.now();
-        throw new Unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
-      }
-      // a bug, not the database: the script answers ERROR instead of hiding it behind DEGRADED
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      if (cause instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(cause);
+      throw unavailable(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       future.cancel(true);
       throw new Unavailable("interrupted while waiting for the database", e);
     }
+  }
+
+  /**
+   * What a failed database task means: a database error is {@link Unavailable} (and marks the database
+   * degraded); anything else is a bug, rethrown, so the script answers ERROR instead of hiding it behind
+   * DEGRADED.
+   */
+  Unavailable unavailable(ExecutionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof DataAccessException || cause instanceof SQLException) {
+      failed();
+      return new Unavailable(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+    }
+    if (cause instanceof RuntimeException r) {
+      throw r;
+    }
+    if (cause instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException(cause);
   }
 
   /** For {@link DbBatch}, which shares this deadline and health. */

@@ -3,8 +3,6 @@ package io.asterline.agi;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
-import static org.jooq.impl.DSL.greatest;
-import static org.jooq.impl.DSL.val;
 
 import io.asterline.db.generated.Routines;
 import java.sql.PreparedStatement;
@@ -207,21 +205,12 @@ final class AgiRepository {
   }
 
   /**
-   * Ends the call and releases its slot, in one statement. Empty when the call is unknown or has already
-   * ended: then nothing changes, so call-end may run any number of times.
+   * Ends the call and releases its slot, in one statement: a batch of one, so a single end (an abandoned answer,
+   * a replayed pending end) and call-end's batches are the same SQL. Empty when the call is unknown or has
+   * already ended: then nothing changes, so call-end may run any number of times.
    */
   Optional<Ended> endCall(UUID id, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
-    return dsl.update(CALL)
-        .set(CALL.STATE, "ended")
-        // never before the start: the end may come from another node, whose clock may be a little behind
-        .set(CALL.ENDED_AT, greatest(val(at, CALL.ENDED_AT), CALL.CREATED_AT))
-        .set(CALL.OUTCOME, outcome)
-        .set(CALL.HANGUP_CAUSE, hangupCause)
-        .set(CALL.RECORDING_FILE, recordingFile)
-        .where(CALL.ID.eq(id))
-        .and(CALL.ENDED_AT.isNull())
-        .returningResult(CALL.TENANT_ID, CALL.RECORDING_FILE, CALL.DIRECTION, Routines.admissionRelease(CALL.ID))
-        .fetchOptional(r -> new Ended(r.value1(), r.value2(), r.value3()));
+    return endCallBatch(List.of(new EndAsk(id, outcome, hangupCause, recordingFile, at))).get(0);
   }
 
   Optional<Decision> decision(UUID callId) {

@@ -98,6 +98,13 @@ public final class AgiBench {
       // for profiling: just Asterline under saturation, no floor
       report(List.of(run(new Target("asterline inbound + call-end", asterline.port(), true), concurrency, warmup,
           seconds, 0)), true);
+      asterline.close();
+      System.exit(0);
+    }
+    if (only.equals("floor")) {
+      // for profiling: just the no-op script under saturation
+      report(List.of(run(new Target("asterisk-java no-op script (floor)", floorPort, false), concurrency, warmup,
+          seconds, 0)), true);
       System.exit(0);
     }
     System.out.println();

@@ -1,12 +1,14 @@
 package io.asterline.agi;
 
 import io.asterline.call.CallEvents;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiRequest;
@@ -28,6 +30,8 @@ public final class CallEndScript extends AsterlineAgiScript {
   private final PendingWrites pending;
   private final CallEvents events;
   private final MeterRegistry meters;
+  /** asterline_calls_ended_total by "direction/outcome": looked up once, not built and registered per call. */
+  private final ConcurrentHashMap<String, Counter> endedCounters = new ConcurrentHashMap<>();
 
   /** DIALSTATUS values Asterisk sets; anything else is counted as "other" so the series stay few. */
   private static final Set<String> OUTCOMES = Set.of("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION",
@@ -66,8 +70,8 @@ public final class CallEndScript extends AsterlineAgiScript {
         return ScriptResult.of(AgiStatus.UNKNOWN_CALL);
       }
       PendingWrites.notifyEnded(events, id, ended.get());
-      meters.counter("asterline.calls.ended", "direction", ended.get().direction(),
-          "outcome", outcome == null ? "none" : OUTCOMES.contains(outcome) ? outcome : "other").increment();
+      endedCounter(ended.get().direction(), outcome == null ? "none" : OUTCOMES.contains(outcome) ? outcome : "other")
+          .increment();
       log.info("call ended: outcome {}, cause {}, recording {}", outcome, cause, recording);
       return ScriptResult.of(AgiStatus.OK);
     } catch (DbDeadline.Unavailable e) {
@@ -75,6 +79,11 @@ public final class CallEndScript extends AsterlineAgiScript {
       pending.ended(id, outcome, cause, recording, now);
       return ScriptResult.of(AgiStatus.DEGRADED);
     }
+  }
+
+  private Counter endedCounter(String direction, String outcome) {
+    return endedCounters.computeIfAbsent(direction + '/' + outcome,
+        k -> meters.counter("asterline.calls.ended", "direction", direction, "outcome", outcome));
   }
 
   static Optional<UUID> uuid(String text) {

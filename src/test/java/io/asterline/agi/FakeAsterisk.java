@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Asterisk's side of one FastAGI request, byte for byte as res_agi.c writes it: the agi_* environment and a
@@ -26,9 +24,6 @@ import java.util.regex.Pattern;
  */
 public final class FakeAsterisk {
 
-  private static final Pattern SET_VARIABLE = Pattern.compile("SET VARIABLE \"((?:[^\"\\\\]|\\\\.)*)\" \"((?:[^\"\\\\]|\\\\.)*)\"");
-  private static final Pattern EXEC = Pattern.compile("EXEC \"?([A-Za-z0-9_]+)\"?(?: \"((?:[^\"\\\\]|\\\\.)*)\")?");
-  private static final Pattern GET_VARIABLE = Pattern.compile("GET (?:FULL )?VARIABLE \"?((?:[^\"\\\\]|\\\\.)*?)\"?");
 
   /** What the server did during one request. */
   public record Exchange(Map<String, String> variables, List<String> setOrder, List<String> commands,
@@ -181,17 +176,20 @@ public final class FakeAsterisk {
         if (commands.size() == request.hangupAfterCommands) {
           reply.append("HANGUP\n");
         }
-        Matcher m;
-        if ((m = SET_VARIABLE.matcher(line)).matches()) {
-          String name = unescape(m.group(1));
-          String value = unescape(m.group(2));
+        List<String> argv = agiArgs(line);
+        String verb = argv.isEmpty() ? "" : argv.get(0).toUpperCase(java.util.Locale.ROOT);
+        String second = argv.size() > 1 ? argv.get(1).toUpperCase(java.util.Locale.ROOT) : "";
+        if (verb.equals("SET") && second.equals("VARIABLE") && argv.size() == 4) {
+          String name = argv.get(2);
+          String value = argv.get(3);
           variables.put(name, value);
           set.put(name, value);
           order.add(name);
           reply.append("200 result=1\n");
-        } else if ((m = EXEC.matcher(line)).matches()) {
-          String app = m.group(1).toLowerCase(java.util.Locale.ROOT);
-          String data = m.group(2) == null ? "" : unescape(m.group(2));
+        } else if (verb.equals("EXEC") && argv.size() >= 2) {
+          String app = argv.get(1).toLowerCase(java.util.Locale.ROOT);
+          // res_agi (handle_exec) hands the application its third word as its data; more words are ignored
+          String data = argv.size() > 2 ? argv.get(2) : "";
           if (!app.equals("mset") || request.missingApplications.contains(app)) {
             // res_agi: "200 result=-2" for an application this Asterisk does not have
             reply.append("200 result=-2\n");
@@ -209,8 +207,9 @@ public final class FakeAsterisk {
             }
             reply.append("200 result=0\n");
           }
-        } else if ((m = GET_VARIABLE.matcher(line)).matches()) {
-          String value = variables.get(unescape(m.group(1)));
+        } else if (verb.equals("GET") && (second.equals("VARIABLE") && argv.size() == 3
+            || second.equals("FULL") && argv.size() == 4 && argv.get(2).equalsIgnoreCase("VARIABLE"))) {
+          String value = variables.get(argv.get(argv.size() - 1));
           reply.append(value == null ? "200 result=0\n" : "200 result=1 (" + value + ")\n");
         } else if (line.startsWith("VERBOSE") || line.startsWith("NOOP")) {
           reply.append("200 result=1\n");
@@ -227,6 +226,46 @@ public final class FakeAsterisk {
       }
       return new Exchange(set, order, commands, closedByServer);
     }
+  }
+
+  /**
+   * How res_agi splits a command line into words (res_agi.c parse_args): spaces and tabs separate words outside
+   * double quotes; a double quote toggles quoting and, coming off a space, starts a word (so {@code ""} is an
+   * empty word); a backslash makes the next character literal.
+   */
+  static List<String> agiArgs(String line) {
+    List<String> argv = new ArrayList<>();
+    StringBuilder cur = null;
+    boolean quoted = false;
+    boolean escaped = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '"' && !escaped) {
+        quoted = !quoted;
+        if (quoted && cur == null) {
+          cur = new StringBuilder();
+          argv.add(null);
+        }
+      } else if ((c == ' ' || c == '\t') && !quoted && !escaped) {
+        if (cur != null) {
+          argv.set(argv.size() - 1, cur.toString());
+          cur = null;
+        }
+      } else if (c == '\\' && !escaped) {
+        escaped = true;
+      } else {
+        if (cur == null) {
+          cur = new StringBuilder();
+          argv.add(null);
+        }
+        cur.append(c);
+        escaped = false;
+      }
+    }
+    if (cur != null) {
+      argv.set(argv.size() - 1, cur.toString());
+    }
+    return argv;
   }
 
   /**
@@ -262,7 +301,4 @@ public final class FakeAsterisk {
     return args;
   }
 
-  private static String unescape(String s) {
-    return s.replace("\\\"", "\"").replace("\\\\", "\\");
-  }
 }

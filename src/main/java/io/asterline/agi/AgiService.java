@@ -63,9 +63,9 @@ public final class AgiService implements AutoCloseable {
     // the requests waiting at one moment go to the database together (see DbBatch); the queue holds every AGI
     // thread's request, each still bounded by agi.db-deadline
     int queue = Math.max(64, config.poolSize());
-    this.admissions = new DbBatch<>("inbound", BATCH_MAX, queue, db,
+    this.admissions = new DbBatch<>("inbound", BATCH_MAX, queue, config.dbBatchLinger(), db,
         asks -> repository.admitInboundBatch(asks, admission.maxCalls(), admission.holdSeconds()));
-    this.ends = new DbBatch<>("call-end", BATCH_MAX, queue, db, repository::endCallBatch);
+    this.ends = new DbBatch<>("call-end", BATCH_MAX, queue, config.dbBatchLinger(), db, repository::endCallBatch);
     refreshDidCache();
     Map<String, AgiScript> scripts = new HashMap<>(otherScripts);
     scripts.putAll(Map.of(

@@ -25,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * <p>Each request keeps its own deadline, as with {@link DbDeadline}: a request not answered in time is
  * {@link DbDeadline.Unavailable}, and a request whose caller already gave up before its batch started is left
  * out of it (its script answered from memory; the database must not admit it a second time).
+ *
+ * <p>Under sustained load a batch lingers: when the worker spent more than half of the last second gathering
+ * and running batches, it goes on taking requests as they arrive, for up to {@code linger} after the first,
+ * until a quarter of {@code linger} passes with none or the batch is full. A batch's fixed cost (the round
+ * trip, the function call, the counter rows' locks, the commit, waking the worker) is most of what a small
+ * batch costs, so on a busy node a couple of milliseconds of waiting buys a batch two or three times as large
+ * for about the same database time. A quiet node, or a burst on one, never waits.
  */
 final class DbBatch<I, O> implements AutoCloseable {
 
@@ -34,6 +41,15 @@ final class DbBatch<I, O> implements AutoCloseable {
   private final Function<List<I>, List<O>> work;
   private final DbDeadline health;
   private final int maxBatch;
+  private final long lingerNanos;
+  /**
+   * Whether the worker is busy: it spent more than half of its last measured second (or more) running batches.
+   * Only then does a batch linger. A burst on an otherwise quiet node (200 calls starting together) is over in
+   * milliseconds and gains nothing from waiting; a node admitting calls all the time spends less per call.
+   */
+  private boolean busy;
+  private long windowStart = System.nanoTime();
+  private long busyNanos;
   private final BlockingQueue<Pending<I, O>> queue;
   private final Thread worker;
   private volatile boolean closed;
@@ -55,7 +71,14 @@ final class DbBatch<I, O> implements AutoCloseable {
    * @param health where successes and failures are reported, so {@code /health} shows a degraded database
    */
   DbBatch(String name, int maxBatch, int queueCapacity, DbDeadline health, Function<List<I>, List<O>> work) {
+    this(name, maxBatch, queueCapacity, Duration.ZERO, health, work);
+  }
+
+  /** @param linger how long a batch may wait for more requests when the last batch held more than one */
+  DbBatch(String name, int maxBatch, int queueCapacity, Duration linger, DbDeadline health,
+      Function<List<I>, List<O>> work) {
     this.name = name;
+    this.lingerNanos = linger.toNanos();
     this.work = work;
     this.health = health;
     this.maxBatch = maxBatch;
@@ -94,6 +117,8 @@ final class DbBatch<I, O> implements AutoCloseable {
     }
   }
 
+  private static final long BUSY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private void run() {
     List<Pending<I, O>> batch = new ArrayList<>(maxBatch);
     List<I> items = new ArrayList<>(maxBatch);
@@ -106,10 +131,21 @@ final class DbBatch<I, O> implements AutoCloseable {
         batch.clear();
         items.clear();
         take(first, batch, items);
+        long started = System.nanoTime();
+        if (started - windowStart >= BUSY_WINDOW_NANOS) {
+          busy = busyNanos * 2 > started - windowStart;
+          windowStart = started;
+          busyNanos = 0;
+        }
+        long lingerUntil = started + (busy ? lingerNanos : 0);
         while (batch.size() < maxBatch) {
           Pending<I, O> next = queue.poll();
           if (next == null) {
-            break;
+            // wait while requests keep coming: a gap of a quarter of the linger means the burst is over
+            long wait = Math.min(lingerUntil - System.nanoTime(), lingerNanos / 4);
+            if (wait <= 0 || (next = queue.poll(wait, TimeUnit.NANOSECONDS)) == null) {
+              break;
+            }
           }
           take(next, batch, items);
         }
@@ -117,6 +153,7 @@ final class DbBatch<I, O> implements AutoCloseable {
           continue;
         }
         runBatch(batch, items);
+        busyNanos += System.nanoTime() - started;
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException | Error e) {

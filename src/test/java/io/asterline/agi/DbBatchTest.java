@@ -112,4 +112,45 @@ class DbBatchTest {
       assertThat(health.degraded()).isTrue();
     }
   }
+
+  @Test
+  void aBusyWorkerLingersForRequestsArrivingJustAfterButAQuietOneDoesNot() throws Exception {
+    List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try (DbDeadline health = new DbDeadline(Duration.ofSeconds(30), 1, 4);
+        DbBatch<Integer, Integer> batch = new DbBatch<>("test", 8, 64, Duration.ofSeconds(2), health, items -> {
+          batches.add(items);
+          if (items.contains(0)) {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+          }
+          return items;
+        })) {
+      // quiet: requests a moment apart each run at once, alone, not after the 2 s linger
+      assertThat(callers.submit(() -> batch.call(100)).get(1, TimeUnit.SECONDS)).isEqualTo(100);
+      Future<Integer> quiet = callers.submit(() -> batch.call(101));
+      Thread.sleep(200);
+      Future<Integer> quietToo = callers.submit(() -> batch.call(102));
+      assertThat(quiet.get(1, TimeUnit.SECONDS)).isEqualTo(101);
+      assertThat(quietToo.get(1, TimeUnit.SECONDS)).isEqualTo(102);
+      // busy: one batch keeps the worker occupied for more than a second
+      Future<Integer> zero = callers.submit(() -> batch.call(0));
+      Thread.sleep(1_200);
+      release.countDown();
+      assertThat(zero.get(5, TimeUnit.SECONDS)).isZero();
+      // now a request lingers, and one arriving a moment later (within a quarter of the linger) shares its batch
+      Future<Integer> one = callers.submit(() -> batch.call(1));
+      Thread.sleep(200);
+      Future<Integer> two = callers.submit(() -> batch.call(2));
+      assertThat(one.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+      assertThat(two.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+      assertThat(batches).containsExactly(List.of(100), List.of(101), List.of(102), List.of(0), List.of(1, 2));
+    } finally {
+      callers.shutdownNow();
+    }
+  }
 }

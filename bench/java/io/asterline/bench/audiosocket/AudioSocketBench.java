@@ -260,7 +260,7 @@ public final class AudioSocketBench {
       long ticks = step * expected;
       double latePct = 100.0 * (after[6] - before[6]) / Math.max(1, ticks);
       double skippedPct = 100.0 * (after[4] - before[4]) / Math.max(1, ticks);
-      String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %s%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.2f | %d | %.2f%% / %.2f%%",
+      String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %s%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.3f | %d | %.2f%% / %.2f%%",
           step, jitter.percentileMs(0.5), p99, jitter.percentileMs(1.0),
           dropped == 0 ? "0" : dropped + " in " + callsDropping + " calls (max " + maxMissing + ")",
           (hungUp > 0 ? " (" + hungUp + " calls ended by the node's fallback)" : "")

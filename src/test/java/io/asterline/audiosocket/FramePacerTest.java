@@ -12,13 +12,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shared 20 ms clock of an event loop: every call gets one turn per tick, in the order the calls joined, and
+ * The shared 20 ms clock of an event loop: every call gets one turn every 20 ms, in the order the calls joined, and
  * calls joining or leaving in the middle of a tick neither lose nor gain a frame of anyone else.
  */
 class FramePacerTest {
 
   private final EventLoop loop = new DefaultEventLoop();
-  private final FramePacer pacer = new FramePacer(loop);
+  /** One group: every call takes its turn at every tick, which makes the order easy to see. */
+  private final FramePacer pacer = new FramePacer(loop, 1);
   /** Every turn as "name@tick", in the order they ran (touched on the loop only; read after a sync). */
   private final List<String> turns = new ArrayList<>();
   private final List<Long> dues = new ArrayList<>();
@@ -169,5 +170,37 @@ class FramePacerTest {
     }
     onLoop(() -> pacer.remove(b));
     assertThat(a.myDues).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void groupsTakeTurnsSpreadOverThe20MsAndEachCallKeepsItsOwn20MsBeat() throws Exception {
+    FramePacer grouped = new FramePacer(loop, 4);
+    List<Call> calls = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      calls.add(new Call("c" + i));
+    }
+    onLoop(() -> calls.forEach(grouped::add));
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while (onLoop(() -> calls.stream().mapToInt(c -> c.myDues.size()).min().orElse(0)) < 10) {
+      assertThat(System.nanoTime()).isLessThan(end);
+      Thread.sleep(5);
+    }
+    onLoop(() -> calls.forEach(grouped::remove));
+    assertThat(onLoop(grouped::size)).isZero();
+    java.util.Map<Long, Integer> perTick = new java.util.TreeMap<>();
+    for (Call c : calls) {
+      for (int i = 1; i < c.myDues.size(); i++) {
+        assertThat(c.myDues.get(i) - c.myDues.get(i - 1)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      for (long due : c.myDues) {
+        perTick.merge(due, 1, Integer::sum);
+      }
+    }
+    // two calls per tick, the ticks 5 ms apart
+    List<Long> ticks = new ArrayList<>(perTick.keySet());
+    for (int i = 1; i < ticks.size(); i++) {
+      assertThat(ticks.get(i) - ticks.get(i - 1)).isEqualTo(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    assertThat(perTick.values().stream().limit(ticks.size() - 4)).allMatch(n -> n == 2);
   }
 }

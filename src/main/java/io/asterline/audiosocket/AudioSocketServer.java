@@ -19,11 +19,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -76,11 +73,6 @@ public final class AudioSocketServer implements AutoCloseable {
     EventLoopGroup io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("audiosocket-io"),
         NioIoHandler.newFactory());
     ChannelGroup calls = new DefaultChannelGroup("audiosocket-calls", GlobalEventExecutor.INSTANCE);
-    // one 20 ms clock per event loop for all its calls, not a timer per call
-    Map<EventExecutor, FramePacer> pacers = new IdentityHashMap<>();
-    for (EventExecutor loop : io) {
-      pacers.put(loop, new FramePacer(loop));
-    }
     try {
       Channel server = new ServerBootstrap()
           .group(accept, io)
@@ -96,7 +88,7 @@ public final class AudioSocketServer implements AutoCloseable {
               ch.pipeline()
                   .addLast("decoder", new AudioSocketFrameDecoder())
                   .addLast("encoder", AudioSocketFrameEncoder.INSTANCE)
-                  .addLast("call", new CallHandler(talk, pacers.get(ch.eventLoop())));
+                  .addLast("call", new CallHandler(talk));
             }
           })
           .bind(new InetSocketAddress(config.bind(), config.port()))

@@ -21,11 +21,10 @@ import org.slf4j.MDC;
 
 /**
  * One AudioSocket connection, i.e. one call's agent leg: reads Asterisk's frames as fast as they come, and
- * paces the agent's audio back as 20 ms frames on its event loop's shared clock ({@link FramePacer}), silence
- * whenever the agent is quiet (Asterisk drops a call after 2 s without frames). A new instance per channel;
- * everything runs on its loop.
+ * paces the agent's audio back as 20 ms frames on the event loop's clock, silence whenever the agent is quiet
+ * (Asterisk drops a call after 2 s without frames). A new instance per channel; everything runs on its loop.
  */
-final class CallHandler extends ChannelInboundHandlerAdapter implements FramePacer.Paced {
+final class CallHandler extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(CallHandler.class);
 
@@ -42,23 +41,22 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements FramePac
   private static final long LINGER_MILLIS = 2000;
 
   private final Talk talk;
-  private final FramePacer pacer;
-  private boolean paced;
   private ChannelHandlerContext ctx;
   private long connectedNanos;
   private UUID callId;
   private String callIdText;
   private AgentCall agent;
+  private ScheduledFuture<?> pacer;
   private ScheduledFuture<?> uuidTimeout;
+  private long pacerStart;
+  private long ticks;
   private boolean hungUp;
   private boolean failed;
   private boolean otherRateLogged;
   private AtomicInteger activeGauge;
 
-  /** {@code pacer} belongs to the event loop the channel is registered with. */
-  CallHandler(Talk talk, FramePacer pacer) {
+  CallHandler(Talk talk) {
     this.talk = talk;
-    this.pacer = pacer;
   }
 
   @Override
@@ -167,14 +165,16 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements FramePac
   // ------------------------------------------------------------------ pacing
 
   private void startPacer() {
-    paced = true;
-    pacer.add(this);
+    pacerStart = System.nanoTime();
+    ticks = 0;
+    // the event loop's scheduler is the shared clock: fixed rate, deadlines on System.nanoTime, no drift
+    pacer = ctx.executor().scheduleAtFixedRate(this::tick, 0, FRAME_MILLIS, TimeUnit.MILLISECONDS);
   }
 
-  /** This call's turn in its loop's 20 ms tick. */
-  @Override
-  public void tick(long due, long started) {
+  private void tick() {
     long now = System.nanoTime();
+    long due = pacerStart + ticks * FRAME_NANOS;
+    ticks++;
     if (hungUp || !ctx.channel().isActive()) {
       return;
     }
@@ -184,8 +184,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements FramePac
         // late after a stall, or Asterisk is not reading: never queue more than ~60 ms ahead of the caller
         talk.metrics.frameSkipped();
       } else {
-        // the loop's tick itself was late; where the call sits in the tick is the same every time, not jitter
-        if (started - due > LATE_NANOS) {
+        if (now - due > LATE_NANOS) {
           talk.metrics.tickLate();
         }
         ByteBuf frame;
@@ -210,9 +209,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements FramePac
   }
 
   private void stopPacer() {
-    if (paced) {
-      paced = false;
-      pacer.remove(this);
+    if (pacer != null) {
+      pacer.cancel(false);
+      pacer = null;
     }
   }
 

@@ -4,7 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -19,6 +24,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.NetUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,6 +32,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -88,6 +95,7 @@ public final class RealtimeClient {
   private final Listener listener;
   private final WebSocketImpl engine;
   private final AtomicBoolean drainQueued = new AtomicBoolean();
+  /** The base64 of the caller's audio, reused: every append of a call has the same size (event loop only). */
   private byte[] b64 = new byte[0];
 
   // event loop only
@@ -138,56 +146,98 @@ public final class RealtimeClient {
 
   /** Queues a client event; false when the connection is not open. */
   public boolean send(String event) {
-    TextFrame frame = new TextFrame();
-    frame.setPayload(ByteBuffer.wrap(event.getBytes(StandardCharsets.UTF_8)));
-    frame.setTransferemasked(true);
-    return sendFrame(frame);
+    byte[] utf8 = event.getBytes(StandardCharsets.UTF_8);
+    if (!loop.inEventLoop()) {
+      TextFrame frame = new TextFrame();
+      frame.setPayload(ByteBuffer.wrap(utf8));
+      frame.setTransferemasked(true);
+      return byEngine(frame);
+    }
+    return writeText(null, utf8, utf8.length, null);
   }
 
   /**
    * {@code input_audio_buffer.append} of mu-law bytes: the hot path (dozens per call per second), so the JSON is
-   * assembled as ASCII bytes and sent as a text frame without the library's UTF-8 re-validation.
+   * assembled as ASCII bytes around the base64 and framed straight into one pooled buffer, without the library's
+   * UTF-8 re-validation or its two heap copies per frame.
    */
   public boolean appendAudio(byte[] mulaw, int offset, int length) {
     byte[] slice = offset == 0 && length == mulaw.length ? mulaw : Arrays.copyOfRange(mulaw, offset, offset + length);
     int b64Length = 4 * ((length + 2) / 3);
+    if (!loop.inEventLoop()) {
+      byte[] out = new byte[APPEND_HEAD.length + b64Length + APPEND_TAIL.length];
+      System.arraycopy(APPEND_HEAD, 0, out, 0, APPEND_HEAD.length);
+      byte[] b64 = Base64.getEncoder().encode(slice);
+      System.arraycopy(b64, 0, out, APPEND_HEAD.length, b64.length);
+      System.arraycopy(APPEND_TAIL, 0, out, APPEND_HEAD.length + b64.length, APPEND_TAIL.length);
+      TextFrame frame = new AsciiTextFrame();
+      frame.setPayload(ByteBuffer.wrap(out));
+      frame.setTransferemasked(true);
+      return byEngine(frame);
+    }
     // every append of a call has the same size: one scratch array for the base64, kept (on the loop only)
-    byte[] b64 = loop.inEventLoop() && this.b64.length == b64Length ? this.b64 : new byte[b64Length];
-    if (loop.inEventLoop()) {
-      this.b64 = b64;
+    if (b64.length < b64Length) {
+      b64 = new byte[b64Length];
     }
     Base64.getEncoder().encode(slice, b64);
-    byte[] out = new byte[APPEND_HEAD.length + b64.length + APPEND_TAIL.length];
-    System.arraycopy(APPEND_HEAD, 0, out, 0, APPEND_HEAD.length);
-    System.arraycopy(b64, 0, out, APPEND_HEAD.length, b64.length);
-    System.arraycopy(APPEND_TAIL, 0, out, APPEND_HEAD.length + b64.length, APPEND_TAIL.length);
-    TextFrame frame = new AsciiTextFrame();
-    frame.setPayload(ByteBuffer.wrap(out));
-    frame.setTransferemasked(true);
-    return sendFrame(frame);
+    return writeText(APPEND_HEAD, b64, b64Length, APPEND_TAIL);
+  }
+
+  /** Off the loop, the engine queues the frame and asks for a drain on the loop. */
+  private boolean byEngine(TextFrame frame) {
+    try {
+      engine.sendFrame(frame);
+      return true;
+    } catch (WebsocketNotConnectedException e) {
+      return false;
+    }
   }
 
   /**
-   * On the loop, the engine's draft frames and masks a data frame straight onto the socket: the engine's own
-   * send path would queue it, lock twice, and build a String of every frame under 1,000 bytes for a TRACE line
-   * whether TRACE is on or not (the masked bytes decode slowly, too). What the engine itself queued (the
-   * handshake, pongs, its close frame) always goes first, so the order on the wire is the order of the calls.
+   * On the loop, a text frame of {@code head + body[0, bodyLength) + tail} is framed and masked (RFC 6455 5.2,
+   * 5.3) straight into one pooled buffer and flushed: the engine's own send path would queue it, lock twice, copy
+   * it twice on the heap, and build a String of every frame under 1,000 bytes for a TRACE line whether TRACE is on
+   * or not. What the engine itself queued (the handshake, pongs, its close frame) always goes first, so the order
+   * on the wire is the order of the calls.
    */
-  private boolean sendFrame(TextFrame frame) {
-    if (!loop.inEventLoop()) {
-      try {
-        engine.sendFrame(frame);
-        return true;
-      } catch (WebsocketNotConnectedException e) {
-        return false;
-      }
-    }
+  private boolean writeText(byte[] head, byte[] body, int bodyLength, byte[] tail) {
     Channel ch = channel;
     if (!engine.isOpen() || ch == null || !ch.isActive()) {
       return false;
     }
     drain();
-    ch.writeAndFlush(Unpooled.wrappedBuffer(engine.getDraft().createBinaryFrame(frame)), ch.voidPromise());
+    int headLength = head == null ? 0 : head.length;
+    int tailLength = tail == null ? 0 : tail.length;
+    int length = headLength + bodyLength + tailLength;
+    int lengthBytes = length < 126 ? 0 : length <= 0xFFFF ? 2 : 8;
+    ByteBuf frame = ch.alloc().ioBuffer(2 + lengthBytes + 4 + length);
+    frame.writeByte(0x81);
+    if (lengthBytes == 0) {
+      frame.writeByte(0x80 | length);
+    } else if (lengthBytes == 2) {
+      frame.writeByte(0x80 | 126).writeShort(length);
+    } else {
+      frame.writeByte(0x80 | 127).writeLong(length);
+    }
+    int mask = Masks.next();
+    frame.writeInt(mask);
+    int start = frame.writerIndex();
+    if (head != null) {
+      frame.writeBytes(head);
+    }
+    frame.writeBytes(body, 0, bodyLength);
+    if (tail != null) {
+      frame.writeBytes(tail);
+    }
+    // payload byte i is XORed with mask byte i % 4; the mask as a big-endian int lines up with getInt's bytes
+    int i = start;
+    for (int end = start + (length & ~3); i < end; i += 4) {
+      frame.setInt(i, frame.getInt(i) ^ mask);
+    }
+    for (int k = 0; i < start + length; i++, k++) {
+      frame.setByte(i, frame.getByte(i) ^ (mask >>> (24 - 8 * k)));
+    }
+    ch.writeAndFlush(frame, ch.voidPromise());
     return true;
   }
 
@@ -200,6 +250,36 @@ public final class RealtimeClient {
     @Override
     public void isValid() {
       // ASCII is valid UTF-8
+    }
+  }
+
+  /**
+   * Masking keys from a strong source, as RFC 6455 5.3 asks (and as Java-WebSocket does), drawn 64 at a time per
+   * event loop thread: one SecureRandom call per key would take its lock for every frame.
+   */
+  private static final class Masks {
+    private static final FastThreadLocal<Masks> MASKS = new FastThreadLocal<>() {
+      @Override
+      protected Masks initialValue() {
+        return new Masks();
+      }
+    };
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] pool = new byte[256];
+    private int next = pool.length;
+
+    static int next() {
+      return MASKS.get().take();
+    }
+
+    private int take() {
+      if (next == pool.length) {
+        random.nextBytes(pool);
+        next = 0;
+      }
+      int key = (pool[next] & 0xFF) << 24 | (pool[next + 1] & 0xFF) << 16 | (pool[next + 2] & 0xFF) << 8 | (pool[next + 3] & 0xFF);
+      next += 4;
+      return key;
     }
   }
 
@@ -458,10 +538,10 @@ public final class RealtimeClient {
         int opcode = b0 & 0x0F;
         boolean fin = (b0 & 0x80) != 0;
         if (!fragmented && opcode == 0x1 && fin && (b0 & 0x70) == 0 && !masked && engine.isOpen()) {
-          byte[] payload = new byte[(int) length];
-          in.getBytes(r + header, payload);
+          byte[] payload = Scratch.bytes((int) length);
+          in.getBytes(r + header, payload, 0, (int) length);
           in.skipBytes(total);
-          text(payload);
+          text(payload, (int) length);
         } else {
           if (opcode == 0x1 || opcode == 0x2) {
             fragmented = !fin;
@@ -511,17 +591,45 @@ public final class RealtimeClient {
     }
   }
 
-  /** A whole text message read by the transport, as UTF-8 bytes. */
-  private void text(byte[] utf8) {
+  /**
+   * Where the transport copies a text frame for the parser: one array per event loop thread, reused, since the
+   * event is parsed to the end (and nothing keeps the bytes) before the next frame is read on that thread.
+   */
+  private static final class Scratch {
+    /** A rare larger frame gets an array of its own rather than pinning its size to the thread. */
+    private static final int KEEP_MAX = 1 << 20;
+    private static final FastThreadLocal<byte[]> BYTES = new FastThreadLocal<>() {
+      @Override
+      protected byte[] initialValue() {
+        return new byte[4096];
+      }
+    };
+
+    static byte[] bytes(int length) {
+      byte[] b = BYTES.get();
+      if (b.length >= length) {
+        return b;
+      }
+      if (length > KEEP_MAX) {
+        return new byte[length];
+      }
+      b = new byte[Math.max(length, Math.min(KEEP_MAX, 2 * b.length))];
+      BYTES.set(b);
+      return b;
+    }
+  }
+
+  /** A whole text message read by the transport: {@code length} UTF-8 bytes at the start of {@code utf8}. */
+  private void text(byte[] utf8, int length) {
     if (closeRequested) {
       return;
     }
     long now = System.nanoTime();
     RealtimeEvent event;
-    try (JsonParser p = json.getFactory().createParser(utf8)) {
-      event = event(p, utf8, now);
+    try (JsonParser p = json.getFactory().createParser(utf8, 0, length)) {
+      event = event(p, utf8, length, now);
     } catch (IOException | IllegalArgumentException e) {
-      if (!validUtf8(utf8)) {
+      if (!validUtf8(utf8, length)) {
         // RFC 6455 8.1: text that is not UTF-8 fails the connection, as the engine would have
         engine.close(1007, "invalid UTF-8 in a text frame");
         return;
@@ -534,9 +642,9 @@ public final class RealtimeClient {
     }
   }
 
-  private static boolean validUtf8(byte[] bytes) {
+  private static boolean validUtf8(byte[] bytes, int length) {
     try {
-      StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+      StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, length));
       return true;
     } catch (java.nio.charset.CharacterCodingException e) {
       return false;
@@ -549,7 +657,7 @@ public final class RealtimeClient {
    * When the event came as bytes and its type came first (as the API sends it), the base64 is decoded straight
    * from those bytes: the parser skips the string without building a String of it.
    */
-  private RealtimeEvent event(JsonParser p, byte[] utf8, long now) throws IOException {
+  private RealtimeEvent event(JsonParser p, byte[] utf8, int length, long now) throws IOException {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       throw new IOException("not a JSON object");
     }
@@ -561,14 +669,14 @@ public final class RealtimeClient {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       if (value == JsonToken.VALUE_STRING && "delta".equals(name)) {
-        audio = audioType && utf8 != null ? base64At(utf8, p.currentTokenLocation().getByteOffset()) : null;
+        audio = audioType && utf8 != null ? base64At(utf8, length, p.currentTokenLocation().getByteOffset()) : null;
         if (audio == null) {
           delta = p.getText();
         }
       } else {
-        JsonNode v = json.readTree(p);
-        node.set(name, v);
-        audioType |= "type".equals(name) && AUDIO_DELTA.equals(v.asText());
+        JsonNode v = scalar(p, value);
+        node.set(name, v == null ? json.readTree(p) : v);
+        audioType |= "type".equals(name) && AUDIO_DELTA.equals(node.get(name).asText());
       }
     }
     String type = node.path("type").asText("");
@@ -582,20 +690,43 @@ public final class RealtimeClient {
     return new RealtimeEvent(type, node, audio, now);
   }
 
-  /** The base64 string whose opening quote is at {@code quote}, decoded; null when it is not plain base64. */
-  private static byte[] base64At(byte[] utf8, long quote) {
-    if (quote < 0 || quote >= utf8.length || utf8[(int) quote] != '"') {
+  /**
+   * A top-level string, number, boolean or null as a node, read without the mapper: readTree sets up a
+   * deserialization context for every value, and an audio delta has seven of them. Null for objects, arrays and
+   * the rare floating-point value, which go through the mapper.
+   */
+  private static JsonNode scalar(JsonParser p, JsonToken value) throws IOException {
+    return switch (value) {
+      case VALUE_STRING -> TextNode.valueOf(p.getText());
+      case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
+        case INT -> IntNode.valueOf(p.getIntValue());
+        case LONG -> LongNode.valueOf(p.getLongValue());
+        default -> null;
+      };
+      case VALUE_TRUE -> BooleanNode.TRUE;
+      case VALUE_FALSE -> BooleanNode.FALSE;
+      case VALUE_NULL -> NullNode.getInstance();
+      default -> null;
+    };
+  }
+
+  /**
+   * The base64 string whose opening quote is at {@code quote} in the first {@code length} bytes of {@code utf8},
+   * decoded; null when it is not plain base64.
+   */
+  private static byte[] base64At(byte[] utf8, int length, long quote) {
+    if (quote < 0 || quote >= length || utf8[(int) quote] != '"') {
       return null;
     }
     int start = (int) quote + 1;
     int end = start;
-    while (end < utf8.length && utf8[end] != '"') {
+    while (end < length && utf8[end] != '"') {
       if (utf8[end] == '\\') {
         return null;
       }
       end++;
     }
-    if (end == utf8.length) {
+    if (end == length) {
       return null;
     }
     ByteBuffer decoded = Base64.getDecoder().decode(ByteBuffer.wrap(utf8, start, end - start));
@@ -634,7 +765,7 @@ public final class RealtimeClient {
       }
       RealtimeEvent event;
       try (JsonParser p = json.getFactory().createParser(message)) {
-        event = event(p, null, System.nanoTime());
+        event = event(p, null, 0, System.nanoTime());
       } catch (IOException | IllegalArgumentException e) {
         ignored(e);
         return;

@@ -160,6 +160,39 @@ class AgentCallTest {
     RecordingListener.await("the WebSocket closed by the call's end", 3000, () -> s.closedByClient);
   }
 
+  @Test
+  void callsSharingAnEventLoopKeepTheirPaceWhileOthersJoinAndHangUp() throws Exception {
+    // the test server has one event loop: every call here shares its 20 ms clock
+    fake.responder = (s, e) -> FakeRealtimeServer.tone(400);
+    RecordingListener first = new RecordingListener();
+    RecordingListener second = new RecordingListener();
+    RecordingListener third = new RecordingListener();
+    AsteriskAudioSocketClient a = connect(call(tenant(t -> {}), "inbound", c -> {}), AsteriskAudioSocketClient.SILENCE, first);
+    AsteriskAudioSocketClient b = connect(call(tenant(t -> {}), "inbound", c -> {}), AsteriskAudioSocketClient.SILENCE, second);
+    RecordingListener.await("both calls under way", 5000, () -> second.snapshot().size() >= 25);
+    AsteriskAudioSocketClient c = connect(call(tenant(t -> {}), "inbound", x -> {}), AsteriskAudioSocketClient.SILENCE, third);
+    RecordingListener.await("the third call under way", 5000, () -> third.snapshot().size() >= 10);
+    a.hangUp();
+    int atHangup = second.snapshot().size();
+    RecordingListener.await("a second more of the others", 5000,
+        () -> second.snapshot().size() >= atHangup + 50 && third.snapshot().size() >= 60);
+
+    for (RecordingListener heard : List.of(second, third)) {
+      List<RecordingListener.Frame> frames = heard.snapshot();
+      assertThat(frames).allSatisfy(f -> assertThat(f.length()).isEqualTo(320));
+      assertThat(heard.agentFrames()).as("the greeting was played").isGreaterThanOrEqualTo(15);
+      int n = frames.size();
+      // no frame lost or doubled around the others' arrivals and hangups: 50 frames a second, never a gap
+      double spanMs = (frames.get(n - 1).nanos() - frames.get(n - 51).nanos()) / 1e6;
+      assertThat(spanMs).isBetween(850.0, 1200.0);
+      for (int i = 1; i < n; i++) {
+        assertThat((frames.get(i).nanos() - frames.get(i - 1).nanos()) / 1e6).isLessThan(250.0);
+      }
+    }
+    b.hangUp();
+    c.hangUp();
+  }
+
   // ------------------------------------------------------------------ barge-in
 
   @Test

@@ -455,6 +455,14 @@ class RealtimeClientTest {
         sent = clientFrame(in);
         assertThat(new String((byte[]) sent[1], java.nio.charset.StandardCharsets.UTF_8))
             .isEqualTo("{\"type\":\"input_audio_buffer.append\",\"audio\":\"AQID\"}");
+        // longer events take the 16-bit and the 64-bit length fields
+        for (int size : new int[] {125, 126, 300, 65_535, 70_001}) {
+          String event = "{\"type\":\"conversation.item.create\",\"text\":\"" + "é".repeat(size) + "\"}";
+          client.send(event);
+          sent = clientFrame(in);
+          assertThat(sent[0]).isEqualTo(0x1);
+          assertThat(new String((byte[]) sent[1], java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(event);
+        }
 
         // the server closes: the client answers with its close frame, the server drops the TCP connection
         out.write(frame(0x8, true, new byte[] {0x03, (byte) 0xF3, 'b', 'y', 'e'}));

@@ -142,7 +142,7 @@ class DbBatchTest {
       Thread.sleep(1_200);
       release.countDown();
       assertThat(zero.get(5, TimeUnit.SECONDS)).isZero();
-      // now a request lingers, and one arriving a moment later (within a quarter of the linger) shares its batch
+      // now a batch lingers: a request arriving a moment after its first shares it
       Future<Integer> one = callers.submit(() -> batch.call(1));
       Thread.sleep(200);
       Future<Integer> two = callers.submit(() -> batch.call(2));

@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@link DbDeadline.Unavailable}, and a request whose caller already gave up before its batch started is left
  * out of it (its script answered from memory; the database must not admit it a second time).
  *
- * <p>Under sustained load a batch lingers: when the worker spent more than half of the last second gathering
- * and running batches, it sleeps for {@code linger} after taking a batch's first request (unless a full batch
+ * <p>Under sustained load a batch lingers: when the worker spent more than half of the last second running
+ * batches, with requests piling up behind them (two or more a batch on average), it sleeps for {@code linger} after taking a batch's first request (unless a full batch
  * is already waiting), then takes what queued meanwhile. Batches come out two to three times as large, and the
  * database and the hand-offs cost less per call (bench/agi, saturated: 8 to 17 % more calls a second in
  * alternating runs). A quiet node, or a burst on one, never waits.
@@ -43,13 +43,15 @@ final class DbBatch<I, O> implements AutoCloseable {
   private final int maxBatch;
   private final long lingerNanos;
   /**
-   * Whether the worker is busy: it spent more than half of its last measured second (or more) running batches.
-   * Only then does a batch linger. A burst on an otherwise quiet node (200 calls starting together) is over in
+   * Whether the worker is busy: in its last measured second (or more) it ran batches more than half the time,
+   * two or more requests each on average. Only then does a batch linger. A burst on an otherwise quiet node (200 calls starting together) is over in
    * milliseconds and gains nothing from waiting; a node admitting calls all the time spends less per call.
    */
   private boolean busy;
   private long windowStart = System.nanoTime();
-  private long busyNanos;
+  private long runNanos;
+  private int windowBatches;
+  private int windowRequests;
   private final BlockingQueue<Pending<I, O>> queue;
   private final Thread worker;
   private volatile boolean closed;
@@ -133,9 +135,13 @@ final class DbBatch<I, O> implements AutoCloseable {
         take(first, batch, items);
         long started = System.nanoTime();
         if (started - windowStart >= BUSY_WINDOW_NANOS) {
-          busy = busyNanos * 2 > started - windowStart;
+          // busy: the database ran batches more than half the time, and requests piled up behind them (two or
+          // more a batch on average); a slow database with calls arriving one at a time gains nothing
+          busy = runNanos * 2 > started - windowStart && windowRequests >= 2 * windowBatches;
           windowStart = started;
-          busyNanos = 0;
+          runNanos = 0;
+          windowBatches = 0;
+          windowRequests = 0;
         }
         if (busy && queue.size() < maxBatch - 1) {
           // it sleeps rather than waits on the queue: requests arriving meanwhile only queue, with no wake-up
@@ -152,8 +158,11 @@ final class DbBatch<I, O> implements AutoCloseable {
         if (batch.isEmpty()) {
           continue;
         }
+        long running = System.nanoTime();
         runBatch(batch, items);
-        busyNanos += System.nanoTime() - started;
+        runNanos += System.nanoTime() - running;
+        windowBatches++;
+        windowRequests += batch.size();
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException | Error e) {

@@ -114,41 +114,66 @@ class DbBatchTest {
   }
 
   @Test
-  void aBusyWorkerLingersForRequestsArrivingJustAfterButAQuietOneDoesNot() throws Exception {
+  void aQuietWorkerDoesNotLinger() throws Exception {
     List<List<Integer>> batches = new CopyOnWriteArrayList<>();
-    CountDownLatch release = new CountDownLatch(1);
-    ExecutorService callers = Executors.newFixedThreadPool(4);
+    ExecutorService callers = Executors.newFixedThreadPool(2);
     try (DbDeadline health = new DbDeadline(Duration.ofSeconds(30), 1, 4);
         DbBatch<Integer, Integer> batch = new DbBatch<>("test", 8, 64, Duration.ofSeconds(2), health, items -> {
           batches.add(items);
-          if (items.contains(0)) {
+          return items;
+        })) {
+      // requests a moment apart each run at once, alone, not after the 2 s linger
+      for (int i = 0; i < 6; i++) {
+        int n = i;
+        assertThat(callers.submit(() -> batch.call(n)).get(1, TimeUnit.SECONDS)).isEqualTo(n);
+        Thread.sleep(200);
+      }
+      assertThat(batches).containsExactly(List.of(0), List.of(1), List.of(2), List.of(3), List.of(4), List.of(5));
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBusyWorkerLingersForRequestsArrivingJustAfter() throws Exception {
+    List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    try (DbDeadline health = new DbDeadline(Duration.ofSeconds(30), 1, 4);
+        DbBatch<Integer, Integer> batch = new DbBatch<>("test", 8, 64, Duration.ofSeconds(2), health, items -> {
+          batches.add(items);
+          if (items.get(0) >= 10) {
+            // a slow database
             try {
-              release.await();
+              Thread.sleep(600);
             } catch (InterruptedException e) {
               throw new IllegalStateException(e);
             }
           }
           return items;
         })) {
-      // quiet: requests a moment apart each run at once, alone, not after the 2 s linger
-      assertThat(callers.submit(() -> batch.call(100)).get(1, TimeUnit.SECONDS)).isEqualTo(100);
-      Future<Integer> quiet = callers.submit(() -> batch.call(101));
-      Thread.sleep(200);
-      Future<Integer> quietToo = callers.submit(() -> batch.call(102));
-      assertThat(quiet.get(1, TimeUnit.SECONDS)).isEqualTo(101);
-      assertThat(quietToo.get(1, TimeUnit.SECONDS)).isEqualTo(102);
-      // busy: one batch keeps the worker occupied for more than a second
-      Future<Integer> zero = callers.submit(() -> batch.call(0));
-      Thread.sleep(1_200);
-      release.countDown();
-      assertThat(zero.get(5, TimeUnit.SECONDS)).isZero();
+      // busy: slow batches, with requests piling up behind them, for more than a second
+      List<Future<Integer>> slow = new ArrayList<>();
+      slow.add(callers.submit(() -> batch.call(10)));
+      while (batches.isEmpty()) {
+        Thread.sleep(5);
+      }
+      for (int i = 11; i <= 16; i++) {
+        int n = i;
+        slow.add(callers.submit(() -> batch.call(n)));
+        while (batch.queued() < n - 10) {
+          Thread.sleep(1);
+        }
+      }
+      for (Future<Integer> f : slow) {
+        f.get(5, TimeUnit.SECONDS);
+      }
       // now a batch lingers: a request arriving a moment after its first shares it
       Future<Integer> one = callers.submit(() -> batch.call(1));
       Thread.sleep(200);
       Future<Integer> two = callers.submit(() -> batch.call(2));
       assertThat(one.get(5, TimeUnit.SECONDS)).isEqualTo(1);
       assertThat(two.get(5, TimeUnit.SECONDS)).isEqualTo(2);
-      assertThat(batches).containsExactly(List.of(100), List.of(101), List.of(102), List.of(0), List.of(1, 2));
+      assertThat(batches).containsExactly(List.of(10), List.of(11, 12, 13, 14, 15, 16), List.of(1, 2));
     } finally {
       callers.shutdownNow();
     }

@@ -181,9 +181,16 @@ public final class FakeAmi implements AutoCloseable {
 
   /** Stops listening and drops everyone: Asterisk is down. */
   public void stop() {
+    stopped = true;
     closeQuietly(server);
     dropConnections();
   }
+
+  /**
+   * Set before the listener closes: a connection the kernel completed while it was closing (a client reconnecting
+   * at once) can still come out of accept(), and must be dropped, not served, or "Asterisk" is still up.
+   */
+  private volatile boolean stopped;
 
   @Override
   public void close() {
@@ -197,6 +204,12 @@ public final class FakeAmi implements AutoCloseable {
         connectionCount.incrementAndGet();
         Connection c = new Connection(socket);
         connections.add(c);
+        if (stopped) {
+          // added first, checked second: either stop() saw it in connections or this sees stopped
+          closeQuietly(socket);
+          connections.remove(c);
+          return;
+        }
         Thread t = new Thread(() -> serve(c), "fake-ami-conn-" + connectionCount.get());
         t.setDaemon(true);
         t.start();

@@ -69,8 +69,8 @@ class TrunkPacingTest {
 
   @Test
   void waitingCallsRideOutAnAsteriskRestartInsteadOfFailing() throws Exception {
-    // one call every 4 s: room for the loss to be noticed (asterisk-java reported it more than 2 s late on a
-    // busy machine) before the second call's turn, which must then come while Asterisk is away
+    // one call every 4 s: ample room for the loss to be noticed before the second call's turn, which must then
+    // come while Asterisk is away
     try (OutboundFixture f = OutboundFixture.start(Map.of("outbound.cps", "0.25", "outbound.accept-wait", "0ms"), 10)) {
       f.did("+15550001111", "default", "SLOW");
       f.awaitAmiUp();

@@ -39,7 +39,8 @@ public record AgiConfig(
   public static final ConfigKey DB_DEADLINE = ConfigKey.of("agi.db-deadline", "300ms",
       "database time one AGI request may use; past it inbound answers DEGRADED from the last known DIDs");
   public static final ConfigKey DB_BATCH_LINGER = ConfigKey.of("agi.db-batch-linger", "2ms",
-      "under sustained load, how long inbound and call-end requests wait for others to share one database batch (0 = never)");
+      "under sustained load, how long inbound and call-end requests wait for others to share one database batch "
+          + "(0 = never)");
   public static final ConfigKey MAX_CALLS = ConfigKey.of("agi.max-calls", "1000",
       "most calls admitted at once in the whole cluster (each tenant also has its own max_concurrent_calls)");
   public static final ConfigKey MAX_CALL_DURATION = ConfigKey.of("agi.max-call-duration", "4h",
@@ -50,7 +51,8 @@ public record AgiConfig(
       "how often the in-memory DID -> tenant map used during database outages is reloaded");
 
   public static final List<ConfigKey> KEYS = List.of(BIND, PORT, POOL_SIZE, ALLOW, READ_TIMEOUT, DB_DEADLINE,
-      DB_BATCH_LINGER, MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS, DID_CACHE_REFRESH, PhoneNumbers.DEFAULT_COUNTRY_CODE);
+      DB_BATCH_LINGER, MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS, DID_CACHE_REFRESH,
+      PhoneNumbers.DEFAULT_COUNTRY_CODE);
 
   public static AgiConfig from(Settings settings) {
     List<Cidr> allow = new ArrayList<>();
@@ -75,7 +77,8 @@ public record AgiConfig(
     }
     Duration linger = settings.duration(DB_BATCH_LINGER);
     if (linger.isNegative() || linger.compareTo(deadline.dividedBy(4)) > 0) {
-      throw settings.invalid(DB_BATCH_LINGER, "from 0 to a quarter of " + DB_DEADLINE.name() + " (" + deadline.toMillis() + "ms)");
+      throw settings.invalid(DB_BATCH_LINGER,
+          "from 0 to a quarter of " + DB_DEADLINE.name() + " (" + deadline.toMillis() + "ms)");
     }
     Duration maxDuration = settings.duration(MAX_CALL_DURATION);
     if (maxDuration.toSeconds() < 60 || maxDuration.toSeconds() > Integer.MAX_VALUE) {
@@ -94,8 +97,8 @@ public record AgiConfig(
       throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
     }
     return new AgiConfig(settings.address(BIND), settings.port(PORT), settings.integer(POOL_SIZE, 1, 10_000),
-        List.copyOf(allow), readTimeout, deadline, linger, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE), maxDuration,
-        audioSocket, refresh, countryCode);
+        List.copyOf(allow), readTimeout, deadline, linger, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE),
+        maxDuration, audioSocket, refresh, countryCode);
   }
 
   /** Asterisk's AudioSocket dial string wants host:port with the port; IPv6 in brackets. */

@@ -28,14 +28,17 @@ import org.slf4j.LoggerFactory;
  * out of it (its script answered from memory; the database must not admit it a second time).
  *
  * <p>Under sustained load a batch lingers: when the worker spent more than half of the last second running
- * batches, with requests piling up behind them (two or more a batch on average), it sleeps for {@code linger} after taking a batch's first request (unless a full batch
- * is already waiting), then takes what queued meanwhile. Batches come out two to three times as large, and the
+ * batches, with requests piling up behind them (two or more a batch on average), it sleeps for {@code linger}
+ * after taking a batch's first request (unless a full batch is already waiting), then takes what queued
+ * meanwhile. Batches come out two to three times as large, and the
  * database and the hand-offs cost less per call (bench/agi, saturated: 8 to 17 % more calls a second in
  * alternating runs). A quiet node, or a burst on one, never waits.
  */
 final class DbBatch<I, O> implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DbBatch.class);
+  /** How long the worker measures itself before deciding again whether it is busy. */
+  private static final long BUSY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final String name;
   private final Function<List<I>, List<O>> work;
@@ -44,8 +47,9 @@ final class DbBatch<I, O> implements AutoCloseable {
   private final long lingerNanos;
   /**
    * Whether the worker is busy: in its last measured second (or more) it ran batches more than half the time,
-   * two or more requests each on average. Only then does a batch linger. A burst on an otherwise quiet node (200 calls starting together) is over in
-   * milliseconds and gains nothing from waiting; a node admitting calls all the time spends less per call.
+   * two or more requests each on average. Only then does a batch linger. A burst on an otherwise quiet node
+   * (200 calls starting together) is over in milliseconds and gains nothing from waiting; a node admitting calls
+   * all the time spends less per call.
    */
   private boolean busy;
   private long windowStart = System.nanoTime();
@@ -76,7 +80,7 @@ final class DbBatch<I, O> implements AutoCloseable {
     this(name, maxBatch, queueCapacity, Duration.ZERO, health, work);
   }
 
-  /** @param linger how long a batch may wait for more requests when the last batch held more than one */
+  /** @param linger how long a batch waits for more requests while the worker is busy (zero: never) */
   DbBatch(String name, int maxBatch, int queueCapacity, Duration linger, DbDeadline health,
       Function<List<I>, List<O>> work) {
     this.name = name;
@@ -118,8 +122,6 @@ final class DbBatch<I, O> implements AutoCloseable {
       throw new DbDeadline.Unavailable("interrupted while waiting for the database", e);
     }
   }
-
-  private static final long BUSY_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private void run() {
     List<Pending<I, O>> batch = new ArrayList<>(maxBatch);

@@ -277,7 +277,8 @@ public final class RealtimeClient {
         random.nextBytes(pool);
         next = 0;
       }
-      int key = (pool[next] & 0xFF) << 24 | (pool[next + 1] & 0xFF) << 16 | (pool[next + 2] & 0xFF) << 8 | (pool[next + 3] & 0xFF);
+      int key = (pool[next] & 0xFF) << 24 | (pool[next + 1] & 0xFF) << 16 | (pool[next + 2] & 0xFF) << 8
+          | (pool[next + 3] & 0xFF);
       next += 4;
       return key;
     }

@@ -235,35 +235,33 @@ public final class FakeAsterisk {
    */
   static List<String> agiArgs(String line) {
     List<String> argv = new ArrayList<>();
-    StringBuilder cur = null;
+    StringBuilder word = null;
     boolean quoted = false;
     boolean escaped = false;
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (c == '"' && !escaped) {
         quoted = !quoted;
-        if (quoted && cur == null) {
-          cur = new StringBuilder();
-          argv.add(null);
+        if (quoted && word == null) {
+          word = new StringBuilder();
         }
       } else if ((c == ' ' || c == '\t') && !quoted && !escaped) {
-        if (cur != null) {
-          argv.set(argv.size() - 1, cur.toString());
-          cur = null;
+        if (word != null) {
+          argv.add(word.toString());
+          word = null;
         }
       } else if (c == '\\' && !escaped) {
         escaped = true;
       } else {
-        if (cur == null) {
-          cur = new StringBuilder();
-          argv.add(null);
+        if (word == null) {
+          word = new StringBuilder();
         }
-        cur.append(c);
+        word.append(c);
         escaped = false;
       }
     }
-    if (cur != null) {
-      argv.set(argv.size() - 1, cur.toString());
+    if (word != null) {
+      argv.add(word.toString());
     }
     return argv;
   }

@@ -1,0 +1,283 @@
+package io.asterline.bench.asterisk;
+
+import io.asterline.realtime.MuLaw;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Arrays;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One call's RTP as the carrier's side sees it: PCMU sent every 20 ms (silence, or a tone while the caller
+ * "talks"), and every packet Asterisk sends recorded with its arrival time and whether it carried speech.
+ * All legs share one {@link Clock}: one thread sends for every leg on a steady 20 ms tick, one thread
+ * receives for every leg through a selector.
+ */
+final class RtpLeg {
+
+  /** Mean absolute amplitude above which a 20 ms packet counts as speech (silence is 0). */
+  static final int SPEECH_LEVEL = 500;
+
+  private final Clock clock;
+  private final DatagramChannel channel;
+  private volatile InetSocketAddress remote;
+  private volatile boolean running;
+  private final int ssrc = ThreadLocalRandom.current().nextInt();
+  private int seq = ThreadLocalRandom.current().nextInt(0xffff);
+  private int timestamp = ThreadLocalRandom.current().nextInt();
+
+  // what this side sends: a tone from talkFrom to talkUntil (nanoTime), else silence
+  private volatile long talkFrom = Long.MAX_VALUE;
+  private volatile long talkUntil = Long.MIN_VALUE;
+  private volatile double toneHz = 400;
+  private long phase;
+  /** nanoTime of the first speech packet of each talk spurt sent. */
+  volatile long firstTalkSent;
+
+  // what arrived
+  private long[] arrivals = new long[1024];
+  private boolean[] speech = new boolean[1024];
+  private int count;
+
+  RtpLeg(Clock clock) throws IOException {
+    this.clock = clock;
+    this.channel = DatagramChannel.open();
+    channel.setOption(StandardSocketOptions.SO_RCVBUF, 256 << 10);
+    channel.bind(new InetSocketAddress("127.0.0.1", 0));
+    channel.configureBlocking(false);
+  }
+
+  int port() {
+    try {
+      return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  void start(InetSocketAddress to) {
+    remote = to;
+    running = true;
+    clock.add(this);
+  }
+
+  void stop() {
+    running = false;
+    clock.remove(this);
+  }
+
+  /** Talk (a tone) for the given time, starting now. */
+  void talk(long millis, double hz) {
+    toneHz = hz;
+    firstTalkSent = 0;
+    long now = System.nanoTime();
+    talkUntil = now + millis * 1_000_000L;
+    talkFrom = now;
+  }
+
+  long talkUntil() {
+    return talkUntil;
+  }
+
+  private void sendTick(long now, ByteBuffer buf) {
+    InetSocketAddress to = remote;
+    if (!running || to == null) {
+      return;
+    }
+    boolean talking = now >= talkFrom && now < talkUntil;
+    buf.clear();
+    buf.put((byte) 0x80).put((byte) 0).putShort((short) seq++).putInt(timestamp).putInt(ssrc);
+    timestamp += 160;
+    for (int i = 0; i < 160; i++) {
+      short s = talking ? (short) (6000 * Math.sin(2 * Math.PI * toneHz * (phase++) / 8000.0)) : 0;
+      buf.put(MuLaw.encode(s));
+    }
+    buf.flip();
+    if (talking && firstTalkSent == 0) {
+      firstTalkSent = now;
+    }
+    try {
+      channel.send(buf, to);
+    } catch (ClosedChannelException e) {
+      running = false;
+    } catch (IOException e) {
+      // loopback buffers full: a lost packet, as on a real network
+    }
+  }
+
+  private synchronized void received(long at, ByteBuffer packet) {
+    if (packet.remaining() < 12 + 160) {
+      return;
+    }
+    int first = packet.get(packet.position()) & 0xff;
+    int pt = packet.get(packet.position() + 1) & 0x7f;
+    if ((first >> 6) != 2 || pt != 0) {
+      return;
+    }
+    int csrc = first & 0x0f;
+    int off = packet.position() + 12 + 4 * csrc;
+    long sum = 0;
+    int n = packet.limit() - off;
+    for (int i = 0; i < n; i++) {
+      sum += Math.abs(MuLaw.decode(packet.get(off + i)));
+    }
+    if (count == arrivals.length) {
+      arrivals = Arrays.copyOf(arrivals, count * 2);
+      speech = Arrays.copyOf(speech, count * 2);
+    }
+    arrivals[count] = at;
+    speech[count] = n > 0 && sum / n > SPEECH_LEVEL;
+    count++;
+  }
+
+  /** A copy of what arrived so far. */
+  synchronized Received received() {
+    return new Received(Arrays.copyOf(arrivals, count), Arrays.copyOf(speech, count));
+  }
+
+  /** Packets from Asterisk: arrival times (nanoTime) and whether each carried speech. */
+  record Received(long[] at, boolean[] speech) {
+    int size() {
+      return at.length;
+    }
+
+    /** The first speech packet at or after {@code from}, or -1. */
+    int firstSpeech(long from) {
+      for (int i = 0; i < at.length; i++) {
+        if (at[i] >= from && speech[i]) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** The first silent packet at or after {@code from}, or -1. */
+    int firstSilence(long from) {
+      for (int i = 0; i < at.length; i++) {
+        if (at[i] >= from && !speech[i]) {
+          return i;
+        }
+      }
+      return -1;
+    }
+  }
+
+  /** The one sender thread and the one receiver thread for every leg. */
+  static final class Clock implements AutoCloseable {
+    private final Set<RtpLeg> legs = ConcurrentHashMap.newKeySet();
+    private final Queue<RtpLeg> toRegister = new ConcurrentLinkedQueue<>();
+    private final Selector selector;
+    private final Thread sender;
+    private final Thread receiver;
+    private volatile boolean open = true;
+    /** Ticks the sender ran more than 5 ms late: the bench's own lateness, printed so it is not blamed on the node. */
+    volatile long lateTicks;
+
+    Clock() throws IOException {
+      selector = Selector.open();
+      sender = new Thread(this::send, "rtp-send");
+      receiver = new Thread(this::receive, "rtp-receive");
+      sender.setPriority(Thread.MAX_PRIORITY);
+      receiver.setPriority(Thread.MAX_PRIORITY);
+      sender.setDaemon(true);
+      receiver.setDaemon(true);
+      sender.start();
+      receiver.start();
+    }
+
+    void add(RtpLeg leg) {
+      legs.add(leg);
+      toRegister.add(leg);
+      selector.wakeup();
+    }
+
+    void remove(RtpLeg leg) {
+      legs.remove(leg);
+    }
+
+    private void send() {
+      ByteBuffer buf = ByteBuffer.allocateDirect(12 + 160);
+      long next = System.nanoTime();
+      while (open) {
+        next += 20_000_000L;
+        long wait;
+        while ((wait = next - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        long now = System.nanoTime();
+        if (now - next > 5_000_000L) {
+          lateTicks++;
+        }
+        for (RtpLeg leg : legs) {
+          leg.sendTick(now, buf);
+        }
+      }
+    }
+
+    private void receive() {
+      ByteBuffer buf = ByteBuffer.allocateDirect(2048);
+      while (open) {
+        try {
+          RtpLeg add;
+          while ((add = toRegister.poll()) != null) {
+            try {
+              add.channel.register(selector, SelectionKey.OP_READ, add);
+            } catch (ClosedChannelException e) {
+              // hung up before its first packet
+            }
+          }
+          selector.select(100);
+          for (SelectionKey key : selector.selectedKeys()) {
+            RtpLeg leg = (RtpLeg) key.attachment();
+            DatagramChannel ch = (DatagramChannel) key.channel();
+            while (true) {
+              buf.clear();
+              if (ch.receive(buf) == null) {
+                break;
+              }
+              long at = System.nanoTime();
+              buf.flip();
+              leg.received(at, buf);
+            }
+          }
+          selector.selectedKeys().clear();
+        } catch (IOException e) {
+          if (open) {
+            System.err.println("rtp: " + e);
+          }
+        } catch (java.nio.channels.ClosedSelectorException e) {
+          return;
+        } catch (java.nio.channels.CancelledKeyException e) {
+          // a leg closed under us
+        }
+      }
+    }
+
+    /** Closes a leg's socket once nothing reads it. */
+    void close(RtpLeg leg) {
+      remove(leg);
+      try {
+        leg.channel.close();
+      } catch (IOException ignored) {
+        // closing
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      open = false;
+      selector.wakeup();
+      selector.close();
+    }
+  }
+}

@@ -625,9 +625,10 @@ public final class AsteriskBench {
 
   private Map<String, Object> callRow(String column, Object value) throws SQLException {
     try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-        "SELECT id, state, outcome, answered_at, ended_at, amd_status, voicemail_result, agent_decision, "
-            + "agent_end_reason, first_audio_at, recording_file, hangup_cause FROM call WHERE "
-            + column + (column.equals("id") ? " = ?::uuid" : " = ?") + " ORDER BY created_at DESC LIMIT 1")) {
+        "SELECT c.id, c.state, c.outcome, c.answered_at, c.ended_at, coalesce(o.amd_status, c.amd_status) AS amd_status, "
+            + "o.amd_cause, c.voicemail_result, c.agent_decision, c.agent_end_reason, c.first_audio_at, c.recording_file, "
+            + "c.hangup_cause FROM call c LEFT JOIN outbound_call o ON o.call_id = c.id WHERE c."
+            + column + (column.equals("id") ? " = ?::uuid" : " = ?") + " ORDER BY c.created_at DESC LIMIT 1")) {
       ps.setString(1, String.valueOf(value));
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? row(rs) : null;

@@ -32,7 +32,12 @@ class DialplanTest {
   private static final Pattern EXTEN = Pattern.compile("exten = ([^,]+),(1|n)(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Pattern SAME = Pattern.compile("same = n(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Set<String> APPS = Set.of("NoOp", "Set", "Goto", "GotoIf", "Gosub", "Return", "AGI", "Answer",
-      "ExecIf", "MixMonitor", "Dial", "Hangup", "VoiceMail", "Playback", "AMD", "WaitForSilence");
+      "ExecIf", "MixMonitor", "Dial", "Hangup", "VoiceMail", "Playback", "AMD", "WaitForSilence", "Playtones", "Wait",
+      "StopPlaytones");
+  // applications of modules that a bare Asterisk may not run (app_amd refuses to load without amd.conf)
+  private static final Set<String> OPTIONAL_APPS = Set.of("AMD");
+  // the dialplan's own state between its lines, documented in dialplan/README.md
+  private static final Set<String> INTERNAL = Set.of("ASTERLINE_AGI_PICKED", "ASTERLINE_AGI_FAILED");
   private static final Pattern VARIABLE = Pattern.compile("\\b(ASTERLINE_[A-Z_]+)\\b");
 
   private record Line(String file, int number, String context, String exten, String label, String app, String args) {
@@ -100,6 +105,42 @@ class DialplanTest {
     }
   }
 
+  /**
+   * A caller hears something even on an Asterisk without sound packages: Playback of a missing file fails at once
+   * (PLAYBACKSTATUS=FAILED) and the next line must notice and do something audible (the generated tone, or the
+   * agent), never hang up or go on in silence.
+   */
+  @Test
+  void everyPlaybackHasASoundlessFallback() {
+    for (int i = 0; i < lines.size(); i++) {
+      Line line = lines.get(i);
+      if (line.app().equals("Playback") || line.args().contains("Playback(")) {
+        Line next = lines.get(i + 1);
+        assertThat(next.args()).as("the line after the Playback at %s checks PLAYBACKSTATUS", line.where())
+            .contains("${PLAYBACKSTATUS}");
+      }
+    }
+    List<Line> announce = lines.stream().filter(l -> l.context().equals("asterline-announce")).toList();
+    assertThat(announce).extracting(Line::app).containsSubsequence("Playback", "GotoIf", "Playtones", "Wait");
+    // the tone is frequencies, not the name of an indications.conf zone tone a bare Asterisk lacks
+    assertThat(lines).filteredOn(l -> l.context().equals("asterline-settings"))
+        .anySatisfy(l -> assertThat(l.args()).matches(".*Set\\(ASTERLINE_FALLBACK_TONE=[0-9+/,]+\\)"));
+  }
+
+  /** A dialplan line naming an application that is not loaded hangs the call up: optional ones are guarded. */
+  @Test
+  void optionalApplicationsRunOnlyWhenTheirModuleIsLoaded() {
+    for (int i = 0; i < lines.size(); i++) {
+      Line line = lines.get(i);
+      if (OPTIONAL_APPS.contains(line.app())) {
+        String module = "app_" + line.app().toLowerCase(java.util.Locale.ROOT) + ".so";
+        assertThat(lines.subList(Math.max(0, i - 5), i)).as("a check of IFMODULE(%s) before %s", module, line.where())
+            .anySatisfy(l -> assertThat(l.args()).contains("${IFMODULE(" + module + ")}"));
+        assertThat(line.label()).as("the module check jumps to %s", line.where()).isNotNull();
+      }
+    }
+  }
+
   @Test
   void everyJumpLandsSomewhere() {
     for (Line line : lines) {
@@ -161,6 +202,7 @@ class DialplanTest {
           }
         });
     settings.add("ASTERLINE_FALLBACK_DIAL"); // optional, no default
+    settings.add("ASTERLINE_AGI_BACKUP"); // optional, no default
     // what an outbound call's Originate sets on the channel (documented in extensions_outbound.conf)
     Set<String> originate = new TreeSet<>();
     for (Field f : io.asterline.outbound.OutboundVariables.class.getFields()) {
@@ -177,6 +219,7 @@ class DialplanTest {
     }
     Set<String> known = new TreeSet<>(outputs);
     known.addAll(settings);
+    known.addAll(INTERNAL);
     known.addAll(originate);
     assertThat(known).containsAll(used);
 
@@ -187,6 +230,9 @@ class DialplanTest {
     }
     for (String setting : settings) {
       assertThat(dialplan).as("dialplan/README.md documents %s", setting).contains("`" + setting + "`");
+    }
+    for (String internal : INTERNAL) {
+      assertThat(dialplan).as("dialplan/README.md documents %s", internal).contains("`" + internal + "`");
     }
     String outbound = Files.readString(DIR.resolve("extensions_outbound.conf"));
     for (String variable : originate) {

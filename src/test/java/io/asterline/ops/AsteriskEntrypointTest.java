@@ -82,7 +82,7 @@ class AsteriskEntrypointTest {
 
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout()).isEqualTo("asterisk-started\n");
-    assertThat(renderedFiles()).containsExactly("extensions.conf", "logger.conf", "manager.conf", "modules.conf",
+    assertThat(renderedFiles()).containsExactly("amd.conf", "extensions.conf", "logger.conf", "manager.conf", "modules.conf",
         "pjsip.conf", "pjsip_trunk_didww.conf", "pjsip_trunk_twilio.conf", "rtp.conf");
 
     String pjsip = Files.readString(etc.resolve("pjsip.conf"));

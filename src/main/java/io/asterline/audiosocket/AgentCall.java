@@ -146,6 +146,10 @@ final class AgentCall {
   private String playingItem;
   private long playedSamples;
   private String activeResponse;
+  /** A response was asked for (or the caller's turn ended) and has not started yet; 0 when nothing is owed. */
+  private long owedSinceNanos;
+  /** When the last liveness ping went out; 0 when none since the server was last heard. */
+  private long pingSentNanos;
   private String droppedResponse;
   private boolean responseAfterDone;
 
@@ -274,6 +278,14 @@ final class AgentCall {
     return "transfer".equals(settings.fallbackDecision()) ? settings.transferNumber().orElse(null) : null;
   }
 
+  /** Asks for a response: from now until the server starts it, the session owes us an answer. */
+  private void createResponse(String event) {
+    if (owedSinceNanos == 0) {
+      owedSinceNanos = System.nanoTime();
+    }
+    send(event);
+  }
+
   private void send(String event) {
     if (current != null && !current.client.send(event)) {
       log.debug("realtime: not connected, dropped {}", event.length() > 60 ? event.substring(0, 60) : event);
@@ -305,7 +317,10 @@ final class AgentCall {
           sessionReady();
         }
       }
-      case "response.created" -> activeResponse = e.json().path("response").path("id").asText(null);
+      case "response.created" -> {
+        activeResponse = e.json().path("response").path("id").asText(null);
+        owedSinceNanos = 0;
+      }
       case "response.output_audio.delta" -> onAudio(e);
       case "response.output_audio_transcript.done" -> addTurn("agent", e.text("transcript"));
       case "conversation.item.input_audio_transcription.completed" -> onCallerTranscript(e.text("transcript"));
@@ -313,6 +328,10 @@ final class AgentCall {
       case "input_audio_buffer.speech_stopped" -> {
         callerSpeaking = false;
         lastActivityNanos = System.nanoTime();
+        // with create_response on, the server answers the caller's turn by itself: it owes that answer now
+        if (voicemail != Voicemail.WAITING_FOR_BEEP && voicemail != Voicemail.LEAVING_MESSAGE && owedSinceNanos == 0) {
+          owedSinceNanos = lastActivityNanos;
+        }
       }
       case "response.function_call_arguments.done" -> onToolCall(e);
       case "response.done" -> onResponseDone(e);
@@ -338,7 +357,7 @@ final class AgentCall {
       }
       return;
     }
-    send(talk.messages.responseCreate("Greet the caller now by saying exactly this, nothing else: \""
+    createResponse(talk.messages.responseCreate("Greet the caller now by saying exactly this, nothing else: \""
         + settings.greeting() + "\""));
   }
 
@@ -383,7 +402,7 @@ final class AgentCall {
     }
     if (responseAfterDone && activeResponse == null) {
       responseAfterDone = false;
-      send(talk.messages.responseCreate(null));
+      createResponse(talk.messages.responseCreate(null));
     }
   }
 
@@ -518,7 +537,7 @@ final class AgentCall {
     if (activeResponse != null) {
       responseAfterDone = true;
     } else {
-      send(talk.messages.responseCreate(null));
+      createResponse(talk.messages.responseCreate(null));
     }
   }
 
@@ -591,7 +610,7 @@ final class AgentCall {
   private void leaveMessage() {
     voicemail = Voicemail.LEAVING_MESSAGE;
     beep = null;
-    send(talk.messages.responseCreate("You reached an answering machine. Leave this message now, word for word, "
+    createResponse(talk.messages.responseCreate("You reached an answering machine. Leave this message now, word for word, "
         + "then stop: \"" + settings.voicemailMessage().orElse("") + "\""));
     pending = new Pending("hangup", null, "voicemail", true, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
   }
@@ -676,6 +695,9 @@ final class AgentCall {
     if (ended) {
       return;
     }
+    if (ready && stalled(now)) {
+      return;
+    }
     boolean idle = activeResponse == null && queue.isEmpty();
     if (pending != null) {
       if ((idle && (!pending.waitForResponse || pending.responseDone)) || now - pending.deadline >= 0) {
@@ -698,7 +720,7 @@ final class AgentCall {
     if (idle && !callerSpeaking && voicemail != Voicemail.WAITING_FOR_BEEP
         && now - lastActivityNanos >= TimeUnit.MILLISECONDS.toNanos(settings.silenceTimeoutMs())) {
       log.info("the caller said nothing for {} ms; saying goodbye", settings.silenceTimeoutMs());
-      send(talk.messages.responseCreate("The caller has not said anything for a while. Say exactly this, "
+      createResponse(talk.messages.responseCreate("The caller has not said anything for a while. Say exactly this, "
           + "nothing else: \"" + settings.goodbye() + "\""));
       pending = new Pending("hangup", null, "silence_timeout", true, now + TimeUnit.SECONDS.toNanos(15));
       return;
@@ -711,10 +733,55 @@ final class AgentCall {
     }
   }
 
+  /**
+   * Liveness of the Realtime session. A TCP connection to a stopped or wedged server stays open and says nothing,
+   * and without this the caller would hear silence until they gave up. While the session owes something (a
+   * response asked for or in progress, the caller's turn ended), silence from the server longer than
+   * {@code realtime.liveness-timeout} fails the session; while nothing is owed, a quiet server gets a WebSocket
+   * ping after {@code realtime.ping-interval} and fails when even that goes unanswered for the timeout. Either way
+   * the call takes the tenant's fallback at once.
+   */
+  private boolean stalled(long now) {
+    if (current == null) {
+      return false;
+    }
+    long heard = current.client.lastHeardNanos();
+    long silent = now - heard;
+    long timeout = talk.openai.livenessTimeout().toNanos();
+    // a response we cancelled for a barge-in owes nothing, nor does a session listening to the caller
+    boolean responding = activeResponse != null && !Objects.equals(activeResponse, droppedResponse);
+    boolean owed = !callerSpeaking && (responding || owedSinceNanos != 0);
+    if (pingSentNanos != 0 && heard - pingSentNanos >= 0) {
+      pingSentNanos = 0;
+    }
+    String why = null;
+    if (owed && silent >= timeout) {
+      why = "the Realtime session sent nothing for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms while "
+          + (responding ? "a response was in progress" : "an answer was owed");
+    } else if (pingSentNanos != 0 && now - pingSentNanos >= timeout) {
+      why = "the Realtime session did not answer a ping for " + TimeUnit.NANOSECONDS.toMillis(now - pingSentNanos) + " ms";
+    } else if (!owed && pingSentNanos == 0 && silent >= talk.openai.pingInterval().toNanos()) {
+      if (current.client.ping()) {
+        pingSentNanos = now;
+      }
+    }
+    if (why == null) {
+      return false;
+    }
+    talk.metrics.upstreamError("stalled");
+    if (pending != null && "silence_timeout".equals(pending.reason)) {
+      // the caller may have been silent because the agent was: the goodbye never came, so the fallback decides
+      pending = null;
+    }
+    upstreamFailed(why);
+    return true;
+  }
+
   private void swapToRenewed() {
     Upstream old = current;
     current = next;
     next = null;
+    pingSentNanos = 0;
     inputFill = 0;
     old.close();
     startSessionClock(System.nanoTime());

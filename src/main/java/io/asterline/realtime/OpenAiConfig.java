@@ -22,7 +22,9 @@ public record OpenAiConfig(
     double vadThreshold,
     Duration vadPrefixPadding,
     Duration vadSilence,
-    Duration inputChunk) {
+    Duration inputChunk,
+    Duration livenessTimeout,
+    Duration pingInterval) {
 
   public static final ConfigKey API_KEY = ConfigKey.secret("openai.api-key",
       "OpenAI API key used when a tenant has none of its own");
@@ -47,8 +49,15 @@ public record OpenAiConfig(
   public static final ConfigKey INPUT_CHUNK = ConfigKey.of("realtime.input-chunk", "40ms",
       "caller audio per input_audio_buffer.append (20ms to 200ms; shorter = quicker barge-in, more messages)");
 
+  public static final ConfigKey LIVENESS_TIMEOUT = ConfigKey.of("realtime.liveness-timeout", "5s",
+      "a session silent this long while it owes audio or an answer (or a ping) is failed: the call takes the tenant's "
+      + "fallback");
+  public static final ConfigKey PING_INTERVAL = ConfigKey.of("realtime.ping-interval", "5s",
+      "while nothing is owed, a WebSocket ping after this much silence from the server");
+
   public static final List<ConfigKey> KEYS = List.of(API_KEY, REALTIME_URL, MODEL, TRANSCRIPTION_MODEL,
-      CONNECT_TIMEOUT, MAX_SESSION, RENEW_BEFORE, VAD_THRESHOLD, VAD_PREFIX_PADDING, VAD_SILENCE, INPUT_CHUNK);
+      CONNECT_TIMEOUT, MAX_SESSION, RENEW_BEFORE, VAD_THRESHOLD, VAD_PREFIX_PADDING, VAD_SILENCE, INPUT_CHUNK,
+      LIVENESS_TIMEOUT, PING_INTERVAL);
 
   public static OpenAiConfig from(Settings settings) {
     double threshold;
@@ -76,9 +85,17 @@ public record OpenAiConfig(
     if (chunk.toMillis() < 20 || chunk.toMillis() > 200 || chunk.toMillis() % 20 != 0) {
       throw settings.invalid(INPUT_CHUNK, "a multiple of 20ms from 20ms to 200ms");
     }
+    Duration liveness = settings.duration(LIVENESS_TIMEOUT);
+    if (liveness.toMillis() < 200 || liveness.toMillis() > 120_000) {
+      throw settings.invalid(LIVENESS_TIMEOUT, "a duration from 200ms to 2m");
+    }
+    Duration ping = settings.duration(PING_INTERVAL);
+    if (ping.toMillis() < 200 || ping.toMillis() > 600_000) {
+      throw settings.invalid(PING_INTERVAL, "a duration from 200ms to 10m");
+    }
     return new OpenAiConfig(settings.optional(API_KEY), settings.uri(REALTIME_URL, "wss", "ws"),
         settings.string(MODEL), settings.string(TRANSCRIPTION_MODEL), connect, max, renew, threshold,
-        settings.duration(VAD_PREFIX_PADDING), settings.duration(VAD_SILENCE), chunk);
+        settings.duration(VAD_PREFIX_PADDING), settings.duration(VAD_SILENCE), chunk, liveness, ping);
   }
 
   @Override
@@ -86,6 +103,7 @@ public record OpenAiConfig(
     return "OpenAiConfig[apiKey=" + (apiKey.isPresent() ? "(set)" : "(unset)") + ", realtimeUrl=" + realtimeUrl
         + ", model=" + model + ", transcriptionModel=" + transcriptionModel + ", connectTimeout=" + connectTimeout
         + ", maxSession=" + maxSession + ", renewBefore=" + renewBefore + ", vad=" + vadThreshold + "/"
-        + vadPrefixPadding + "/" + vadSilence + ", inputChunk=" + inputChunk + "]";
+        + vadPrefixPadding + "/" + vadSilence + ", inputChunk=" + inputChunk + ", liveness=" + livenessTimeout
+        + ", ping=" + pingInterval + "]";
   }
 }

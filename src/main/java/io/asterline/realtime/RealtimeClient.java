@@ -105,6 +105,8 @@ public final class RealtimeClient {
   private boolean opened;
   private boolean reported;
   private String why;
+  /** When the server last sent anything at all (an event, a pong, a fragment): its liveness (event loop only). */
+  private long lastHeardNanos = System.nanoTime();
   /** Set by {@link #close} from any thread: no more events, and a handshake still running ends in a close. */
   private volatile boolean closeRequested;
 
@@ -281,6 +283,31 @@ public final class RealtimeClient {
           | (pool[next + 3] & 0xFF);
       next += 4;
       return key;
+    }
+  }
+
+  /**
+   * When the server last sent a byte ({@link System#nanoTime}); on the event loop. A session that owes audio or
+   * an answer and has been silent for long is stalled, even though its TCP connection looks open.
+   */
+  public long lastHeardNanos() {
+    return lastHeardNanos;
+  }
+
+  /**
+   * Sends a WebSocket ping (RFC 6455 5.5.2): the server must answer with a pong, which counts as hearing from it.
+   * Used while the conversation is quiet, when no event is due, so a peer that stopped answering is noticed.
+   * False when the connection is not open.
+   */
+  public boolean ping() {
+    if (!opened || closeRequested || !engine.isOpen()) {
+      return false;
+    }
+    try {
+      engine.sendPing();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
@@ -502,6 +529,7 @@ public final class RealtimeClient {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+      lastHeardNanos = System.nanoTime();
       if (!handshakeRead) {
         int n = headerBytes(in);
         toEngine(in, n);

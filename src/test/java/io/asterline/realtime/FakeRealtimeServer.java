@@ -47,13 +47,20 @@ public final class FakeRealtimeServer implements AutoCloseable {
     }
 
     public void send(String json) {
-      if (ws.isOpen()) {
+      if (ws.isOpen() && !stalled) {
         ws.send(json);
       }
     }
 
     public void send(ObjectNode event) {
       send(event.toString());
+    }
+
+    /** Sends an event even while the server is {@link #stalled}: the last words before it wedges. */
+    public void push(ObjectNode event) {
+      if (ws.isOpen()) {
+        ws.send(event.toString());
+      }
     }
 
     public void close(int code) {
@@ -215,11 +222,18 @@ public final class FakeRealtimeServer implements AutoCloseable {
   private final ObjectMapper json = new ObjectMapper();
   private final Server server;
   public final List<Session> sessions = new CopyOnWriteArrayList<>();
+  /**
+   * When true, the server sends nothing at all, not even a pong: a wedged upstream whose TCP connection stays
+   * open (a stopped process, a stuck load balancer). Test code can still push events with {@link Session#push}.
+   */
+  public volatile boolean stalled;
   /** When true, session.update is never answered: a session that never becomes ready. */
   public volatile boolean silent;
   public volatile Responder responder = (s, e) -> tone(1000);
   /** Holds each WebSocket handshake this long before answering it (a slow upstream). */
   public volatile long handshakeDelayMillis;
+  /** Counts WebSocket pings received. */
+  public final java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
   /** Counts handshakes received, answered or not. */
   public final java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -289,6 +303,14 @@ public final class FakeRealtimeServer implements AutoCloseable {
         }
       }
       return super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
+    }
+
+    @Override
+    public void onWebsocketPing(WebSocket conn, org.java_websocket.framing.Framedata f) {
+      pings.incrementAndGet();
+      if (!stalled) {
+        super.onWebsocketPing(conn, f);
+      }
     }
 
     @Override

@@ -53,7 +53,9 @@ final class AsteriskConfigLint {
   }
 
   private static final Pattern HEADER = Pattern.compile("\\[([^\\[\\]\\s]*)\\](?:\\(([^()]*)\\))?");
-  private static final Pattern SETTING = Pattern.compile("([A-Za-z0-9_.\\-/]+)\\s*(=>|=)\\s*(.*)");
+  // a key may carry arguments, as manager.conf's eventfilter(action(include),name(OriginateResponse)) does
+  private static final Pattern SETTING = Pattern.compile(
+      "([A-Za-z0-9_.\\-/]+(?:\\((?:[^()]|\\([^()]*\\))*\\))?)\\s*(=>|=)\\s*(.*)");
   private static final Pattern DIRECTIVE = Pattern.compile("#(\\w+)\\s*(.*)");
   private static final Pattern TEMPLATE_VARIABLE = Pattern.compile("\\$\\{[A-Z_][A-Z0-9_]*}");
   private static final Pattern PRIORITY = Pattern.compile("(?:\\d+|n|s|hint)(?:\\+\\d+)?(?:\\([A-Za-z0-9_-]+\\))?");

@@ -145,6 +145,7 @@ final class RecordingRoutes implements Consumer<Javalin> {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", job.id());
     m.put("callId", job.callId());
+    m.put("kind", job.kind().value());
     m.put("tenantId", job.tenantId());
     m.put("state", job.state());
     m.put("step", job.step());

@@ -32,8 +32,8 @@ class DialplanTest {
   private static final Pattern EXTEN = Pattern.compile("exten = ([^,]+),(1|n)(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Pattern SAME = Pattern.compile("same = n(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Set<String> APPS = Set.of("NoOp", "Set", "Goto", "GotoIf", "Gosub", "Return", "AGI", "Answer",
-      "ExecIf", "MixMonitor", "Dial", "Hangup", "Playback", "AMD", "WaitForSilence", "Record", "Playtones",
-      "StopPlaytones", "Wait", "Log");
+      "ExecIf", "MixMonitor", "Dial", "Hangup", "Playback", "AMD", "WaitForSilence", "Record", "PlayTones",
+      "StopPlayTones", "Wait", "Log");
   private static final Pattern VARIABLE = Pattern.compile("\\b(ASTERLINE_[A-Z_]+)\\b");
 
   private record Line(String file, int number, String context, String exten, String label, String app, String args) {
@@ -161,7 +161,7 @@ class DialplanTest {
     assertThat(vm.get(greeting + 1).app()).isEqualTo("GotoIf");
     assertThat(vm.get(greeting + 1).args()).contains("${PLAYBACKSTATUS}").contains("\"SUCCESS\"").endsWith("?beep");
     int noGreeting = indexOf(vm, l -> "no-greeting".equals(l.label()));
-    assertThat(vm.get(noGreeting).app()).isEqualTo("Playtones");
+    assertThat(vm.get(noGreeting).app()).isEqualTo("PlayTones");
     assertThat(vm.get(noGreeting).args()).matches("\\d+/\\d+(,\\d+/\\d+)*");
     assertThat(noGreeting).isGreaterThan(greeting + 1);
     for (int i = greeting + 1; i < noGreeting; i++) {
@@ -173,10 +173,10 @@ class DialplanTest {
       }
     }
     int beep = indexOf(vm, l -> "beep".equals(l.label()));
-    assertThat(vm.get(beep).app()).isEqualTo("Playtones");
+    assertThat(vm.get(beep).app()).isEqualTo("PlayTones");
     assertThat(vm.get(beep).args()).isEqualTo("1000/500");
     assertThat(vm.get(beep + 1).app()).isEqualTo("Wait");
-    assertThat(vm.get(beep + 2).app()).isEqualTo("StopPlaytones");
+    assertThat(vm.get(beep + 2).app()).isEqualTo("StopPlayTones");
 
     int record = indexOf(vm, l -> l.app().equals("Record"));
     assertThat(record).isGreaterThan(beep);

@@ -15,7 +15,8 @@ SELECT (c.created_at AT TIME ZONE 'UTC')::date                                  
        count(*) FILTER (WHERE j.state IN ('pending', 'running'))                  AS in_progress
 FROM call c
 JOIN tenant t ON t.id = c.tenant_id
-LEFT JOIN recording_job j ON j.call_id = c.id
+-- the call's own recording; its voicemail (kind 'voicemail') is counted in barge_ins_and_voicemail
+LEFT JOIN recording_job j ON j.call_id = c.id AND j.kind = 'call'
 WHERE c.created_at >= :from AND c.created_at < :to
   AND (:tenant IS NULL OR c.tenant_id = :tenant)
 GROUP BY 1

@@ -1,6 +1,7 @@
 package io.asterline.agi;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
@@ -22,11 +23,13 @@ public final class AfterAgentScript extends AsterlineAgiScript {
 
   private final AgiRepository repository;
   private final DbDeadline db;
+  private final Path recordingsDir;
 
-  AfterAgentScript(AgiRepository repository, DbDeadline db, MeterRegistry metrics) {
+  AfterAgentScript(AgiRepository repository, DbDeadline db, Path recordingsDir, MeterRegistry metrics) {
     super("after-agent", metrics);
     this.repository = repository;
     this.db = db;
+    this.recordingsDir = recordingsDir;
   }
 
   @Override
@@ -48,8 +51,12 @@ public final class AfterAgentScript extends AsterlineAgiScript {
       return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
     }
     AgiRepository.Decision d = found.get();
-    if ("hangup".equals(d.agentDecision()) || "voicemail".equals(d.agentDecision())) {
-      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, d.agentDecision());
+    if ("voicemail".equals(d.agentDecision())) {
+      return VoicemailDoneScript.toVoicemail(ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "voicemail"),
+          recordingsDir, d.tenantId(), callId.get(), d.voicemailGreetingSound());
+    }
+    if ("hangup".equals(d.agentDecision())) {
+      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "hangup");
     }
     if ("transfer".equals(d.agentDecision()) && d.transferTo() != null) {
       return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "transfer")

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 
 /**
  * What the FastAGI scripts read and write: the DID -> tenant lookup, inbound call rows with their admission
@@ -52,8 +53,12 @@ final class AgiRepository {
   /** A call that has just ended (the first call-end only). */
   record Ended(long tenantId, String recordingFile, String direction) {}
 
-  /** What the agent left for after-agent, with the tenant's fallback. */
-  record Decision(long tenantId, String agentDecision, String transferTo, String tenantTransferNumber) {}
+  /** What the agent left for after-agent, with the tenant's fallback and voicemail greeting. */
+  record Decision(long tenantId, String agentDecision, String transferTo, String tenantTransferNumber,
+      String voicemailGreetingSound) {}
+
+  /** A call's voicemail as stored: the first file reported wins. */
+  record Voicemail(long tenantId, String file) {}
 
   /** One inbound request for {@link #admitInboundBatch}: a number to look up, or the dialplan's static tenant. */
   record InboundAsk(UUID callId, String did, Long staticTenant, String remoteNumber, String uniqueId, String channel,
@@ -214,10 +219,34 @@ final class AgiRepository {
   }
 
   Optional<Decision> decision(UUID callId) {
-    return dsl.select(CALL.TENANT_ID, CALL.AGENT_DECISION, CALL.TRANSFER_TO, TENANT.TRANSFER_NUMBER)
+    return dsl.select(CALL.TENANT_ID, CALL.AGENT_DECISION, CALL.TRANSFER_TO, TENANT.TRANSFER_NUMBER,
+            TENANT.VOICEMAIL_GREETING_SOUND)
         .from(CALL).join(TENANT).on(TENANT.ID.eq(CALL.TENANT_ID))
         .where(CALL.ID.eq(callId))
-        .fetchOptional(r -> new Decision(r.value1(), r.value2(), r.value3(), r.value4()));
+        .fetchOptional(r -> new Decision(r.value1(), r.value2(), r.value3(), r.value4(), r.value5()));
+  }
+
+  /** The tenant's own voicemail greeting sound; empty when it has none (or there is no such tenant). */
+  Optional<String> voicemailGreetingSound(long tenantId) {
+    return dsl.select(TENANT.VOICEMAIL_GREETING_SOUND).from(TENANT).where(TENANT.ID.eq(tenantId))
+        .fetchOptional(TENANT.VOICEMAIL_GREETING_SOUND);
+  }
+
+  /**
+   * Stores the voicemail on the call, in one statement: the first report sets file, duration and time; a repeat
+   * (the hangup handler after the dialplan's own report) changes nothing and returns what is stored. Empty when
+   * there is no such call.
+   */
+  Optional<Voicemail> storeVoicemail(UUID callId, String file, Integer durationMs, OffsetDateTime at) {
+    var unset = CALL.VOICEMAIL_FILE.isNull();
+    return dsl.update(CALL)
+        .set(CALL.VOICEMAIL_FILE, DSL.coalesce(CALL.VOICEMAIL_FILE, DSL.val(file)))
+        .set(CALL.VOICEMAIL_DURATION_MS, DSL.when(unset, DSL.val(durationMs, CALL.VOICEMAIL_DURATION_MS))
+            .otherwise(CALL.VOICEMAIL_DURATION_MS))
+        .set(CALL.VOICEMAIL_AT, DSL.when(unset, DSL.val(at)).otherwise(CALL.VOICEMAIL_AT))
+        .where(CALL.ID.eq(callId))
+        .returning(CALL.TENANT_ID, CALL.VOICEMAIL_FILE)
+        .fetchOptional(r -> new Voicemail(r.getTenantId(), r.getVoicemailFile()));
   }
 
   /** Releases the slots of calls that outlived the maximum call duration; returns how many. */

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The FastAGI feature, started and stopped as one part: the server and its three scripts, the database
+ * The FastAGI feature, started and stopped as one part: the server and its four scripts, the database
  * deadline pool, the last-known-good DID map, the writes held during a database outage, and the timer that
  * refreshes the map, writes what is held and reclaims forgotten slots.
  */
@@ -72,7 +72,8 @@ public final class AgiService implements AutoCloseable {
         "inbound", new InboundScript(repository, admission, admissions, db, didCache, pending, config.audioSocketAddress(),
             recordingsDir, config.defaultCountryCode(), metrics),
         "call-end", new CallEndScript(ends, pending, events, metrics),
-        "after-agent", new AfterAgentScript(repository, db, metrics)));
+        "after-agent", new AfterAgentScript(repository, db, recordingsDir, metrics),
+        "voicemail-done", new VoicemailDoneScript(repository, db, events, metrics)));
     FastAgiServer started;
     try {
       started = new FastAgiServer(config.bind(), config.port(), config.poolSize(), config.allow(),
@@ -100,7 +101,7 @@ public final class AgiService implements AutoCloseable {
   /**
    * Starts the FastAGI server. {@code dbThreads} bounds how many AGI requests use the database at once
    * (the connection pool size is the natural value). {@code otherScripts} are other features' scripts
-   * (outbound's), served beside the three of this package.
+   * (outbound's), served beside the four of this package.
    */
   public static AgiService start(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads,
       CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts) {

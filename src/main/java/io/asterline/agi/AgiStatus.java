@@ -12,10 +12,12 @@ public enum AgiStatus {
   TENANT_DISABLED,
   /** inbound, call-end: the database did not answer in time; answered from memory, written later. */
   DEGRADED,
-  /** call-end, after-agent: no call with that id. */
+  /** call-end, after-agent, voicemail-done: no call with that id. */
   UNKNOWN_CALL,
   /** after-agent: the agent stored no decision; ASTERLINE_NEXT is the tenant's fallback. */
   FALLBACK,
+  /** voicemail-done: Record() kept nothing (RECORD_STATUS ERROR, SKIP or unset); nothing was stored. */
+  NO_MESSAGE,
   /** Anything else went wrong; the dialplan takes its failure route. */
   ERROR
 }

@@ -30,9 +30,14 @@ public final class AgiVariables {
   public static final String NEXT = "ASTERLINE_NEXT";
   /** E.164 number a transfer dials. */
   public static final String TRANSFER_TO = "ASTERLINE_TRANSFER_TO";
+  /** Absolute path Record() writes the caller's voicemail to: {@code <recordings dir>/<tenant>/<call id>-voicemail.wav}. */
+  public static final String VOICEMAIL_FILE = "ASTERLINE_VOICEMAIL_FILE";
+  /** The sound played before the voicemail beep: the tenant's voicemail_greeting_sound, else vm-intro. */
+  public static final String VOICEMAIL_GREETING = "ASTERLINE_VOICEMAIL_GREETING";
 
-  // Asterisk's own variables that call-end reads when the dialplan does not pass them as arguments
+  // Asterisk's own variables that call-end and voicemail-done read when the dialplan does not pass them as arguments
   public static final String DIALSTATUS = "DIALSTATUS";
   public static final String HANGUPCAUSE = "HANGUPCAUSE";
   public static final String MIXMONITOR_FILENAME = "MIXMONITOR_FILENAME";
+  public static final String RECORD_STATUS = "RECORD_STATUS";
 }

@@ -5,6 +5,7 @@ import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.agi.AgiRepository.NewCall;
 import io.asterline.agi.AgiRepository.Route;
 import io.asterline.call.PhoneNumbers;
+import io.asterline.recording.RecordingKind;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -125,8 +126,20 @@ public final class InboundScript extends AsterlineAgiScript {
         route.recordingEnabled());
     if ("forward".equals(route.inboundRoute())) {
       result.with(AgiVariables.FORWARD_TO, route.transferNumber());
+    } else if ("voicemail".equals(route.inboundRoute())) {
+      VoicemailDoneScript.toVoicemail(result, recordingsDir, route.tenantId(), callId, greetingSound(route.tenantId()));
     }
     return result.onAbandoned(() -> endAbandoned(callId, false));
+  }
+
+  /** The tenant's own greeting, or null (the default) when it has none or the database is slow right now. */
+  private String greetingSound(long tenantId) {
+    try {
+      return db.call(() -> repository.voicemailGreetingSound(tenantId)).orElse(null);
+    } catch (DbDeadline.Unavailable e) {
+      log.warn("inbound: voicemail greeting unavailable ({}); the caller hears the default", e.getMessage());
+      return null;
+    }
   }
 
   private ScriptResult decideFromMemory(Ask ask, UUID callId) {
@@ -166,9 +179,7 @@ public final class InboundScript extends AsterlineAgiScript {
     if ("agent".equals(route)) {
       result.with(AgiVariables.AUDIOSOCKET, audioSocketAddress);
     }
-    result.with(AgiVariables.RECORDING, recording
-        ? recordingsDir.resolve(Long.toString(tenantId)).resolve(callId + ".wav").toString()
-        : "");
+    result.with(AgiVariables.RECORDING, recording ? RecordingKind.CALL.file(recordingsDir, tenantId, callId).toString() : "");
     return result;
   }
 

@@ -2,8 +2,10 @@ package io.asterline.call;
 
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
+import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static org.jooq.impl.DSL.noCondition;
 
+import io.asterline.db.generated.tables.RecordingJob;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +37,27 @@ public final class CallQueries {
       String agentDecision,
       String transferTo,
       String hangupCause,
-      Long journeyRunId) {}
+      Long journeyRunId,
+      Voicemail voicemail) {}
+
+  /**
+   * The message a caller left (null when none): as Asterisk recorded it, and where its recording job got:
+   * {@code state} pending / running / done / failed (null before the job is queued), {@code stored} once it is
+   * kept in storage, {@code transcript} once transcribed.
+   */
+  public record Voicemail(
+      String file,
+      Integer durationMs,
+      OffsetDateTime leftAt,
+      String state,
+      String storage,
+      String storageKey,
+      OffsetDateTime storedAt,
+      String transcript,
+      OffsetDateTime transcribedAt) {}
+
+  /** The voicemail's job, joined beside the call's own recording job. */
+  private static final RecordingJob VM_JOB = RECORDING_JOB.as("vm_job");
 
   /** Filters of the list; null = any. {@code from} inclusive, {@code to} exclusive, on the creation time. */
   public record Filter(Long tenantId, String state, String direction, OffsetDateTime from, OffsetDateTime to,
@@ -76,8 +98,11 @@ public final class CallQueries {
     return dsl.select(CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.STATE, CALL.OUTCOME, CALL.REMOTE_NUMBER,
             OUTBOUND_CALL.CALLER_ID, CALL.DID_ID, OUTBOUND_CALL.LEAD_ID, CALL.CREATED_AT, CALL.ANSWERED_AT,
             CALL.AGENT_CONNECTED_AT, CALL.ENDED_AT, CALL.VOICEMAIL_RESULT, OUTBOUND_CALL.AMD_STATUS,
-            CALL.AGENT_DECISION, CALL.TRANSFER_TO, CALL.HANGUP_CAUSE, OUTBOUND_CALL.JOURNEY_RUN_ID)
+            CALL.AGENT_DECISION, CALL.TRANSFER_TO, CALL.HANGUP_CAUSE, OUTBOUND_CALL.JOURNEY_RUN_ID,
+            CALL.VOICEMAIL_FILE, CALL.VOICEMAIL_DURATION_MS, CALL.VOICEMAIL_AT, CALL.VOICEMAIL_TRANSCRIPT,
+            CALL.VOICEMAIL_TRANSCRIBED_AT, VM_JOB.STATE, VM_JOB.STORAGE, VM_JOB.STORAGE_KEY, VM_JOB.STORED_AT)
         .from(CALL).leftJoin(OUTBOUND_CALL).on(OUTBOUND_CALL.CALL_ID.eq(CALL.ID))
+        .leftJoin(VM_JOB).on(VM_JOB.CALL_ID.eq(CALL.ID)).and(VM_JOB.KIND.eq("voicemail"))
         .where(where)
         .orderBy(CALL.CREATED_AT.desc(), CALL.ID)
         .limit(limit)
@@ -92,6 +117,15 @@ public final class CallQueries {
         r.get(CALL.REMOTE_NUMBER), callerId, r.get(CALL.DID_ID), r.get(OUTBOUND_CALL.LEAD_ID),
         r.get(CALL.CREATED_AT), r.get(CALL.ANSWERED_AT), r.get(CALL.AGENT_CONNECTED_AT), r.get(CALL.ENDED_AT),
         r.get(CALL.VOICEMAIL_RESULT), r.get(OUTBOUND_CALL.AMD_STATUS), r.get(CALL.AGENT_DECISION),
-        r.get(CALL.TRANSFER_TO), r.get(CALL.HANGUP_CAUSE), r.get(OUTBOUND_CALL.JOURNEY_RUN_ID));
+        r.get(CALL.TRANSFER_TO), r.get(CALL.HANGUP_CAUSE), r.get(OUTBOUND_CALL.JOURNEY_RUN_ID), voicemail(r));
+  }
+
+  private static Voicemail voicemail(Record r) {
+    if (r.get(CALL.VOICEMAIL_FILE) == null) {
+      return null;
+    }
+    return new Voicemail(r.get(CALL.VOICEMAIL_FILE), r.get(CALL.VOICEMAIL_DURATION_MS), r.get(CALL.VOICEMAIL_AT),
+        r.get(VM_JOB.STATE), r.get(VM_JOB.STORAGE), r.get(VM_JOB.STORAGE_KEY), r.get(VM_JOB.STORED_AT),
+        r.get(CALL.VOICEMAIL_TRANSCRIPT), r.get(CALL.VOICEMAIL_TRANSCRIBED_AT));
   }
 }

@@ -139,6 +139,28 @@ public final class CallRoutes {
     v.put("transfer_to", c.transferTo());
     v.put("hangup_cause", c.hangupCause());
     v.put("journey_run_id", c.journeyRunId());
+    v.put("voicemail", voicemail(c));
+    return v;
+  }
+
+  /** null when the caller left none; the audio itself is at /api/calls/{id}/voicemail once stored. */
+  private static Map<String, Object> voicemail(CallQueries.CallView c) {
+    CallQueries.Voicemail vm = c.voicemail();
+    if (vm == null) {
+      return null;
+    }
+    Map<String, Object> v = new LinkedHashMap<>();
+    v.put("file", vm.file());
+    v.put("duration_ms", vm.durationMs());
+    v.put("left_at", vm.leftAt());
+    v.put("state", vm.state());
+    v.put("stored", vm.storedAt() != null);
+    v.put("storage", vm.storage());
+    v.put("storage_key", vm.storageKey());
+    v.put("stored_at", vm.storedAt());
+    v.put("url", vm.storedAt() == null ? null : "/api/calls/" + c.id() + "/voicemail");
+    v.put("transcript", vm.transcript());
+    v.put("transcribed_at", vm.transcribedAt());
     return v;
   }
 }

@@ -1,6 +1,7 @@
 package io.asterline.outbound;
 
 import io.asterline.http.ApiException;
+import io.asterline.recording.RecordingKind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -300,8 +301,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     v.put(OutboundVariables.AUDIOSOCKET, config.audioSocketAddress());
     v.put(OutboundVariables.TRUNK, did.trunk());
     if (tenant.recordingEnabled()) {
-      v.put(OutboundVariables.RECORDING, recordingsDir.resolve(Long.toString(tenant.id()))
-          .resolve(callId + ".wav").toString());
+      v.put(OutboundVariables.RECORDING, RecordingKind.CALL.file(recordingsDir, tenant.id(), callId).toString());
     }
     String transfer = r.transferNumber() != null ? r.transferNumber() : tenant.transferNumber();
     if (transfer != null) {

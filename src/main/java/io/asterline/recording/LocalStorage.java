@@ -13,9 +13,9 @@ import java.util.UUID;
 
 /**
  * Local storage: the recording stays where Asterisk wrote it, or moves into {@code storage.dir} under
- * {@code <tenant>/<yyyy>/<mm>/<dd>/<call id>.wav}. The move never leaves a half-written file under the final
- * name, and the source is deleted only once the destination is complete, so a crash at any point is repaired
- * by running the step again.
+ * {@code <tenant>/<yyyy>/<mm>/<dd>/<call id>.wav} (a voicemail: {@code <call id>-voicemail.wav}). The move never
+ * leaves a half-written file under the final name, and the source is deleted only once the destination is
+ * complete, so a crash at any point is repaired by running the step again.
  */
 final class LocalStorage implements RecordingStorage {
 
@@ -26,15 +26,15 @@ final class LocalStorage implements RecordingStorage {
   }
 
   @Override
-  public StoredObject store(Path source, long bytes, long tenantId, UUID callId, OffsetDateTime callCreatedAt)
-      throws IOException {
+  public StoredObject store(Path source, long bytes, RecordingKind kind, long tenantId, UUID callId,
+      OffsetDateTime callCreatedAt) throws IOException {
     if (storageDir.isEmpty()) {
       if (!Files.isRegularFile(source)) {
         throw new RecordingFailure("recording file " + source + " is gone");
       }
       return StoredObject.local(source.toString());
     }
-    Path target = storageDir.get().resolve(RecordingStorage.objectKey(tenantId, callId, callCreatedAt));
+    Path target = storageDir.get().resolve(kind.objectKey(tenantId, callId, callCreatedAt));
     if (!Files.exists(source)) {
       // an earlier attempt moved it and died before it could record that
       if (Files.isRegularFile(target) && Files.size(target) == bytes) {

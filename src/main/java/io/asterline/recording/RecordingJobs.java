@@ -32,6 +32,7 @@ public final class RecordingJobs {
   public record Job(
       long id,
       UUID callId,
+      RecordingKind kind,
       long tenantId,
       String sourceFile,
       String state,
@@ -48,7 +49,7 @@ public final class RecordingJobs {
       OffsetDateTime updatedAt) {
 
     static Job of(RecordingJobRecord r) {
-      return new Job(r.getId(), r.getCallId(), r.getTenantId(), r.getSourceFile(), r.getState(), r.getStep(),
+      return new Job(r.getId(), r.getCallId(), RecordingKind.of(r.getKind()), r.getTenantId(), r.getSourceFile(), r.getState(), r.getStep(),
           r.getAttempts(), r.getLeaseToken(), r.getCapturedBytes(), r.getStorage(), r.getStorageBucket(),
           r.getStorageKey(), r.getTranscription(), r.getLastError(), r.getCreatedAt(), r.getUpdatedAt());
     }
@@ -67,32 +68,56 @@ public final class RecordingJobs {
     this.dsl = dsl;
   }
 
-  /** Adds the job for a call; a second enqueue for the same call changes nothing. True when it was new. */
+  /** Adds the job for a call's recording; see {@link #enqueue(UUID, long, String, RecordingKind)}. */
   public boolean enqueue(UUID callId, long tenantId, String sourceFile) {
+    return enqueue(callId, tenantId, sourceFile, RecordingKind.CALL);
+  }
+
+  /**
+   * Adds the job for a call's recording or voicemail; a second enqueue of the same kind for the same call changes
+   * nothing. True when it was new.
+   */
+  public boolean enqueue(UUID callId, long tenantId, String sourceFile, RecordingKind kind) {
     return dsl.insertInto(RECORDING_JOB)
         .set(RECORDING_JOB.CALL_ID, callId)
+        .set(RECORDING_JOB.KIND, kind.value())
         .set(RECORDING_JOB.TENANT_ID, tenantId)
         .set(RECORDING_JOB.SOURCE_FILE, sourceFile)
-        .onConflict(RECORDING_JOB.CALL_ID).doNothing()
+        .onConflict(RECORDING_JOB.CALL_ID, RECORDING_JOB.KIND).doNothing()
         .execute() == 1;
   }
 
   /**
-   * Enqueues the recorded calls that ended a while ago (call-end had its chance) and have no job: the
-   * safety net for a call-end that could not reach the queue. Returns how many were added.
+   * Enqueues the recorded calls that ended a while ago (call-end had its chance) and the voicemails stored a
+   * while ago (voicemail-done had its chance) that have no job: the safety net for a script that could not reach
+   * the queue. Returns how many were added.
    */
   public int sweep(Duration grace, Duration horizon) {
     Field<OffsetDateTime> now = DSL.currentOffsetDateTime();
-    return dsl.insertInto(RECORDING_JOB, RECORDING_JOB.CALL_ID, RECORDING_JOB.TENANT_ID, RECORDING_JOB.SOURCE_FILE)
-        .select(DSL.select(CALL.ID, CALL.TENANT_ID, CALL.RECORDING_FILE)
+    int calls = dsl.insertInto(RECORDING_JOB, RECORDING_JOB.CALL_ID, RECORDING_JOB.KIND, RECORDING_JOB.TENANT_ID,
+            RECORDING_JOB.SOURCE_FILE)
+        .select(DSL.select(CALL.ID, DSL.inline(RecordingKind.CALL.value()), CALL.TENANT_ID, CALL.RECORDING_FILE)
             .from(CALL)
             .where(CALL.RECORDING_FILE.isNotNull())
             .and(DSL.trim(CALL.RECORDING_FILE).ne(""))
             .and(CALL.ENDED_AT.lt(minus(now, grace)))
             .and(CALL.ENDED_AT.gt(minus(now, horizon)))
-            .andNotExists(DSL.selectOne().from(RECORDING_JOB).where(RECORDING_JOB.CALL_ID.eq(CALL.ID))))
-        .onConflict(RECORDING_JOB.CALL_ID).doNothing()
+            .andNotExists(DSL.selectOne().from(RECORDING_JOB).where(RECORDING_JOB.CALL_ID.eq(CALL.ID))
+                .and(RECORDING_JOB.KIND.eq(RecordingKind.CALL.value()))))
+        .onConflict(RECORDING_JOB.CALL_ID, RECORDING_JOB.KIND).doNothing()
         .execute();
+    int voicemails = dsl.insertInto(RECORDING_JOB, RECORDING_JOB.CALL_ID, RECORDING_JOB.KIND, RECORDING_JOB.TENANT_ID,
+            RECORDING_JOB.SOURCE_FILE)
+        .select(DSL.select(CALL.ID, DSL.inline(RecordingKind.VOICEMAIL.value()), CALL.TENANT_ID, CALL.VOICEMAIL_FILE)
+            .from(CALL)
+            .where(CALL.VOICEMAIL_FILE.isNotNull())
+            .and(CALL.VOICEMAIL_AT.lt(minus(now, grace)))
+            .and(CALL.VOICEMAIL_AT.gt(minus(now, horizon)))
+            .andNotExists(DSL.selectOne().from(RECORDING_JOB).where(RECORDING_JOB.CALL_ID.eq(CALL.ID))
+                .and(RECORDING_JOB.KIND.eq(RecordingKind.VOICEMAIL.value()))))
+        .onConflict(RECORDING_JOB.CALL_ID, RECORDING_JOB.KIND).doNothing()
+        .execute();
+    return calls + voicemails;
   }
 
   /**
@@ -154,8 +179,9 @@ public final class RecordingJobs {
   }
 
   /**
-   * Stores the transcript on the call and moves the job on, together: either both happen or neither, and
-   * only while this worker still holds the job. A redone transcription overwrites: one call, one transcript.
+   * Stores the transcript on the call (the call's transcript, or its voicemail transcript) and moves the job on,
+   * together: either both happen or neither, and only while this worker still holds the job. A redone
+   * transcription overwrites: one call, one transcript of each kind.
    */
   void transcribed(Job job, String transcript, int parts) {
     dsl.transaction(tx -> {
@@ -167,9 +193,10 @@ public final class RecordingJobs {
           .set(RECORDING_JOB.UPDATED_AT, DSL.currentOffsetDateTime())
           .where(held(job))
           .execute());
+      boolean voicemail = job.kind() == RecordingKind.VOICEMAIL;
       t.update(CALL)
-          .set(CALL.TRANSCRIPT, transcript)
-          .set(CALL.TRANSCRIBED_AT, DSL.currentOffsetDateTime())
+          .set(voicemail ? CALL.VOICEMAIL_TRANSCRIPT : CALL.TRANSCRIPT, transcript)
+          .set(voicemail ? CALL.VOICEMAIL_TRANSCRIBED_AT : CALL.TRANSCRIBED_AT, DSL.currentOffsetDateTime())
           .where(CALL.ID.eq(job.callId()))
           .execute();
     });
@@ -253,8 +280,14 @@ public final class RecordingJobs {
         .execute();
   }
 
+  /** The job of the call's recording. */
   public Optional<Job> findByCall(UUID callId) {
-    return dsl.selectFrom(RECORDING_JOB).where(RECORDING_JOB.CALL_ID.eq(callId)).fetchOptional().map(Job::of);
+    return findByCall(callId, RecordingKind.CALL);
+  }
+
+  public Optional<Job> findByCall(UUID callId, RecordingKind kind) {
+    return dsl.selectFrom(RECORDING_JOB).where(RECORDING_JOB.CALL_ID.eq(callId))
+        .and(RECORDING_JOB.KIND.eq(kind.value())).fetchOptional().map(Job::of);
   }
 
   /** Jobs in a state (null = any), newest first. */
@@ -292,6 +325,19 @@ public final class RecordingJobs {
         .from(CALL)
         .where(CALL.ID.eq(callId))
         .fetchOptional(r -> new CallRecording(r.value1(), r.value2(), r.value3(), r.value4(), findByCall(callId)));
+  }
+
+  /** A call's owner and voicemail, and the voicemail's job if it has one; {@code file} null: no voicemail. */
+  public record CallVoicemail(UUID callId, long tenantId, String file, Integer durationMs, OffsetDateTime leftAt,
+      String transcript, OffsetDateTime transcribedAt, Optional<Job> job) {}
+
+  public Optional<CallVoicemail> callVoicemail(UUID callId) {
+    return dsl.select(CALL.ID, CALL.TENANT_ID, CALL.VOICEMAIL_FILE, CALL.VOICEMAIL_DURATION_MS, CALL.VOICEMAIL_AT,
+            CALL.VOICEMAIL_TRANSCRIPT, CALL.VOICEMAIL_TRANSCRIBED_AT)
+        .from(CALL)
+        .where(CALL.ID.eq(callId))
+        .fetchOptional(r -> new CallVoicemail(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+            r.value7(), findByCall(callId, RecordingKind.VOICEMAIL)));
   }
 
   private static Condition held(Job job) {

@@ -78,9 +78,9 @@ final class RecordingProcessor {
       step = "store";
     }
     if (step.equals("store")) {
-      stored = storage.store(source, bytes, job.tenantId(), job.callId(), call.createdAt());
+      stored = storage.store(source, bytes, job.kind(), job.tenantId(), job.callId(), call.createdAt());
       jobs.stored(job, stored, config.lease());
-      log.info("recording stored ({} {})", stored.storage(), stored.key());
+      log.info("{} stored ({} {})", what(job), stored.storage(), stored.key());
       step = "transcribe";
     }
     if (step.equals("transcribe")) {
@@ -106,10 +106,10 @@ final class RecordingProcessor {
       throws IOException, InterruptedException {
     RecordingStorage.Audio audio = storage.audio(stored, source, bytes);
     try {
-      Transcriber.Transcript t = transcriber.transcribe(audio.file(), job.callId() + ".wav", iso639(language),
+      Transcriber.Transcript t = transcriber.transcribe(audio.file(), job.kind().fileName(job.callId()), iso639(language),
           () -> jobs.renew(job, config.lease()));
       jobs.transcribed(job, t.text(), t.parts());
-      log.info("recording transcribed ({} part(s), {} characters)", t.parts(), t.text().length());
+      log.info("{} transcribed ({} part(s), {} characters)", what(job), t.parts(), t.text().length());
     } finally {
       if (audio.temporary()) {
         Files.deleteIfExists(audio.file());
@@ -198,6 +198,10 @@ final class RecordingProcessor {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  private static String what(Job job) {
+    return job.kind() == RecordingKind.VOICEMAIL ? "voicemail" : "recording";
   }
 
   private static String describe(Exception e) {

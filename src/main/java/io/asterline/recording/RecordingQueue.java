@@ -7,9 +7,9 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Enqueues a call's recording when call-end reports it: one insert, idempotent per call, and it never
- * throws into the AGI script. Should the insert fail, the workers' sweep enqueues the call later from the
- * {@code recording_file} call-end stored on it.
+ * Enqueues a call's recording when call-end reports it, and a voicemail when voicemail-done reports it: one
+ * insert, idempotent per call and kind, and it never throws into the AGI script. Should the insert fail, the
+ * workers' sweep enqueues it later from the {@code recording_file} / {@code voicemail_file} stored on the call.
  */
 public final class RecordingQueue implements CallEvents {
 
@@ -25,18 +25,27 @@ public final class RecordingQueue implements CallEvents {
 
   @Override
   public void ended(UUID callId, long tenantId, String recordingFile) {
-    if (callId == null || recordingFile == null || recordingFile.isBlank()) {
+    enqueue(callId, tenantId, recordingFile, RecordingKind.CALL);
+  }
+
+  @Override
+  public void voicemailLeft(UUID callId, long tenantId, String file) {
+    enqueue(callId, tenantId, file, RecordingKind.VOICEMAIL);
+  }
+
+  private void enqueue(UUID callId, long tenantId, String file, RecordingKind kind) {
+    if (callId == null || file == null || file.isBlank()) {
       return;
     }
+    String what = kind == RecordingKind.VOICEMAIL ? "voicemail" : "recording";
     MDC.put("callId", callId.toString());
     try {
-      if (jobs.enqueue(callId, tenantId, recordingFile.trim())) {
-        log.debug("recording job enqueued for {}", recordingFile);
+      if (jobs.enqueue(callId, tenantId, file.trim(), kind)) {
+        log.debug("{} job enqueued for {}", what, file);
         enqueued.run();
       }
     } catch (RuntimeException e) {
-      log.error("could not enqueue the recording {} ({}); the sweep will enqueue it later", recordingFile,
-          e.toString());
+      log.error("could not enqueue the {} {} ({}); the sweep will enqueue it later", what, file, e.toString());
     } finally {
       MDC.remove("callId");
     }

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  * GET  /api/calls/{id}/recording        the WAV (local storage) or {"url", "expiresAt"} (S3, presigned)
+ * GET  /api/calls/{id}/voicemail        the voicemail the caller left, the same way
  * GET  /api/calls/{id}/transcript       {"callId", "text", "transcribedAt"}
  * GET  /api/recordings/jobs?state=      admin: the newest jobs, failed ones with their last error
  * POST /api/recordings/retry[?callId=]  admin: failed jobs back into the queue
@@ -40,6 +41,7 @@ final class RecordingRoutes implements Consumer<Javalin> {
   public void accept(Javalin app) {
     app.get("/api/calls/{id}/recording", this::recording);
     app.get("/api/calls/{id}/transcript", this::transcript);
+    app.get("/api/calls/{id}/voicemail", this::voicemail);
     app.get("/api/recordings/jobs", this::list);
     app.post("/api/recordings/retry", this::retry);
   }
@@ -48,8 +50,25 @@ final class RecordingRoutes implements Consumer<Javalin> {
     RecordingJobs.CallRecording call = call(ctx);
     RecordingJobs.Job job = call.job()
         .orElseThrow(() -> ApiException.notFound("call " + call.callId() + " has no recording"));
+    download(ctx, job, "recording");
+  }
+
+  private void voicemail(Context ctx) throws IOException {
+    UUID id = callId(ctx);
+    RecordingJobs.CallVoicemail call = jobs.callVoicemail(id).filter(c -> allowed(ctx, c.tenantId()))
+        .orElseThrow(() -> ApiException.notFound("no call " + id));
+    if (call.file() == null) {
+      throw ApiException.notFound("call " + id + " has no voicemail");
+    }
+    RecordingJobs.Job job = call.job().orElseThrow(() -> ApiException.notFound("the voicemail of call " + id
+        + " is not stored yet (its job is not queued yet)"));
+    download(ctx, job, "voicemail");
+  }
+
+  /** The stored audio of a job: the WAV itself (local) or a presigned link (S3). */
+  private void download(Context ctx, RecordingJobs.Job job, String what) throws IOException {
     if (job.storageKey() == null) {
-      throw ApiException.notFound("the recording of call " + call.callId() + " is not stored "
+      throw ApiException.notFound("the " + what + " of call " + job.callId() + " is not stored "
           + (job.state().equals("failed") ? "(its job failed: " + job.lastError() + ")"
               : "yet (its job is " + job.state() + " at step " + job.step() + ")"));
     }
@@ -57,9 +76,9 @@ final class RecordingRoutes implements Consumer<Javalin> {
     if (stored.storage().equals("local")) {
       Path file = Path.of(stored.key());
       if (!Files.isRegularFile(file)) {
-        throw ApiException.notFound("the recording of call " + call.callId() + " is no longer in " + file);
+        throw ApiException.notFound("the " + what + " of call " + job.callId() + " is no longer in " + file);
       }
-      ctx.header("Content-Disposition", "inline; filename=\"" + call.callId() + ".wav\"");
+      ctx.header("Content-Disposition", "inline; filename=\"" + job.kind().fileName(job.callId()) + "\"");
       ctx.writeSeekableStream(Files.newInputStream(file), "audio/wav", Files.size(file));
       // audio has no charset; Jetty would append the API's default one
       ctx.res().setCharacterEncoding(null);
@@ -67,12 +86,12 @@ final class RecordingRoutes implements Consumer<Javalin> {
       return;
     }
     if (!(storage instanceof S3Storage)) {
-      throw ApiException.unavailable("the recording of call " + call.callId() + " is in S3 bucket "
+      throw ApiException.unavailable("the " + what + " of call " + job.callId() + " is in S3 bucket "
           + stored.bucket() + " but S3 is not configured on this node");
     }
     RecordingStorage.Link link = (RecordingStorage.Link) storage.download(stored);
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("callId", call.callId());
+    body.put("callId", job.callId());
     body.put("url", link.url().toString());
     body.put("expiresAt", link.expiresAt());
     ctx.json(body);
@@ -130,21 +149,27 @@ final class RecordingRoutes implements Consumer<Javalin> {
   }
 
   private RecordingJobs.CallRecording call(Context ctx) {
-    Principal principal = Auth.principal(ctx);
-    UUID id = uuid(ctx.pathParam("id"), "id");
-    RecordingJobs.CallRecording call = jobs.callRecording(id)
+    UUID id = callId(ctx);
+    // another tenant's call is not even confirmed to exist
+    return jobs.callRecording(id).filter(c -> allowed(ctx, c.tenantId()))
         .orElseThrow(() -> ApiException.notFound("no call " + id));
-    if (!principal.admin() && principal.tenantId().getAsLong() != call.tenantId()) {
-      // another tenant's call is not even confirmed to exist
-      throw ApiException.notFound("no call " + id);
-    }
-    return call;
+  }
+
+  private static UUID callId(Context ctx) {
+    Auth.principal(ctx);
+    return uuid(ctx.pathParam("id"), "id");
+  }
+
+  private static boolean allowed(Context ctx, long tenantId) {
+    Principal principal = Auth.principal(ctx);
+    return principal.admin() || principal.tenantId().getAsLong() == tenantId;
   }
 
   static Map<String, Object> view(RecordingJobs.Job job) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", job.id());
     m.put("callId", job.callId());
+    m.put("kind", job.kind().value());
     m.put("tenantId", job.tenantId());
     m.put("state", job.state());
     m.put("step", job.step());

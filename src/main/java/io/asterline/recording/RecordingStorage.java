@@ -5,7 +5,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.UUID;
 
 /**
@@ -14,9 +13,15 @@ import java.util.UUID;
  */
 public interface RecordingStorage extends AutoCloseable {
 
-  /** Keeps the captured file ({@code bytes} long) and says where it now is. */
-  StoredObject store(Path source, long bytes, long tenantId, UUID callId, OffsetDateTime callCreatedAt)
-      throws IOException;
+  /** Keeps the captured file ({@code bytes} long) of this kind and says where it now is. */
+  StoredObject store(Path source, long bytes, RecordingKind kind, long tenantId, UUID callId,
+      OffsetDateTime callCreatedAt) throws IOException;
+
+  /** Keeps a call's recording. */
+  default StoredObject store(Path source, long bytes, long tenantId, UUID callId, OffsetDateTime callCreatedAt)
+      throws IOException {
+    return store(source, bytes, RecordingKind.CALL, tenantId, callId, callCreatedAt);
+  }
 
   /** A local file with the stored audio, for the transcription; {@code temporary} ones are deleted after. */
   Audio audio(StoredObject stored, Path source, long bytes) throws IOException;
@@ -39,11 +44,4 @@ public interface RecordingStorage extends AutoCloseable {
   record LocalFile(Path file) implements Download {}
 
   record Link(URI url, Instant expiresAt) implements Download {}
-
-  /** {@code <tenant>/<yyyy>/<mm>/<dd>/<call id>.wav}, dated by the call's start in UTC. */
-  static String objectKey(long tenantId, UUID callId, OffsetDateTime callCreatedAt) {
-    OffsetDateTime utc = callCreatedAt.withOffsetSameInstant(ZoneOffset.UTC);
-    return String.format("%d/%04d/%02d/%02d/%s.wav", tenantId, utc.getYear(), utc.getMonthValue(),
-        utc.getDayOfMonth(), callId);
-  }
 }

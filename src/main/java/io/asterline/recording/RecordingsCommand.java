@@ -105,9 +105,11 @@ public final class RecordingsCommand implements Runnable {
       try (Database database = Database.open(DatabaseConfig.from(config.settings(parent.env)))) {
         List<RecordingJobs.Job> jobs = new RecordingJobs(database.dsl()).list(s, limit);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("%-8s %-36s %-7s %-10s %-8s %s%n", "job", "call", "state", "step", "attempts", "last error");
+        out.printf("%-8s %-36s %-9s %-7s %-10s %-8s %s%n", "job", "call", "kind", "state", "step", "attempts",
+            "last error");
         for (RecordingJobs.Job j : jobs) {
-          out.printf("%-8d %-36s %-7s %-10s %-8d %s%n", j.id(), j.callId(), j.state(), j.step(), j.attempts(),
+          out.printf("%-8d %-36s %-9s %-7s %-10s %-8d %s%n", j.id(), j.callId(), j.kind().value(), j.state(), j.step(),
+              j.attempts(),
               j.lastError() == null ? "" : j.lastError());
         }
         out.flush();

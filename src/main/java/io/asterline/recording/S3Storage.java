@@ -66,8 +66,8 @@ final class S3Storage implements RecordingStorage {
   }
 
   @Override
-  public StoredObject store(Path source, long bytes, long tenantId, UUID callId, OffsetDateTime callCreatedAt)
-      throws IOException {
+  public StoredObject store(Path source, long bytes, RecordingKind kind, long tenantId, UUID callId,
+      OffsetDateTime callCreatedAt) throws IOException {
     if (!Files.isRegularFile(source)) {
       throw new RecordingFailure("recording file " + source + " is gone before it reached S3");
     }
@@ -76,13 +76,14 @@ final class S3Storage implements RecordingStorage {
       throw new IOException("recording file " + source + " changed since it was captured (" + bytes + " -> "
           + size + " bytes)");
     }
-    String key = RecordingStorage.objectKey(tenantId, callId, callCreatedAt);
+    String key = kind.objectKey(tenantId, callId, callCreatedAt);
     client.putObject(PutObjectRequest.builder()
             .bucket(bucket)
             .key(key)
             .contentType("audio/wav")
             .contentLength(bytes)
-            .metadata(java.util.Map.of("call-id", callId.toString(), "tenant-id", Long.toString(tenantId)))
+            .metadata(java.util.Map.of("call-id", callId.toString(), "tenant-id", Long.toString(tenantId),
+                "kind", kind.value()))
             .build(),
         RequestBody.fromFile(source));
     return StoredObject.s3(bucket, key);

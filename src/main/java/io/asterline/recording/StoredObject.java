@@ -2,7 +2,8 @@ package io.asterline.recording;
 
 /**
  * Where a recording is kept: {@code local} with an absolute file path as key, or {@code s3} with a bucket
- * and an object key ({@code <tenant>/<yyyy>/<mm>/<dd>/<call id>.wav}).
+ * and an object key ({@code <tenant>/<yyyy>/<mm>/<dd>/<call id>.wav}, a voicemail's
+ * {@code <call id>-voicemail.wav}).
  */
 public record StoredObject(String storage, String bucket, String key) {
 

@@ -17,6 +17,7 @@ public record Tenant(
     String aiLanguage,
     String transferNumber,
     boolean recordingEnabled,
+    String voicemailGreetingSound,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt) {
 
@@ -24,10 +25,17 @@ public record Tenant(
   public static final Set<String> STATUSES = Set.of("active", "disabled");
   /** As tenant_language_format accepts it: en, en-US. */
   public static final Pattern LANGUAGE = Pattern.compile("[a-z]{2}(-[A-Z]{2})?");
+  /**
+   * As tenant_voicemail_greeting_sound_format accepts it: a sound as Playback() names it, without extension,
+   * relative to Asterisk's sounds directory (custom/acme-voicemail) or absolute; letters, digits, _ and -
+   * between slashes, so nothing the dialplan would act on and no '..'.
+   */
+  public static final Pattern SOUND = Pattern.compile("/?[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
   /**
    * Settings to create a tenant with or to change; null fields keep the current value (or the database
-   * default on creation), {@code clearTransferNumber} removes the transfer number.
+   * default on creation), {@code clearTransferNumber} removes the transfer number and
+   * {@code clearVoicemailGreetingSound} the greeting sound (back to vm-intro).
    */
   public record Settings(
       String name,
@@ -40,5 +48,7 @@ public record Tenant(
       String aiLanguage,
       String transferNumber,
       boolean clearTransferNumber,
-      Boolean recordingEnabled) {}
+      Boolean recordingEnabled,
+      String voicemailGreetingSound,
+      boolean clearVoicemailGreetingSound) {}
 }

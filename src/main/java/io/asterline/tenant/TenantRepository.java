@@ -111,6 +111,9 @@ public final class TenantRepository {
       v.put(TENANT.TRANSFER_NUMBER, s.transferNumber());
     }
     putIfSet(v, TENANT.RECORDING_ENABLED, s.recordingEnabled());
+    if (s.voicemailGreetingSound() != null || s.clearVoicemailGreetingSound()) {
+      v.put(TENANT.VOICEMAIL_GREETING_SOUND, s.voicemailGreetingSound());
+    }
     return v;
   }
 
@@ -123,6 +126,6 @@ public final class TenantRepository {
   private static Tenant toTenant(TenantRecord r) {
     return new Tenant(r.getId(), r.getName(), r.getStatus(), r.getMaxConcurrentCalls(), r.getAiModel(),
         r.getAiVoice(), r.getAiInstructions(), r.getAiGreeting(), r.getAiLanguage(), r.getTransferNumber(),
-        r.getRecordingEnabled(), r.getCreatedAt(), r.getUpdatedAt());
+        r.getRecordingEnabled(), r.getVoicemailGreetingSound(), r.getCreatedAt(), r.getUpdatedAt());
   }
 }

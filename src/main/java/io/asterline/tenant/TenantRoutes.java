@@ -22,7 +22,9 @@ public final class TenantRoutes {
 
   private static final String BASE = "/api/tenants";
   private static final Set<String> FIELDS = Set.of("name", "status", "maxConcurrentCalls", "aiModel", "aiVoice",
-      "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled");
+      "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled", "voicemailGreetingSound");
+  /** Fields whose null means "remove it". */
+  private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound");
 
   private final TenantRepository tenants;
   private final ObjectMapper json;
@@ -89,7 +91,7 @@ public final class TenantRoutes {
 
   private Tenant.Settings settings(JsonBody body, boolean creating) {
     for (String field : FIELDS) {
-      if (body.isNull(field) && !field.equals("transferNumber")) {
+      if (body.isNull(field) && !CLEARABLE.contains(field)) {
         throw ApiException.badRequest(field, field + " cannot be null");
       }
     }
@@ -113,6 +115,12 @@ public final class TenantRoutes {
         throw ApiException.badRequest("transferNumber", "transferNumber: " + e.getMessage());
       }
     }).orElse(null);
+    String greeting = body.string("voicemailGreetingSound").orElse(null);
+    if (greeting != null && (greeting.length() > 200 || !Tenant.SOUND.matcher(greeting).matches())) {
+      throw ApiException.badRequest("voicemailGreetingSound", "voicemailGreetingSound '" + greeting + "' must name an"
+          + " Asterisk sound without its extension, such as custom/acme-voicemail or /var/lib/asterisk/sounds/acme:"
+          + " letters, digits, _ and - between slashes, at most 200 characters; null restores vm-intro");
+    }
     return new Tenant.Settings(
         name == null ? null : name.trim(),
         status,
@@ -124,7 +132,9 @@ public final class TenantRoutes {
         language,
         transfer,
         body.isNull("transferNumber"),
-        body.bool("recordingEnabled").orElse(null));
+        body.bool("recordingEnabled").orElse(null),
+        greeting,
+        body.isNull("voicemailGreetingSound"));
   }
 
   private static String nonBlank(JsonBody body, String field) {

@@ -32,8 +32,8 @@ class DialplanTest {
   private static final Pattern EXTEN = Pattern.compile("exten = ([^,]+),(1|n)(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Pattern SAME = Pattern.compile("same = n(?:\\(([a-z-]+)\\))?,([A-Za-z]+)\\((.*)\\)");
   private static final Set<String> APPS = Set.of("NoOp", "Set", "Goto", "GotoIf", "Gosub", "Return", "AGI", "Answer",
-      "ExecIf", "MixMonitor", "Dial", "Hangup", "VoiceMail", "Playback", "AMD", "WaitForSilence", "Playtones", "Wait",
-      "StopPlaytones");
+      "ExecIf", "MixMonitor", "Dial", "Hangup", "Playback", "AMD", "WaitForSilence", "Record", "PlayTones",
+      "StopPlayTones", "Wait", "Log");
   // applications of modules that a bare Asterisk may not run (app_amd refuses to load without amd.conf)
   private static final Set<String> OPTIONAL_APPS = Set.of("AMD");
   // the dialplan's own state between its lines, documented in dialplan/README.md
@@ -87,7 +87,7 @@ class DialplanTest {
       }
     }
     assertThat(labels).containsKeys("from-trunk", "asterline-settings", "asterline-call-end", "asterline-after-agent",
-        "asterline-failure");
+        "asterline-failure", "asterline-voicemail", "asterline-voicemail-done");
   }
 
   private static void add(Path file, int n, String context, String exten, String label, String app, String args) {
@@ -121,7 +121,7 @@ class DialplanTest {
       }
     }
     List<Line> announce = lines.stream().filter(l -> l.context().equals("asterline-announce")).toList();
-    assertThat(announce).extracting(Line::app).containsSubsequence("Playback", "GotoIf", "Playtones", "Wait");
+    assertThat(announce).extracting(Line::app).containsSubsequence("Playback", "GotoIf", "PlayTones", "Wait");
     // the tone is frequencies, not the name of an indications.conf zone tone a bare Asterisk lacks
     assertThat(lines).filteredOn(l -> l.context().equals("asterline-settings"))
         .anySatisfy(l -> assertThat(l.args()).matches(".*Set\\(ASTERLINE_FALLBACK_TONE=[0-9+/,]+\\)"));
@@ -183,6 +183,66 @@ class DialplanTest {
         assertThat(lines.get(i + 1).args()).as("after %s", line.where()).contains("${AGISTATUS}");
       }
     }
+  }
+
+  @Test
+  void voicemailIsAsterlinesOwnAndTheCallerNeverHearsSilence() {
+    // no app_voicemail and no voicemail.conf mailbox: both ways into voicemail go to the one context
+    assertThat(lines).noneMatch(l -> l.app().equalsIgnoreCase("VoiceMail") || l.args().contains("VoiceMail("));
+    assertThat(lines).filteredOn(l -> l.args().startsWith("asterline-voicemail,"))
+        .allSatisfy(l -> assertThat(l.app() + "(" + l.args() + ")").isEqualTo("Goto(asterline-voicemail,s,1)"))
+        .allSatisfy(l -> assertThat(l.label()).isEqualTo("voicemail"))
+        .extracting(Line::context).containsExactlyInAnyOrder("from-trunk", "asterline-after-agent");
+
+    List<Line> vm = lines.stream().filter(l -> l.context().equals("asterline-voicemail")).toList();
+    int greeting = indexOf(vm, l -> l.app().equals("Playback") && l.args().equals("${ASTERLINE_VOICEMAIL_GREETING}"));
+    // a greeting that cannot be played (PLAYBACKSTATUS FAILED) never leads straight to Record: the fallback
+    // greeting, then generated tones, stand between
+    assertThat(vm.get(greeting + 1).app()).isEqualTo("GotoIf");
+    assertThat(vm.get(greeting + 1).args()).contains("${PLAYBACKSTATUS}").contains("\"SUCCESS\"").endsWith("?beep");
+    int noGreeting = indexOf(vm, l -> "no-greeting".equals(l.label()));
+    assertThat(vm.get(noGreeting).app()).isEqualTo("PlayTones");
+    assertThat(vm.get(noGreeting).args()).matches("\\d+/\\d+(,\\d+/\\d+)*");
+    assertThat(noGreeting).isGreaterThan(greeting + 1);
+    for (int i = greeting + 1; i < noGreeting; i++) {
+      Line l = vm.get(i);
+      // between the greeting and the pips: only the log, the fallback greeting and jumps to the beep or the pips
+      assertThat(l.app()).as("at %s", l.where()).isIn("GotoIf", "Log", "Playback");
+      if (l.app().equals("GotoIf")) {
+        assertThat(l.args()).as("at %s", l.where()).matches(".*\\?(beep|no-greeting)");
+      }
+    }
+    int beep = indexOf(vm, l -> "beep".equals(l.label()));
+    assertThat(vm.get(beep).app()).isEqualTo("PlayTones");
+    assertThat(vm.get(beep).args()).isEqualTo("1000/500");
+    assertThat(vm.get(beep + 1).app()).isEqualTo("Wait");
+    assertThat(vm.get(beep + 2).app()).isEqualTo("StopPlayTones");
+
+    int record = indexOf(vm, l -> l.app().equals("Record"));
+    assertThat(record).isGreaterThan(beep);
+    // q: the beep is ours, k: a caller who hangs up keeps the message; silence and length from the settings
+    assertThat(vm.get(record).args()).isEqualTo(
+        "${ASTERLINE_VOICEMAIL_FILE},${ASTERLINE_VOICEMAIL_SILENCE},${ASTERLINE_VOICEMAIL_MAX_SECONDS},qk");
+    // the hangup handler that reports a message ended by hanging up is pushed before Record
+    assertThat(vm.get(record - 1).args()).isEqualTo("CHANNEL(hangup_handler_push)=asterline-voicemail-done,s,1");
+    assertThat(vm.get(record + 1).args()).contains("${RECORD_STATUS}").endsWith("?asterline-failure,s,1");
+    assertThat(vm.get(record + 2).args()).isEqualTo("asterline-voicemail-done,s,1");
+    assertThat(vm.get(record + 3).args()).contains("${AGISTATUS}").endsWith("?asterline-failure,s,1");
+    assertThat(vm.get(record + 4).args()).contains("${ASTERLINE_STATUS}").endsWith("?asterline-failure,s,1");
+
+    List<Line> done = lines.stream().filter(l -> l.context().equals("asterline-voicemail-done")).toList();
+    assertThat(done).anySatisfy(l -> assertThat(l.args()).isEqualTo("${ASTERLINE_AGI}/voicemail-done,"
+        + "${ASTERLINE_CALL_ID},${ASTERLINE_VOICEMAIL_FILE},${RECORD_STATUS},${RECORDING_INFO(duration)}"));
+    assertThat(done.get(done.size() - 1).app()).isEqualTo("Return");
+  }
+
+  private static int indexOf(List<Line> lines, java.util.function.Predicate<Line> which) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (which.test(lines.get(i))) {
+        return i;
+      }
+    }
+    throw new AssertionError("no such line in " + lines.get(0).context());
   }
 
   @Test

@@ -43,7 +43,7 @@ class ScriptTest {
     inbound = new InboundScript(repository, admission, admissions, deadline, new DidCache(), pending, "127.0.0.1:9092",
         Path.of("/var/spool/asterisk/recordings"), "1", metrics);
     callEnd = new CallEndScript(ends, pending, CallEvents.NONE, metrics);
-    afterAgent = new AfterAgentScript(repository, deadline, metrics);
+    afterAgent = new AfterAgentScript(repository, deadline, Path.of("/var/spool/asterisk/recordings"), metrics);
     tenant = db.dsl().insertInto(TENANT).set(TENANT.NAME, "unit").set(TENANT.MAX_CONCURRENT_CALLS, 5)
         .returning(TENANT.ID).fetchOne(TENANT.ID);
     db.dsl().insertInto(DID).set(DID.TENANT_ID, tenant).set(DID.NUMBER, "+15551234567").set(DID.TRUNK, "DIDWW").execute();

@@ -207,9 +207,9 @@ class S3RecordingTest {
     jobs.enqueue(id, tenant, file.toString());
     RecordingStorage diesAfterUpload = new RecordingStorage() {
       @Override
-      public StoredObject store(Path source, long bytes, long tenantId, UUID callId, OffsetDateTime createdAt)
-          throws IOException {
-        storage.store(source, bytes, tenantId, callId, createdAt);
+      public StoredObject store(Path source, long bytes, RecordingKind kind, long tenantId, UUID callId,
+          OffsetDateTime createdAt) throws IOException {
+        storage.store(source, bytes, kind, tenantId, callId, createdAt);
         throw new Killed("after the upload, before recording it");
       }
 

@@ -51,6 +51,8 @@ final class ReportSeed {
     UUID c6 = call(dsl, beta, "inbound", betaTwilio, "ended", t("2025-03-01T10:10:00Z"), t("2025-03-01T10:10:00.5Z"),
         t("2025-03-01T10:10:01Z"), t("2025-03-01T10:10:03.5Z"), t("2025-03-01T10:40:00Z"), null);
     dsl.update(CALL).set(CALL.BARGE_IN_COUNT, 1).set(CALL.BARGE_IN_MAX_STOP_MS, 500).set(CALL.AGENT_DECISION, "voicemail")
+        .set(CALL.VOICEMAIL_FILE, "/r/" + c6 + "-voicemail.wav").set(CALL.VOICEMAIL_DURATION_MS, 12000)
+        .set(CALL.VOICEMAIL_AT, t("2025-03-01T10:39:50Z"))
         .where(CALL.ID.eq(c6)).execute();
     // c7: beta inbound, failed
     call(dsl, beta, "inbound", betaTwilio, "failed", t("2025-03-01T10:50:00Z"), null, null, null,
@@ -61,6 +63,14 @@ final class ReportSeed {
     job(dsl, c2, acme, "failed", "capture", false, null, "recording file /r/c2.wav does not exist");
     job(dsl, c4, acme, "pending", "capture", false, null, null);
     job(dsl, c6, beta, "done", "done", true, "skipped", null);
+    // and c6's voicemail, stored (a second job on the call, which recording_success must not count)
+    OffsetDateTime stored = OffsetDateTime.now();
+    dsl.insertInto(RECORDING_JOB).set(RECORDING_JOB.CALL_ID, c6).set(RECORDING_JOB.KIND, "voicemail")
+        .set(RECORDING_JOB.TENANT_ID, beta).set(RECORDING_JOB.SOURCE_FILE, "/r/" + c6 + "-voicemail.wav")
+        .set(RECORDING_JOB.STATE, "done").set(RECORDING_JOB.STEP, "done").set(RECORDING_JOB.CAPTURED_BYTES, 1000L)
+        .set(RECORDING_JOB.CAPTURED_AT, stored).set(RECORDING_JOB.STORAGE, "local")
+        .set(RECORDING_JOB.STORAGE_KEY, "/r/kept-voicemail.wav").set(RECORDING_JOB.STORED_AT, stored)
+        .set(RECORDING_JOB.TRANSCRIPTION, "skipped").execute();
   }
 
   static OffsetDateTime t(String iso) {

@@ -127,8 +127,9 @@ class ReportsTest {
   @Test
   void bargeInsAndVoicemailOutcomes() {
     List<List<Object>> rows = rows(run("barge_ins_and_voicemail", "from", "2025-03-01", "to", "2025-03-02"));
-    assertThat(rows.get(0).subList(1, 9)).containsExactly(6L, 2L, 3L, 500L, 1L, 1L, 0L, 0L);
-    assertThat(rows.get(1).subList(1, 9)).containsExactly(1L, 0L, 0L, null, 0L, 0L, 1L, 0L);
+    // calls, with barge-in, barge-ins, max stop, sent to voicemail, voicemails left, stored, transcribed, AMD
+    assertThat(rows.get(0).subList(1, 12)).containsExactly(6L, 2L, 3L, 500L, 1L, 1L, 1L, 0L, 1L, 0L, 0L);
+    assertThat(rows.get(1).subList(1, 12)).containsExactly(1L, 0L, 0L, null, 0L, 0L, 0L, 0L, 0L, 1L, 0L);
     assertThat(rows).hasSize(2);
   }
 
@@ -218,7 +219,7 @@ class ReportsTest {
         """);
     assertThatThrownBy(() -> runner.run(new ReportCatalog(dir).find("sneaky"), ReportParams.parse(Map.of(), MARCH)))
         .hasMessageContaining("read-only transaction");
-    assertThat(db.dsl().fetchCount(io.asterline.db.generated.Tables.RECORDING_JOB)).isEqualTo(4);
+    assertThat(db.dsl().fetchCount(io.asterline.db.generated.Tables.RECORDING_JOB)).isEqualTo(5);
   }
 
   @Test

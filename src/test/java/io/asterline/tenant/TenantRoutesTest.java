@@ -92,6 +92,27 @@ class TenantRoutesTest {
   }
 
   @Test
+  void theVoicemailGreetingIsASoundNameAndNullRestoresTheDefault() {
+    long id = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Hooli\"}").body().path("tenant").path("id").asLong();
+    assertThat(api.get(ADMIN_TOKEN, "/api/tenants/" + id).body().path("voicemailGreetingSound").isNull()).isTrue();
+
+    Response set = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"voicemailGreetingSound\": \"custom/hooli-vm\"}");
+    assertThat(set.status()).as(set.toString()).isEqualTo(200);
+    assertThat(set.body().path("voicemailGreetingSound").asText()).isEqualTo("custom/hooli-vm");
+    assertThat(api.put(ADMIN_TOKEN, "/api/tenants/" + id,
+        "{\"voicemailGreetingSound\": \"/var/lib/asterisk/sounds/hooli\"}").status()).isEqualTo(200);
+
+    // a file extension, a parent directory, or anything the dialplan would act on is refused
+    for (String bad : new String[] {"custom/vm.wav", "../../etc/passwd", "vm,beep", "a&b", "${X}", " ", "custom//vm"}) {
+      assertField(api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"voicemailGreetingSound\": \"" + bad + "\"}"), 400,
+          "voicemailGreetingSound");
+    }
+
+    Response cleared = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"voicemailGreetingSound\": null}");
+    assertThat(cleared.body().path("voicemailGreetingSound").isNull()).as("back to vm-intro").isTrue();
+  }
+
+  @Test
   void replacingTheTokenRetiresTheOldOne() {
     Response created = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Initech\"}");
     long id = created.body().path("tenant").path("id").asLong();

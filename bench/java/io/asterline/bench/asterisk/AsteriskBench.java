@@ -349,10 +349,19 @@ public final class AsteriskBench {
   private void realtimeRefused() throws Exception {
     peer.refuse();
     try {
-      SipPhone.Leg leg = carrier.call(AGENT_DID, nextCaller());
-      Figures f = talkAndHangUp(leg, 100_000, 9000);
+      String from = nextCaller();
+      SipPhone.Leg leg = carrier.call(AGENT_DID, from);
+      // the caller leaves a 2 s message after the greeting and the beep, then hangs up (how most callers finish)
+      Figures f = talkAndHangUp(leg, 4000, 7500, 2000);
       check("failure heard: Realtime refused -> tenant fallback (voicemail)", f.answered() && f.greetingMs() >= 0 && f.greetingMs() < 4000,
           f.answered() ? ms("first audio after 200 OK", f.greetingMs()) : "final response " + f.finalResponse());
+      Map<String, Object> row = await(() -> callRow("remote_number", from), r -> r.get("voicemail_file") != null, 10);
+      Map<String, Object> job = row == null || row.get("voicemail_file") == null ? null
+          : await(() -> recordingJob(row.get("id"), "voicemail"), r -> "done".equals(r.get("state")), 30);
+      check("voicemail: the caller's message stored on the call and by the recording jobs",
+          job != null && "done".equals(job.get("state")) && ((Number) row.get("voicemail_duration_ms")).intValue() >= 1500,
+          row == null ? "no call row" : "voicemail " + row.get("voicemail_file") + ", " + row.get("voicemail_duration_ms")
+              + " ms, job " + job);
     } finally {
       peer.accept();
     }
@@ -576,6 +585,10 @@ public final class AsteriskBench {
   }
 
   private Figures talkAndHangUp(SipPhone.Leg leg, long talkAtMs, long hangupAtMs) throws Exception {
+    return talkAndHangUp(leg, talkAtMs, hangupAtMs, 1000);
+  }
+
+  private Figures talkAndHangUp(SipPhone.Leg leg, long talkAtMs, long hangupAtMs, long talkMs) throws Exception {
     int code;
     try {
       code = leg.finalResponse.get(20, TimeUnit.SECONDS);
@@ -592,7 +605,7 @@ public final class AsteriskBench {
     boolean talked = false;
     while (System.nanoTime() < hangupAt && !leg.ended.isDone()) {
       if (!talked && System.nanoTime() >= talkAt) {
-        leg.rtp.talk(1000, 300);
+        leg.rtp.talk(talkMs, 300);
         talked = true;
       }
       Thread.sleep(20);
@@ -639,7 +652,7 @@ public final class AsteriskBench {
     try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
         "SELECT c.id, c.state, c.outcome, c.answered_at, c.ended_at, coalesce(o.amd_status, c.amd_status) AS amd_status, "
             + "o.amd_cause, c.voicemail_result, c.agent_decision, c.agent_end_reason, c.first_audio_at, c.recording_file, "
-            + "c.hangup_cause FROM call c LEFT JOIN outbound_call o ON o.call_id = c.id WHERE c."
+            + "c.hangup_cause, c.voicemail_file, c.voicemail_duration_ms FROM call c LEFT JOIN outbound_call o ON o.call_id = c.id WHERE c."
             + column + (column.equals("id") ? " = ?::uuid" : " = ?") + " ORDER BY c.created_at DESC LIMIT 1")) {
       ps.setString(1, String.valueOf(value));
       try (ResultSet rs = ps.executeQuery()) {
@@ -649,9 +662,14 @@ public final class AsteriskBench {
   }
 
   private Map<String, Object> recordingJob(Object callId) throws SQLException {
+    return recordingJob(callId, "call");
+  }
+
+  private Map<String, Object> recordingJob(Object callId, String kind) throws SQLException {
     try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
-        "SELECT state, step, source_file, storage, storage_key, last_error FROM recording_job WHERE call_id = ?")) {
+        "SELECT state, step, source_file, storage, storage_key, last_error FROM recording_job WHERE call_id = ? AND kind = ?")) {
       ps.setObject(1, callId);
+      ps.setString(2, kind);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? row(rs) : null;
       }

@@ -183,12 +183,14 @@ public final class SimulateCommand implements Callable<Integer> {
 
   /**
    * The hangup handler [asterline-call-end]: call-end with the call id, DIALSTATUS, HANGUPCAUSE (16, normal
-   * clearing) and MIXMONITOR_FILENAME (empty: nothing is recorded here). True when the call is ended now.
+   * clearing), MIXMONITOR_FILENAME (empty: nothing is recorded here) and the ASTERLINE_AUDIOSOCKET the call was
+   * given. True when the call is ended now.
    */
   private boolean callEnd(Asterisk asterisk, String callId, String dialStatus, PrintWriter out,
       PrintWriter err) {
     try {
-      Map<String, String> v = asterisk.agi("call-end", callId, dialStatus, "16", "");
+      Map<String, String> v = asterisk.agi("call-end", callId, dialStatus, "16", "",
+          asterisk.channel.variables().getOrDefault("ASTERLINE_AUDIOSOCKET", ""));
       String status = v.getOrDefault("ASTERLINE_STATUS", "unset");
       out.println("FastAGI call-end: ASTERLINE_STATUS=" + status);
       out.flush();

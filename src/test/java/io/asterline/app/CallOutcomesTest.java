@@ -83,6 +83,8 @@ class CallOutcomesTest {
     o.put("outbound.cps", "1000");
     app = Asterline.start(AsterlineConfig.from(Settings.of(Map.of(), Map.of(), o)));
     asterisk = new FakeAsterisk(app.agiPort());
+    // outbound calls are refused until the AMI login is through
+    OutboundFixture.await(() -> health().contains("\"ami\":{\"state\":\"UP\""), "AMI connected");
     group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 
@@ -181,6 +183,15 @@ class CallOutcomesTest {
     assertThat(leg.closed.await(10, TimeUnit.SECONDS)).as("the agent ended its leg").isTrue();
     OutboundFixture.await(() -> row(call).getAgentDecision() != null, "the agent's decision stored");
     return s;
+  }
+
+  private String health() {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private UUID place(String extra) throws Exception {

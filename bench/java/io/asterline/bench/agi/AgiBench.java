@@ -72,7 +72,7 @@ public final class AgiBench {
     db.dsl().insertInto(DID).set(DID.TENANT_ID, tenant).set(DID.NUMBER, "+15551234567").set(DID.TRUNK, "TWILIO")
         .execute();
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(),
-        Map.of("agi.port", "0", "agi.max-calls", "1000000", "agi.pool-size", "500",
+        Map.of("agi.port", "0", "agi.audiosocket-address", "127.0.0.1:9092", "agi.max-calls", "1000000", "agi.pool-size", "500",
             "agi.db-batch-linger", stringOption(args, "--db-batch-linger", "2ms"))));
     AgiService asterline = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
         CallEvents.NONE, new SimpleMeterRegistry(), Map.of());

@@ -12,7 +12,9 @@ import java.util.List;
  * The FastAGI server Asterisk calls during each call, and the admission rules it applies.
  *
  * @param audioSocketAddress host:port Asterisk dials for the conversation (ASTERLINE_AUDIOSOCKET); with several
- *     nodes, each advertises its own so the node that admitted a call can also take its audio
+ *     nodes, each advertises its own so the node that admitted a call can also take its audio. Null when
+ *     agi.audiosocket-address is not set: the wiring then fills in the AudioSocket server's own address
+ *     ({@link #withAudioSocketAddress}), so the two cannot disagree
  */
 public record AgiConfig(
     InetAddress bind,
@@ -45,8 +47,9 @@ public record AgiConfig(
       "most calls admitted at once in the whole cluster (each tenant also has its own max_concurrent_calls)");
   public static final ConfigKey MAX_CALL_DURATION = ConfigKey.of("agi.max-call-duration", "4h",
       "a call's admission slot is reclaimed this long after admission if its end was never reported");
-  public static final ConfigKey AUDIOSOCKET_ADDRESS = ConfigKey.of("agi.audiosocket-address", "127.0.0.1:9092",
-      "host:port Asterisk dials for the conversation of calls this node admits (ASTERLINE_AUDIOSOCKET)");
+  public static final ConfigKey AUDIOSOCKET_ADDRESS = ConfigKey.of("agi.audiosocket-address", null,
+      "host:port Asterisk dials for the conversation of calls this node admits (ASTERLINE_AUDIOSOCKET); unset = "
+          + "the AudioSocket server's audiosocket.bind (127.0.0.1 when it is 0.0.0.0 or ::) and the port it listens on");
   public static final ConfigKey DID_CACHE_REFRESH = ConfigKey.of("agi.did-cache-refresh", "30s",
       "how often the in-memory DID -> tenant map used during database outages is reloaded");
 
@@ -84,8 +87,8 @@ public record AgiConfig(
     if (maxDuration.toSeconds() < 60 || maxDuration.toSeconds() > Integer.MAX_VALUE) {
       throw settings.invalid(MAX_CALL_DURATION, "at least 1m");
     }
-    String audioSocket = settings.string(AUDIOSOCKET_ADDRESS);
-    if (!isHostPort(audioSocket)) {
+    String audioSocket = settings.optional(AUDIOSOCKET_ADDRESS).orElse(null);
+    if (audioSocket != null && !isHostPort(audioSocket)) {
       throw settings.invalid(AUDIOSOCKET_ADDRESS, "host:port with a port from 1 to 65535, e.g. 10.0.0.5:9092 or [::1]:9092");
     }
     Duration refresh = settings.duration(DID_CACHE_REFRESH);
@@ -99,6 +102,12 @@ public record AgiConfig(
     return new AgiConfig(settings.address(BIND), settings.port(PORT), settings.integer(POOL_SIZE, 1, 10_000),
         List.copyOf(allow), readTimeout, deadline, linger, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE),
         maxDuration, audioSocket, refresh, countryCode);
+  }
+
+  /** This configuration with the AudioSocket address it hands out (the server's own when none was set). */
+  public AgiConfig withAudioSocketAddress(String address) {
+    return new AgiConfig(bind, port, poolSize, allow, readTimeout, dbDeadline, dbBatchLinger, maxCalls, maxCallDuration,
+        address, didCacheRefresh, defaultCountryCode);
   }
 
   /** Asterisk's AudioSocket dial string wants host:port with the port; IPv6 in brackets. */

@@ -50,8 +50,8 @@ final class AgiRepository {
   record NewCall(UUID id, long tenantId, UUID didId, String remoteNumber, String uniqueId, String channel,
       OffsetDateTime createdAt) {}
 
-  /** A call that has just ended (the first call-end only). */
-  record Ended(long tenantId, String recordingFile, String direction) {}
+  /** A call that has just ended (the first call-end only), with the outcome stored for it. */
+  record Ended(long tenantId, String recordingFile, String direction, String outcome) {}
 
   /** What the agent left for after-agent, with the tenant's fallback and voicemail greeting. */
   record Decision(long tenantId, String agentDecision, String transferTo, String tenantTransferNumber,
@@ -71,14 +71,24 @@ final class AgiRepository {
    */
   record Admitted(String verdict, Route route) {}
 
-  /** One call-end for {@link #endCallBatch}. */
-  record EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {}
+  /**
+   * One call-end for {@link #endCallBatch}. {@code agentLeg}: the dialplan sent this call to the agent (it was
+   * given an AudioSocket address), so a Dial whose leg never reached Asterline means the agent was unavailable.
+   */
+  record EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at,
+      boolean agentLeg) {
+
+    /** An end that says nothing about an agent leg: the DIALSTATUS is taken as it is. */
+    EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
+      this(callId, outcome, hangupCause, recordingFile, at, false);
+    }
+  }
 
   private static final String ADMIT_BATCH = "SELECT ord, verdict, tenant_id, did_id, did_status, trunk, tenant_active,"
       + " inbound_route, transfer_number, recording_enabled"
       + " FROM inbound_admit_batch(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?)";
-  private static final String END_BATCH = "SELECT ord, tenant_id, recording_file, direction"
-      + " FROM call_end_batch(?, ?, ?, ?, ?::timestamptz[])";
+  private static final String END_BATCH = "SELECT ord, tenant_id, recording_file, direction, outcome"
+      + " FROM call_end_batch(?, ?, ?, ?, ?::timestamptz[], ?)";
 
   private final DSLContext dsl;
 
@@ -159,6 +169,7 @@ final class AgiRepository {
     String[] causes = new String[n];
     String[] files = new String[n];
     String[] at = new String[n];
+    Boolean[] agent = new Boolean[n];
     for (int i = 0; i < n; i++) {
       EndAsk a = asks.get(i);
       ids[i] = a.callId();
@@ -166,6 +177,7 @@ final class AgiRepository {
       causes[i] = text(a.hangupCause());
       files[i] = text(a.recordingFile());
       at[i] = a.at().toString();
+      agent[i] = a.agentLeg();
     }
     return dsl.connectionResult(c -> {
       List<Optional<Ended>> out = new ArrayList<>(java.util.Collections.nCopies(n, Optional.empty()));
@@ -175,9 +187,11 @@ final class AgiRepository {
         ps.setArray(3, c.createArrayOf("text", causes));
         ps.setArray(4, c.createArrayOf("text", files));
         ps.setArray(5, c.createArrayOf("text", at));
+        ps.setArray(6, c.createArrayOf("boolean", agent));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.set(rs.getInt(1) - 1, Optional.of(new Ended(rs.getLong(2), rs.getString(3), rs.getString(4))));
+            out.set(rs.getInt(1) - 1, Optional.of(new Ended(rs.getLong(2), rs.getString(3), rs.getString(4),
+                rs.getString(5))));
           }
         }
       }
@@ -215,7 +229,11 @@ final class AgiRepository {
    * already ended: then nothing changes, so call-end may run any number of times.
    */
   Optional<Ended> endCall(UUID id, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
-    return endCallBatch(List.of(new EndAsk(id, outcome, hangupCause, recordingFile, at))).get(0);
+    return endCall(new EndAsk(id, outcome, hangupCause, recordingFile, at));
+  }
+
+  Optional<Ended> endCall(EndAsk ask) {
+    return endCallBatch(List.of(ask)).get(0);
   }
 
   Optional<Decision> decision(UUID callId) {

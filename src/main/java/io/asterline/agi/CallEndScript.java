@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * {@code agi://host/call-end,<call id>,<DIALSTATUS>,<HANGUPCAUSE>,<MIXMONITOR_FILENAME>}, run from the hangup
- * handler: the call has ended. Stores the end, releases the admission slot and tells {@link CallEvents}, the
- * first time only; running it again, or for a call that does not exist, changes nothing. The ends arriving at
- * the same moment are written together, in one statement ({@code call_end_batch}).
+ * {@code agi://host/call-end,<call id>,<DIALSTATUS>,<HANGUPCAUSE>,<MIXMONITOR_FILENAME>,<ASTERLINE_AUDIOSOCKET>},
+ * run from the hangup handler: the call has ended. Stores the end, releases the admission slot and tells
+ * {@link CallEvents}, the first time only; running it again, or for a call that does not exist, changes nothing.
+ * The ends arriving at the same moment are written together, in one statement ({@code call_end_batch}), which
+ * also decides the outcome stored (agent_unavailable when the call was sent to the agent and a Dial ran but the
+ * agent's leg never reached Asterline; see V9__call_outcomes.sql).
  */
 public final class CallEndScript extends AsterlineAgiScript {
 
@@ -33,9 +35,14 @@ public final class CallEndScript extends AsterlineAgiScript {
   /** asterline_calls_ended_total by "direction/outcome": looked up once, not built and registered per call. */
   private final ConcurrentHashMap<String, Counter> endedCounters = new ConcurrentHashMap<>();
 
-  /** DIALSTATUS values Asterisk sets; anything else is counted as "other" so the series stay few. */
+  /**
+   * The outcomes a call ends with: DIALSTATUS values Asterisk sets, and Asterline's own (the agent's leg failed,
+   * the caller left before the agent was dialled, an outbound call's answer or answering machine). Anything else
+   * is counted as "other" so the series stay few.
+   */
   private static final Set<String> OUTCOMES = Set.of("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION",
-      "CHANUNAVAIL", "DONTCALL", "TORTURE", "INVALIDARGS");
+      "CHANUNAVAIL", "DONTCALL", "TORTURE", "INVALIDARGS", "ABANDONED", "agent_unavailable", "answered",
+      "machine_hangup", "voicemail");
 
   CallEndScript(DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends, PendingWrites pending,
       CallEvents events, MeterRegistry metrics) {
@@ -56,27 +63,33 @@ public final class CallEndScript extends AsterlineAgiScript {
     String outcome = input(request, channel, 2, AgiVariables.DIALSTATUS);
     String cause = input(request, channel, 3, AgiVariables.HANGUPCAUSE);
     String recording = input(request, channel, 4, AgiVariables.MIXMONITOR_FILENAME);
+    // an argument only, never read from the channel: empty is an answer (not sent to the agent), and a dialplan
+    // that does not pass it would pay a round trip for nothing
+    boolean agentLeg = argument(request, 5) != null;
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     UUID id = callId.get();
+    AgiRepository.EndAsk end = new AgiRepository.EndAsk(id, outcome, cause, recording, now, agentLeg);
     if (pending.holds(id)) {
       // the call's row is itself still waiting for the database: its end waits behind it
-      pending.ended(id, outcome, cause, recording, now);
+      pending.ended(end);
       return ScriptResult.of(AgiStatus.DEGRADED);
     }
     try {
-      Optional<AgiRepository.Ended> ended = ends.call(new AgiRepository.EndAsk(id, outcome, cause, recording, now));
+      Optional<AgiRepository.Ended> ended = ends.call(end);
       if (ended.isEmpty()) {
         log.debug("call-end: unknown or already ended");
         return ScriptResult.of(AgiStatus.UNKNOWN_CALL);
       }
       PendingWrites.notifyEnded(events, id, ended.get());
-      endedCounter(ended.get().direction(), outcome == null ? "none" : OUTCOMES.contains(outcome) ? outcome : "other")
+      // what the row says, which is not always the DIALSTATUS given (an answering machine, a failed agent leg)
+      String stored = ended.get().outcome();
+      endedCounter(ended.get().direction(), stored == null ? "none" : OUTCOMES.contains(stored) ? stored : "other")
           .increment();
-      log.info("call ended: outcome {}, cause {}, recording {}", outcome, cause, recording);
+      log.info("call ended: outcome {} (DIALSTATUS {}), cause {}, recording {}", stored, outcome, cause, recording);
       return ScriptResult.of(AgiStatus.OK);
     } catch (DbDeadline.Unavailable e) {
       log.warn("call-end: database unavailable ({}); the end is kept and written when it is back", e.getMessage());
-      pending.ended(id, outcome, cause, recording, now);
+      pending.ended(end);
       return ScriptResult.of(AgiStatus.DEGRADED);
     }
   }

@@ -34,8 +34,12 @@ final class PendingWrites {
     }
   }
 
-  private record End(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at)
-      implements Write {}
+  private record End(AgiRepository.EndAsk ask) implements Write {
+    @Override
+    public UUID callId() {
+      return ask.callId();
+    }
+  }
 
   private final int capacity;
   private final Deque<Write> queue = new ArrayDeque<>();
@@ -56,7 +60,11 @@ final class PendingWrites {
   }
 
   synchronized void ended(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
-    add(new End(callId, outcome, hangupCause, recordingFile, at));
+    ended(new AgiRepository.EndAsk(callId, outcome, hangupCause, recordingFile, at));
+  }
+
+  synchronized void ended(AgiRepository.EndAsk end) {
+    add(new End(end));
   }
 
   synchronized int size() {
@@ -99,7 +107,7 @@ final class PendingWrites {
         if (write instanceof Admitted a) {
           repository.insertAdmittedWhileDegraded(a.call());
         } else if (write instanceof End e) {
-          repository.endCall(e.callId(), e.outcome(), e.hangupCause(), e.recordingFile(), e.at())
+          repository.endCall(e.ask())
               .ifPresent(ended -> notifyEnded(events, e.callId(), ended));
         }
         done(write);

@@ -52,6 +52,7 @@ public final class Asterline implements AutoCloseable {
 
   public static Asterline start(AsterlineConfig config) {
     Lifecycle lifecycle = new Lifecycle();
+    AudioSocketServer unregistered = null;
     try {
       ObjectMapper json = Json.mapper();
       Database database = lifecycle.register("database", Database.open(config.database()));
@@ -75,21 +76,31 @@ public final class Asterline implements AutoCloseable {
           database.dsl(), json, metrics, http, lifecycle);
       Reports.routes(config.reports(), database.dsl(), http);
 
+      // started before the parts that hand out its address (with audiosocket.port 0 only the started server
+      // knows its port), registered after them so that it still stops first
+      AudioSocketServer audioSocket = unregistered =
+          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics);
+      // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
+      String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
+          : config.audioSocket().dialAddress(audioSocket.port());
+      log.info("agent legs dial AudioSocket at {}", audioSocketAddress);
+
       Outbound outbound = lifecycle.register("outbound",
-          Outbound.start(config.ami(), config.outbound(), config.storage(), database.dsl(), json,
-              new DidCallerIds(dids),
+          Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
+              config.storage(), database.dsl(), json, new DidCallerIds(dids),
               new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration())));
       http.health(outbound.health()).routes(outbound::routes);
 
       // registered after everything it hands calls to, so it stops taking calls before they go
-      AgiService agi = lifecycle.register("agi", AgiService.start(config.agi(), config.storage().recordingsDir(),
-          database.dsl(), config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts()));
+      AgiService agi = lifecycle.register("agi", AgiService.start(
+          config.agi().withAudioSocketAddress(audioSocketAddress), config.storage().recordingsDir(), database.dsl(),
+          config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts()));
       http.health(agi.health());
 
       // registered last so it stops first: calls still in progress after the grace period end through their
       // fallback before anything else goes
-      AudioSocketServer audioSocket = lifecycle.register("audiosocket",
-          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics));
+      lifecycle.register("audiosocket", audioSocket);
+      unregistered = null;
       http.health(audioSocket.health()).health(audioSocket.realtimeHealth());
 
       Metrics.bindHealth(metrics, http.checks());
@@ -98,6 +109,9 @@ public final class Asterline implements AutoCloseable {
       log.info("asterline started");
       return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown());
     } catch (RuntimeException e) {
+      if (unregistered != null) {
+        unregistered.close();
+      }
       lifecycle.close();
       throw e;
     }

@@ -2,6 +2,7 @@ package io.asterline.audiosocket;
 
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -15,6 +16,18 @@ public record AudioSocketConfig(InetAddress bind, int port, int ioThreads) {
       "event loop threads carrying the calls' audio and pacing (0 = one per CPU core)");
 
   public static final List<ConfigKey> KEYS = List.of(BIND, PORT, IO_THREADS);
+
+  /**
+   * The host:port Asterisk dials to reach this server, for a server listening on {@code boundPort}: the bind
+   * address, or 127.0.0.1 when it listens on every address (0.0.0.0, ::); an IPv6 address in brackets.
+   */
+  public String dialAddress(int boundPort) {
+    if (bind.isAnyLocalAddress()) {
+      return "127.0.0.1:" + boundPort;
+    }
+    String host = bind.getHostAddress();
+    return (bind instanceof Inet6Address ? "[" + host + "]" : host) + ":" + boundPort;
+  }
 
   public static AudioSocketConfig from(Settings settings) {
     return new AudioSocketConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256));

@@ -20,12 +20,16 @@ public final class CallSettingsRepository {
   }
 
   /**
-   * Marks the call connected to the agent and returns its settings, in one statement; empty when no such call
+   * Marks the call connected to the agent (and answered, if nothing said so before) and returns its settings,
+   * in one statement; empty when no such call
    * exists or it has already ended (the caller is gone, nothing to talk to).
    */
   public Optional<CallSettings> connect(UUID callId) {
     return dsl.update(CALL)
         .set(CALL.AGENT_CONNECTED_AT, DSL.currentOffsetDateTime())
+        // an inbound call is answered by the dialplan's Answer() just before it dials the agent; this connect is
+        // the first Asterline hears of it (an outbound call has its answer from AMI or outbound-answered)
+        .set(CALL.ANSWERED_AT, DSL.coalesce(CALL.ANSWERED_AT, DSL.currentOffsetDateTime()))
         .set(CALL.STATE, DSL.when(CALL.STATE.in("created", "ringing", "answered"), DSL.inline("connected"))
             .otherwise(CALL.STATE))
         .from(TENANT)

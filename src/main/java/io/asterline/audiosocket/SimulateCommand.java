@@ -1,5 +1,6 @@
 package io.asterline.audiosocket;
 
+import io.asterline.agi.ResAgi;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -15,9 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -31,12 +30,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code asterline call simulate}: checks a deployment without a phone by doing what Asterisk does for an inbound
- * call: the FastAGI {@code inbound} request for the DID, then the AudioSocket leg to the address the script set,
- * streaming a WAV at real time in 20 ms frames and saving what the agent says.
+ * {@code asterline call simulate}: checks a deployment without a phone by doing what Asterisk and the shipped
+ * dialplan do for an inbound call: the FastAGI {@code inbound} request for the DID, the AudioSocket leg to the
+ * address the script set (streaming a WAV at real time in 20 ms frames and saving what the agent says), then
+ * {@code after-agent} when the agent ends the leg, and {@code call-end} as the hangup handler does, so the call
+ * is ended and its admission slot released. Every FastAGI command is answered as res_agi answers it
+ * ({@link ResAgi}), on one channel whose variables last across the three requests.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-    description = "Act as Asterisk for one inbound call: FastAGI inbound, then AudioSocket; save the agent's audio.")
+    description = "Act as Asterisk for one inbound call: FastAGI inbound, AudioSocket, after-agent and call-end; "
+        + "save the agent's audio.")
 public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--did", required = true, paramLabel = "NUMBER", description = "the dialled number (E.164), e.g. +4930123456")
@@ -98,9 +101,10 @@ public final class SimulateCommand implements Callable<Integer> {
       return 2;
     }
 
+    Asterisk asterisk = new Asterisk(agiUri);
     Map<String, String> vars;
     try {
-      vars = inboundRequest(agiUri);
+      vars = asterisk.agi("inbound", did);
     } catch (IOException e) {
       err.println("FastAGI " + agiUri.getHost() + ":" + port(agiUri) + " failed: " + e.getMessage()
           + " (Asterisk would set AGISTATUS=FAILURE and run the failure context)");
@@ -109,12 +113,20 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     out.println("FastAGI inbound set: " + vars);
     out.flush();
+    String status = vars.getOrDefault("ASTERLINE_STATUS", "");
     String callId = vars.get("ASTERLINE_CALL_ID");
+    boolean admitted = (status.equals("OK") || status.equals("DEGRADED")) && callId != null
+        && !"reject".equals(vars.get("ASTERLINE_ROUTE"));
     String address = audioSocketOverride != null ? audioSocketOverride : vars.get("ASTERLINE_AUDIOSOCKET");
-    if (callId == null || address == null) {
+    if (!admitted || !"agent".equals(vars.get("ASTERLINE_ROUTE")) || address == null) {
       err.println("the inbound script did not route the call to the agent (ASTERLINE_STATUS="
-          + vars.getOrDefault("ASTERLINE_STATUS", "unset") + "); Asterisk would follow the dialplan's failure path");
+          + (status.isEmpty() ? "unset" : status) + ", ASTERLINE_ROUTE=" + vars.getOrDefault("ASTERLINE_ROUTE", "unset")
+          + "); Asterisk would follow the dialplan's " + (admitted ? "route" : "failure path"));
       err.flush();
+      if (admitted) {
+        // the dialplan pushed the call-end hangup handler: the call holds a slot until it runs
+        callEnd(asterisk, callId, "", out, err);
+      }
       return 1;
     }
     UUID id;
@@ -125,9 +137,27 @@ public final class SimulateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       err.println("unusable AudioSocket target from the script: " + e.getMessage());
       err.flush();
+      callEnd(asterisk, callId, "", out, err);
       return 1;
     }
-    Result r = talk(target, id, caller, Duration.ofSeconds(durationSeconds));
+    // the dialplan answers the channel before it dials the agent
+    asterisk.channel.answered();
+    Result r;
+    try {
+      r = talk(target, id, caller, Duration.ofSeconds(durationSeconds));
+    } catch (Unreachable e) {
+      // Dial(AudioSocket/...) could not connect: DIALSTATUS=CHANUNAVAIL, the dialplan's failure route
+      err.println("AudioSocket " + address + " failed: " + e.getMessage()
+          + " (Dial would set DIALSTATUS=CHANUNAVAIL and the call would take the failure route)");
+      err.flush();
+      callEnd(asterisk, callId, "CHANUNAVAIL", out, err);
+      return 1;
+    } catch (IOException e) {
+      // the leg was up: Asterisk hangs the AudioSocket channel up and the dialplan goes on
+      err.println("AudioSocket " + address + " broke off: " + e.getMessage());
+      err.flush();
+      r = new Result("the connection broke: " + e.getMessage(), false, 0, -1, 0, new byte[0]);
+    }
     if (save != null) {
       Wav.writeSlin8k(save, r.heard);
       out.println("saved " + r.heard.length / 16 + " ms of what the caller heard to " + save);
@@ -136,119 +166,115 @@ public final class SimulateCommand implements Callable<Integer> {
         + (r.firstAudioMs >= 0 ? ", first agent audio after " + r.firstAudioMs + " ms" : ", the agent never spoke")
         + (r.agentAudioMs > 0 ? ", " + r.agentAudioMs + " ms of agent speech" : ""));
     out.flush();
-    return r.firstAudioMs >= 0 ? 0 : 1;
+    if (!r.callerHungUp) {
+      // Dial(...,g) goes on in the dialplan when the agent's leg ends: the after-agent script
+      try {
+        Map<String, String> next = asterisk.agi("after-agent", callId);
+        out.println("FastAGI after-agent: ASTERLINE_STATUS=" + next.getOrDefault("ASTERLINE_STATUS", "unset")
+            + ", ASTERLINE_NEXT=" + next.getOrDefault("ASTERLINE_NEXT", "unset")
+            + (next.get("ASTERLINE_TRANSFER_TO") != null ? " " + next.get("ASTERLINE_TRANSFER_TO") : ""));
+      } catch (IOException e) {
+        err.println("FastAGI after-agent failed: " + e.getMessage());
+      }
+    }
+    boolean ended = callEnd(asterisk, callId, "ANSWER", out, err);
+    return r.firstAudioMs >= 0 && ended ? 0 : 1;
   }
 
-  /** The FastAGI dialogue as Asterisk has it: agi_* lines and a blank line, then one answer per command. */
-  Map<String, String> inboundRequest(URI uri) throws IOException {
-    Map<String, String> vars = new LinkedHashMap<>();
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(uri.getHost(), port(uri)), 2000);
-      s.setSoTimeout(10_000);
-      String script = uri.getRawPath() == null || uri.getRawPath().length() <= 1 ? "" : uri.getRawPath().substring(1);
-      if (uri.getRawQuery() != null) {
-        script += "?" + uri.getRawQuery();
-      }
-      StringBuilder req = new StringBuilder();
-      line(req, "agi_network", "yes");
-      if (!script.isEmpty()) {
-        line(req, "agi_network_script", script);
-      }
-      line(req, "agi_request", uri.toString());
-      line(req, "agi_channel", "PJSIP/simulate-" + Long.toHexString(System.nanoTime() & 0xffffffL));
-      line(req, "agi_language", "en");
-      line(req, "agi_type", "PJSIP");
-      line(req, "agi_uniqueid", (System.currentTimeMillis() / 1000) + "." + (System.nanoTime() % 1000));
-      line(req, "agi_version", "20.0.0-asterline-simulate");
-      line(req, "agi_callerid", callerId);
-      line(req, "agi_calleridname", "asterline simulate");
-      line(req, "agi_callingpres", "0");
-      line(req, "agi_callingani2", "0");
-      line(req, "agi_callington", "0");
-      line(req, "agi_callingtns", "0");
-      line(req, "agi_dnid", did);
-      line(req, "agi_rdnis", "unknown");
-      line(req, "agi_context", "from-trunk");
-      line(req, "agi_extension", did);
-      line(req, "agi_priority", "1");
-      line(req, "agi_enhanced", "0.0");
-      line(req, "agi_accountcode", "");
-      line(req, "agi_threadid", Long.toString(Thread.currentThread().getId()));
-      line(req, "agi_arg_1", did);
-      req.append('\n');
-      OutputStream o = s.getOutputStream();
-      o.write(req.toString().getBytes(StandardCharsets.UTF_8));
-      o.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-      for (String cmd; (cmd = in.readLine()) != null; ) {
-        String reply = answer(cmd, vars);
-        o.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
-        o.flush();
-      }
-    } catch (SocketTimeoutException e) {
-      throw new IOException("no command and no close within 10 s", e);
+  /**
+   * The hangup handler [asterline-call-end]: call-end with the call id, DIALSTATUS, HANGUPCAUSE (16, normal
+   * clearing), MIXMONITOR_FILENAME (empty: nothing is recorded here) and the ASTERLINE_AUDIOSOCKET the call was
+   * given. True when the call is ended now.
+   */
+  private boolean callEnd(Asterisk asterisk, String callId, String dialStatus, PrintWriter out,
+      PrintWriter err) {
+    try {
+      Map<String, String> v = asterisk.agi("call-end", callId, dialStatus, "16", "",
+          asterisk.channel.variables().getOrDefault("ASTERLINE_AUDIOSOCKET", ""));
+      String status = v.getOrDefault("ASTERLINE_STATUS", "unset");
+      out.println("FastAGI call-end: ASTERLINE_STATUS=" + status);
+      out.flush();
+      return status.equals("OK") || status.equals("DEGRADED");
+    } catch (IOException e) {
+      err.println("FastAGI call-end failed: " + e.getMessage() + " (the call keeps its slot until"
+          + " agi.max-call-duration)");
+      err.flush();
+      return false;
     }
-    return vars;
   }
 
-  /** What Asterisk answers to the commands an inbound script uses. */
-  static String answer(String command, Map<String, String> vars) {
-    List<String> words = words(command);
-    if (words.isEmpty()) {
-      return "510 Invalid or unknown command";
-    }
-    String verb = words.get(0).toUpperCase();
-    String second = words.size() > 1 ? words.get(1).toUpperCase() : "";
-    if (verb.equals("SET") && second.equals("VARIABLE") && words.size() >= 3) {
-      vars.put(words.get(2), words.size() > 3 ? words.get(3) : "");
-      return "200 result=1";
-    }
-    if (verb.equals("GET") && (second.equals("VARIABLE") || second.equals("FULL")) && words.size() >= 3) {
-      String name = words.get(words.size() - 1);
-      String v = vars.get(name);
-      return v == null ? "200 result=0" : "200 result=1 (" + v + ")";
-    }
-    if (verb.equals("ANSWER") || verb.equals("VERBOSE") || verb.equals("NOOP")) {
-      return verb.equals("ANSWER") ? "200 result=0" : "200 result=1";
-    }
-    if (verb.equals("CHANNEL") && second.equals("STATUS")) {
-      return "200 result=6";
-    }
-    return "510 Invalid or unknown command";
-  }
+  /**
+   * One simulated channel, as Asterisk has it across the AGI requests of a call: its agi_* environment and its
+   * variables (what inbound sets, call-end can read), each command answered as res_agi does ({@link ResAgi}).
+   */
+  private final class Asterisk {
+    final ResAgi channel = new ResAgi(new LinkedHashMap<>());
+    final String channelName = "PJSIP/simulate-" + Long.toHexString(System.nanoTime() & 0xffffffL);
+    final String uniqueId = (System.currentTimeMillis() / 1000) + "." + (System.nanoTime() % 1000);
+    final URI inbound;
 
-  /** AGI words: space separated, double quotes group, backslash escapes (asterisk-java quotes every value). */
-  static List<String> words(String line) {
-    List<String> words = new ArrayList<>();
-    StringBuilder w = new StringBuilder();
-    boolean quoted = false;
-    boolean any = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '\\' && i + 1 < line.length()) {
-        w.append(line.charAt(++i));
-        any = true;
-      } else if (c == '"') {
-        quoted = !quoted;
-        any = true;
-      } else if (c == ' ' && !quoted) {
-        if (any) {
-          words.add(w.toString());
-          w.setLength(0);
-          any = false;
+    Asterisk(URI inbound) {
+      this.inbound = inbound;
+    }
+
+    /** Runs AGI(agi://host:port/script,args...) and returns the channel's variables afterwards. */
+    Map<String, String> agi(String script, String... args) throws IOException {
+      // the dialplan's other scripts live beside inbound: agi://host:port/call-end
+      URI uri = script.equals("inbound") ? inbound : inbound.resolve(script);
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(uri.getHost(), port(uri)), 2000);
+        s.setSoTimeout(10_000);
+        String path = uri.getRawPath() == null || uri.getRawPath().length() <= 1 ? "" : uri.getRawPath().substring(1);
+        if (uri.getRawQuery() != null) {
+          path += "?" + uri.getRawQuery();
         }
-      } else {
-        w.append(c);
-        any = true;
+        StringBuilder req = new StringBuilder();
+        line(req, "agi_network", "yes");
+        if (!path.isEmpty()) {
+          line(req, "agi_network_script", path);
+        }
+        line(req, "agi_request", uri.toString());
+        line(req, "agi_channel", channelName);
+        line(req, "agi_language", "en");
+        line(req, "agi_type", "PJSIP");
+        line(req, "agi_uniqueid", uniqueId);
+        line(req, "agi_version", "22.10.1-asterline-simulate");
+        line(req, "agi_callerid", callerId);
+        line(req, "agi_calleridname", "asterline simulate");
+        line(req, "agi_callingpres", "0");
+        line(req, "agi_callingani2", "0");
+        line(req, "agi_callington", "0");
+        line(req, "agi_callingtns", "0");
+        line(req, "agi_dnid", did);
+        line(req, "agi_rdnis", "unknown");
+        line(req, "agi_context", script.equals("inbound") ? "from-trunk" : "asterline-" + script);
+        line(req, "agi_extension", "s");
+        line(req, "agi_priority", script.equals("inbound") ? "4" : script.equals("after-agent") ? "2" : "1");
+        line(req, "agi_enhanced", "0.0");
+        line(req, "agi_accountcode", "");
+        line(req, "agi_threadid", Long.toString(Thread.currentThread().getId()));
+        for (int i = 0; i < args.length; i++) {
+          // res_agi sends every argument, empty ones included
+          line(req, "agi_arg_" + (i + 1), args[i]);
+        }
+        req.append('\n');
+        OutputStream o = s.getOutputStream();
+        o.write(req.toString().getBytes(StandardCharsets.UTF_8));
+        o.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+        for (String cmd; (cmd = in.readLine()) != null; ) {
+          o.write((channel.reply(cmd) + "\n").getBytes(StandardCharsets.UTF_8));
+          o.flush();
+        }
+      } catch (SocketTimeoutException e) {
+        throw new IOException("no command and no close within 10 s", e);
       }
+      return channel.variables();
     }
-    if (any) {
-      words.add(w.toString());
-    }
-    return words;
   }
 
-  private record Result(String ending, int frames, long firstAudioMs, long agentAudioMs, byte[] heard) {}
+  private record Result(String ending, boolean callerHungUp, int frames, long firstAudioMs, long agentAudioMs,
+      byte[] heard) {}
 
   /** The AudioSocket leg: caller frames every 20 ms from a steady clock while reading everything sent back. */
   private static Result talk(InetSocketAddress target, UUID id, byte[] caller, Duration duration) throws IOException {
@@ -260,7 +286,11 @@ public final class SimulateCommand implements Callable<Integer> {
     ByteArrayOutputStream heard = new ByteArrayOutputStream();
     try (Socket s = new Socket()) {
       s.setTcpNoDelay(true);
-      s.connect(target, 2000);
+      try {
+        s.connect(target, 2000);
+      } catch (IOException e) {
+        throw new Unreachable(target + ": " + e.getMessage());
+      }
       OutputStream o = s.getOutputStream();
       byte[] uuid = new byte[19];
       uuid[0] = 0x01;
@@ -296,7 +326,7 @@ public final class SimulateCommand implements Callable<Integer> {
       long agentSamples = 0;
       while (true) {
         if (System.nanoTime() > end) {
-          return new Result("hung up as the caller after " + duration.toSeconds() + " s", frames, firstAudio,
+          return new Result("hung up as the caller after " + duration.toSeconds() + " s", true, frames, firstAudio,
               agentSamples / 8, heard.toByteArray());
         }
         int kind;
@@ -306,7 +336,7 @@ public final class SimulateCommand implements Callable<Integer> {
           continue;
         }
         if (kind < 0) {
-          return new Result("the server closed the connection without 0x00", frames, firstAudio, agentSamples / 8,
+          return new Result("the server closed the connection without 0x00", false, frames, firstAudio, agentSamples / 8,
               heard.toByteArray());
         }
         s.setSoTimeout(0);
@@ -317,12 +347,12 @@ public final class SimulateCommand implements Callable<Integer> {
           payload = new byte[length];
           in.readFully(payload);
         } catch (EOFException e) {
-          return new Result("the server closed the connection mid-frame", frames, firstAudio, agentSamples / 8,
+          return new Result("the server closed the connection mid-frame", false, frames, firstAudio, agentSamples / 8,
               heard.toByteArray());
         }
         s.setSoTimeout(200);
         if (kind == 0x00) {
-          return new Result("the agent ended the call (0x00: the dialplan would continue with after-agent)", frames,
+          return new Result("the agent ended the call (0x00: the dialplan would continue with after-agent)", false, frames,
               firstAudio, agentSamples / 8, heard.toByteArray());
         }
         if (kind == 0x10) {
@@ -345,6 +375,13 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     } finally {
       clock.shutdownNow();
+    }
+  }
+
+  /** The AudioSocket server could not be reached at all (Dial would answer CHANUNAVAIL). */
+  private static final class Unreachable extends IOException {
+    Unreachable(String message) {
+      super(message);
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.JSONB;
+import org.jooq.impl.DSL;
 import org.jooq.UpdateSetMoreStep;
 import io.asterline.db.generated.tables.records.CallRecord;
 
@@ -87,7 +88,10 @@ public final class CallRepository {
     if (o.firstAudioAt() != null) {
       update = update.set(CALL.FIRST_AUDIO_AT, o.firstAudioAt());
     }
-    if (o.voicemailResult() != null) {
+    if ("unknown".equals(o.voicemailResult())) {
+      // the agent could not tell: a result AMD stored before (outbound-answered) stays
+      update = update.set(CALL.VOICEMAIL_RESULT, DSL.coalesce(CALL.VOICEMAIL_RESULT, DSL.inline("unknown")));
+    } else if (o.voicemailResult() != null) {
       update = update.set(CALL.VOICEMAIL_RESULT, o.voicemailResult());
     }
     return update.where(CALL.ID.eq(id)).execute() == 1;

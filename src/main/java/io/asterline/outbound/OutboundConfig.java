@@ -66,7 +66,14 @@ public record OutboundConfig(
     return new OutboundConfig(timeout, cps, Map.copyOf(perTrunk), settings.duration(ACCEPT_WAIT), maxQueueWait, grace,
         // the agent leg of an outbound call goes where inbound calls of this node go (agi.audiosocket-address);
         // the cluster-wide call limit is agi.max-calls, shared by both directions
-        hostPort(settings, AgiConfig.AUDIOSOCKET_ADDRESS));
+        // (unset: null until the wiring fills in the AudioSocket server's own address)
+        settings.optional(AgiConfig.AUDIOSOCKET_ADDRESS).isPresent() ? hostPort(settings, AgiConfig.AUDIOSOCKET_ADDRESS)
+            : null);
+  }
+
+  /** This configuration with the AudioSocket address the agent leg dials. */
+  public OutboundConfig withAudioSocketAddress(String address) {
+    return new OutboundConfig(originateTimeout, defaultCps, trunkCps, acceptWait, maxQueueWait, responseGrace, address);
   }
 
   /** Calls per second allowed on this trunk. */

@@ -109,6 +109,26 @@ class AgiBatchTest {
     assertThat(db.dsl().fetchValue(CALL.OUTCOME, CALL.ID.eq(callId))).isEqualTo("ANSWER");
   }
 
+  /**
+   * The end's time is taken by the node that ran call-end, before its batch ran; the answer's by the database. A
+   * call answered and ended in the same moment (AMD missing or failed) must still not end before its answer.
+   */
+  @Test
+  void aCallNeverEndsBeforeItWasAnswered() throws Exception {
+    long t = fx.tenant("quick-answer", 2);
+    fx.did(t, "+15550200009");
+    String callId = fx.inbound("+15550200009").get("ASTERLINE_CALL_ID");
+    UUID id = UUID.fromString(callId);
+    db.dsl().update(CALL).set(CALL.ANSWERED_AT, org.jooq.impl.DSL.currentOffsetDateTime()).where(CALL.ID.eq(id))
+        .execute();
+    OffsetDateTime askedBefore = OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(5);
+
+    assertThat(repository.endCall(id, "ANSWER", "16", null, askedBefore)).isPresent();
+
+    CallRecord row = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
+    assertThat(row.getEndedAt()).isAfterOrEqualTo(row.getAnsweredAt());
+  }
+
   @Test
   void batchesBesideSingleAdmissionsDoNotDeadlockAndGiveEverySlotBack() throws Exception {
     int tenants = 4;

@@ -44,6 +44,8 @@ final class AgiFixture implements AutoCloseable {
     this.recordings = recordings;
     Map<String, String> options = new HashMap<>();
     options.put("agi.port", "0");
+    // no AudioSocket server here: the address it would otherwise follow
+    options.put("agi.audiosocket-address", "127.0.0.1:9092");
     options.putAll(overrides);
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(), options));
     CallEvents events = new CallEvents() {

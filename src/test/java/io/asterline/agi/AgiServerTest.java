@@ -266,6 +266,45 @@ class AgiServerTest {
     assertThat(row.getRecordingFile()).isNull();
   }
 
+  /**
+   * call-end as the dialplan runs it (fifth argument: the ASTERLINE_AUDIOSOCKET the call was sent to): whether the
+   * agent's leg ever reached Asterline decides the outcome, not the last Dial's status alone.
+   */
+  @Test
+  void aCallWhoseAgentLegNeverConnectedEndsAsAgentUnavailable() throws Exception {
+    // Dial(AudioSocket) CHANUNAVAIL, the failure route played the busy announcement
+    String unreachable = fx.inbound("+15551234567").get("ASTERLINE_CALL_ID");
+    assertThat(fx.asterisk.send(FakeAsterisk.request("call-end")
+        .args(unreachable, "CHANUNAVAIL", "34", "", "10.0.0.7:9092")).status()).isEqualTo("OK");
+    // ... or the failure route forwarded the caller to people who answered: the last Dial says ANSWER
+    String forwarded = fx.inbound("+15551234567").get("ASTERLINE_CALL_ID");
+    assertThat(fx.asterisk.send(FakeAsterisk.request("call-end")
+        .args(forwarded, "ANSWER", "16", "", "10.0.0.7:9092")).status()).isEqualTo("OK");
+    // the agent's leg connected (the AudioSocket server's first step), then the caller hung up
+    String talked = fx.inbound("+15551234567").get("ASTERLINE_CALL_ID");
+    assertThat(new io.asterline.audiosocket.CallSettingsRepository(fx.dsl()).connect(UUID.fromString(talked)))
+        .isPresent();
+    assertThat(fx.asterisk.send(FakeAsterisk.request("call-end")
+        .args(talked, "ANSWER", "16", "", "10.0.0.7:9092")).status()).isEqualTo("OK");
+    // the caller left between the answer and the agent's Dial: no Dial ran
+    String left = fx.inbound("+15551234567").get("ASTERLINE_CALL_ID");
+    assertThat(fx.asterisk.send(FakeAsterisk.request("call-end")
+        .args(left, "", "16", "", "10.0.0.7:9092")).status()).isEqualTo("OK");
+
+    assertThat(outcome(unreachable)).isEqualTo("agent_unavailable");
+    assertThat(outcome(forwarded)).isEqualTo("agent_unavailable");
+    assertThat(outcome(talked)).isEqualTo("ANSWER");
+    assertThat(outcome(left)).isEqualTo("ABANDONED");
+    assertThat(fx.metrics.get("asterline.calls.ended").tags("direction", "inbound", "outcome", "agent_unavailable")
+        .counter().count()).isEqualTo(2.0);
+    assertThat(fx.metrics.get("asterline.calls.ended").tags("direction", "inbound", "outcome", "ABANDONED")
+        .counter().count()).isEqualTo(1.0);
+  }
+
+  private static String outcome(String callId) {
+    return fx.dsl().fetchValue(CALL.OUTCOME, CALL.ID.eq(UUID.fromString(callId)));
+  }
+
   @Test
   void afterAgentTellsTheDialplanWhatTheAgentDecided() throws Exception {
     String callId = fx.inbound("+15551234567").get("ASTERLINE_CALL_ID");

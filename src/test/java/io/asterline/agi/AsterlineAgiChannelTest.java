@@ -32,11 +32,11 @@ class AsterlineAgiChannelTest {
   /** What res_agi's parser makes of our EXEC lines: the application and its data back, intact. */
   @Test
   void asteriskReadsBackTheApplicationAndItsData() {
-    assertThat(FakeAsterisk.agiArgs(new AsterlineAgiChannel.Exec("MSet", "A=say \"hi\", B=C:\\x.wav").buildCommand()))
+    assertThat(ResAgi.parseArgs(new AsterlineAgiChannel.Exec("MSet", "A=say \"hi\", B=C:\\x.wav").buildCommand()))
         .containsExactly("EXEC", "MSet", "A=say \"hi\", B=C:\\x.wav");
-    assertThat(FakeAsterisk.agiArgs("SET VARIABLE \"ASTERLINE_STATUS\" \"\""))
+    assertThat(ResAgi.parseArgs("SET VARIABLE \"ASTERLINE_STATUS\" \"\""))
         .containsExactly("SET", "VARIABLE", "ASTERLINE_STATUS", "");
-    assertThat(FakeAsterisk.agiArgs("GET  VARIABLE\tname\\ with\\ spaces"))
+    assertThat(ResAgi.parseArgs("GET  VARIABLE\tname\\ with\\ spaces"))
         .containsExactly("GET", "VARIABLE", "name with spaces");
   }
 }

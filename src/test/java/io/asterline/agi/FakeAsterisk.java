@@ -15,11 +15,10 @@ import java.util.Map;
 
 /**
  * Asterisk's side of one FastAGI request, byte for byte as res_agi.c writes it: the agi_* environment and a
- * blank line, then one reply line per command ({@code 200 result=1}, {@code 200 result=1 (value)} for a set
- * GET VARIABLE, {@code 200 result=0} for an unset one, {@code 200 result=0} for EXEC MSet (which sets its
- * pairs in order), {@code 200 result=-2} for EXEC of any other application, {@code 510} for anything it does
- * not know), until the
- * server closes. It can also send the {@code HANGUP} line mid-dialogue, or hang up early, as a channel that
+ * blank line, then one reply line per command as {@link ResAgi} answers it ({@code 200 result=1},
+ * {@code 200 result=1 (value)} for a set GET VARIABLE, {@code 200 result=0} for an unset one and for EXEC MSet
+ * (which sets its pairs in order), {@code 200 result=-2} for EXEC of an application it lacks, {@code 510} for
+ * anything it does not know), until the server closes. It can also send the {@code HANGUP} line mid-dialogue, or hang up early, as a channel that
  * hangs up does. Used by the tests and by bench/agi.
  */
 public final class FakeAsterisk {
@@ -152,8 +151,7 @@ public final class FakeAsterisk {
       out.flush();
 
       Map<String, String> variables = new LinkedHashMap<>(request.channelVariables);
-      Map<String, String> set = new LinkedHashMap<>();
-      List<String> order = new ArrayList<>();
+      ResAgi channel = new ResAgi(variables, java.util.Set.copyOf(request.missingApplications));
       List<String> commands = new ArrayList<>();
       boolean closedByServer = false;
       while (true) {
@@ -176,46 +174,7 @@ public final class FakeAsterisk {
         if (commands.size() == request.hangupAfterCommands) {
           reply.append("HANGUP\n");
         }
-        List<String> argv = agiArgs(line);
-        String verb = argv.isEmpty() ? "" : argv.get(0).toUpperCase(java.util.Locale.ROOT);
-        String second = argv.size() > 1 ? argv.get(1).toUpperCase(java.util.Locale.ROOT) : "";
-        if (verb.equals("SET") && second.equals("VARIABLE") && argv.size() == 4) {
-          String name = argv.get(2);
-          String value = argv.get(3);
-          variables.put(name, value);
-          set.put(name, value);
-          order.add(name);
-          reply.append("200 result=1\n");
-        } else if (verb.equals("EXEC") && argv.size() >= 2) {
-          String app = argv.get(1).toLowerCase(java.util.Locale.ROOT);
-          // res_agi (handle_exec) hands the application its third word as its data; more words are ignored
-          String data = argv.size() > 2 ? argv.get(2) : "";
-          if (!app.equals("mset") || request.missingApplications.contains(app)) {
-            // res_agi: "200 result=-2" for an application this Asterisk does not have
-            reply.append("200 result=-2\n");
-          } else {
-            // pbx_builtin_setvar_multiple: standard app args, then each pair split at its first '='
-            for (String pair : appArgs(data)) {
-              int eq = pair.indexOf('=');
-              if (eq > 0) {
-                String name = pair.substring(0, eq);
-                String value = pair.substring(eq + 1);
-                variables.put(name, value);
-                set.put(name, value);
-                order.add(name);
-              }
-            }
-            reply.append("200 result=0\n");
-          }
-        } else if (verb.equals("GET") && (second.equals("VARIABLE") && argv.size() == 3
-            || second.equals("FULL") && argv.size() == 4 && argv.get(2).equalsIgnoreCase("VARIABLE"))) {
-          String value = variables.get(argv.get(argv.size() - 1));
-          reply.append(value == null ? "200 result=0\n" : "200 result=1 (" + value + ")\n");
-        } else if (line.startsWith("VERBOSE") || line.startsWith("NOOP")) {
-          reply.append("200 result=1\n");
-        } else {
-          reply.append("510 Invalid or unknown command\n");
-        }
+        reply.append(channel.reply(line)).append('\n');
         try {
           out.write(reply.toString().getBytes(StandardCharsets.UTF_8));
           out.flush();
@@ -224,79 +183,9 @@ public final class FakeAsterisk {
           break;
         }
       }
-      return new Exchange(set, order, commands, closedByServer);
+      Map<String, String> set = new LinkedHashMap<>();
+      channel.setOrder().forEach(name -> set.put(name, variables.get(name)));
+      return new Exchange(set, channel.setOrder(), commands, closedByServer);
     }
   }
-
-  /**
-   * How res_agi splits a command line into words (res_agi.c parse_args): spaces and tabs separate words outside
-   * double quotes; a double quote toggles quoting and, coming off a space, starts a word (so {@code ""} is an
-   * empty word); a backslash makes the next character literal.
-   */
-  static List<String> agiArgs(String line) {
-    List<String> argv = new ArrayList<>();
-    StringBuilder word = null;
-    boolean quoted = false;
-    boolean escaped = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '"' && !escaped) {
-        quoted = !quoted;
-        if (quoted && word == null) {
-          word = new StringBuilder();
-        }
-      } else if ((c == ' ' || c == '\t') && !quoted && !escaped) {
-        if (word != null) {
-          argv.add(word.toString());
-          word = null;
-        }
-      } else if (c == '\\' && !escaped) {
-        escaped = true;
-      } else {
-        if (word == null) {
-          word = new StringBuilder();
-        }
-        word.append(c);
-        escaped = false;
-      }
-    }
-    if (word != null) {
-      argv.add(word.toString());
-    }
-    return argv;
-  }
-
-  /**
-   * Asterisk's AST_STANDARD_APP_ARGS (main/app.c __ast_app_separate_args with remove_chars): splits on commas
-   * outside double quotes, parentheses and brackets; quotes are removed and a backslash takes the next character
-   * literally.
-   */
-  static List<String> appArgs(String data) {
-    List<String> args = new ArrayList<>();
-    StringBuilder current = new StringBuilder();
-    boolean quoted = false;
-    int depth = 0;
-    for (int i = 0; i < data.length(); i++) {
-      char c = data.charAt(i);
-      if (c == '\\' && i + 1 < data.length()) {
-        current.append(data.charAt(++i));
-      } else if (c == '"') {
-        quoted = !quoted;
-      } else if (!quoted && (c == '(' || c == '[')) {
-        depth++;
-        current.append(c);
-      } else if (!quoted && (c == ')' || c == ']') && depth > 0) {
-        depth--;
-        current.append(c);
-      } else if (!quoted && depth == 0 && c == ',') {
-        args.add(current.toString());
-        current.setLength(0);
-      } else {
-        current.append(c);
-      }
-    }
-    args.add(current.toString());
-    return args;
-  }
-
 }

@@ -51,7 +51,7 @@ final class FakeChannel {
             if (!"MSet".equals(args[0])) {
               throw new AssertionError("scripts must not run " + args[0]);
             }
-            for (String pair : FakeAsterisk.appArgs(String.join(",", (String[]) args[1]))) {
+            for (String pair : ResAgi.appArgs(String.join(",", (String[]) args[1]))) {
               int eq = pair.indexOf('=');
               record(pair.substring(0, eq), pair.substring(eq + 1));
             }

@@ -54,7 +54,10 @@ class OutboundConfigTest {
     assertThat(c.cpsFor("slow-trunk")).isEqualTo(0.5);
     assertThat(c.cpsFor("OTHER")).isEqualTo(1.0);
     assertThat(c.originateTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(c.audioSocketAddress()).isEqualTo("127.0.0.1:9092");
+    // unset: the wiring fills in where the AudioSocket server listens (app.AudioSocketAddressTest)
+    assertThat(c.audioSocketAddress()).isNull();
+    assertThat(OutboundConfig.from(env(Map.of("AGI_AUDIOSOCKET_ADDRESS", "asterline:9092"))).audioSocketAddress())
+        .isEqualTo("asterline:9092");
   }
 
   @Test

@@ -67,6 +67,8 @@ public final class OutboundFixture implements AutoCloseable {
     o.put("outbound.cps", "1000");
     o.put("outbound.accept-wait", "2s");
     o.put("recordings.dir", "/var/spool/asterisk/recordings");
+    // no AudioSocket server here: the address it would otherwise follow
+    o.put("agi.audiosocket-address", "127.0.0.1:9092");
     o.putAll(options);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     AgiConfig agi = AgiConfig.from(settings);

@@ -18,6 +18,8 @@
 --   machine_hangup, voicemail   kept: what outbound-answered decided for an answering machine
 --   ABANDONED           sent to the agent, no Dial ran: the caller (or callee) left before the agent was dialled
 --   the DIALSTATUS given, else the outcome the call already had
+--   voicemail           no Dial ran and the caller left a message (the voicemail route)
+--   ABANDONED           no Dial ran and nothing else happened: the caller left
 -- The function also returns the outcome stored, so asterline_calls_ended_total counts what the row says.
 
 DROP FUNCTION call_end_batch(uuid[], text[], text[], text[], timestamptz[]);
@@ -52,7 +54,9 @@ BEGIN
                THEN 'agent_unavailable'
              WHEN c.outcome IN ('machine_hangup', 'voicemail') THEN c.outcome
              WHEN coalesce(p_agent[i], false) AND c.agent_connected_at IS NULL THEN 'ABANDONED'
-             ELSE coalesce(p_outcomes[i], c.outcome) END,
+             -- no Dial at all (the voicemail route, a caller gone during it): what the caller got
+             ELSE coalesce(p_outcomes[i], c.outcome,
+                           CASE WHEN c.voicemail_file IS NOT NULL THEN 'voicemail' ELSE 'ABANDONED' END) END,
            hangup_cause = p_causes[i],
            recording_file = p_files[i]
      WHERE c.id = p_calls[i] AND c.ended_at IS NULL

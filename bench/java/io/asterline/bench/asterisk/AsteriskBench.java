@@ -281,7 +281,12 @@ public final class AsteriskBench {
     check("inbound: greeting heard", f.greetingMs() >= 0 && f.greetingMs() < 1000, ms("greeting after 200 OK", f.greetingMs()));
     check("inbound: barge-in stops the agent", f.bargeInMs() >= 0 && f.bargeInMs() < 400, ms("agent audio stopped after the caller spoke", f.bargeInMs()));
     check("inbound: reply heard", f.replyMs() >= 0 && f.replyMs() < 2000, ms("reply after the caller stopped", f.replyMs()));
-    Map<String, Object> row = await(() -> callRow("remote_number", from), r -> "ended".equals(r.get("state")), 10);
+    // the agent's part of the story (first audio, end reason) is written when its leg closes, beside call-end
+    Map<String, Object> row = await(() -> callRow("remote_number", from),
+        r -> "ended".equals(r.get("state")) && r.get("agent_end_reason") != null, 10);
+    check("inbound: call row ended with an outcome and the agent's story", row != null && row.get("first_audio_at") != null
+        && row.get("agent_end_reason") != null,
+        row == null ? "no row" : "first audio " + row.get("first_audio_at") + ", agent end " + row.get("agent_end_reason"));
     check("inbound: call row ended with an outcome", row != null && "ended".equals(row.get("state")) && row.get("outcome") != null,
         String.valueOf(row));
     check("inbound: answered_at set", row != null && row.get("answered_at") != null, row == null ? "no row" : "answered_at " + row.get("answered_at"));

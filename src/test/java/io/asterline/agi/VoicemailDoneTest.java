@@ -121,6 +121,22 @@ class VoicemailDoneTest {
     assertThat(db.dsl().fetchCount(RECORDING_JOB, RECORDING_JOB.CALL_ID.eq(id))).isEqualTo(1);
   }
 
+  /** The voicemail route runs no Dial, so call-end has no DIALSTATUS: the outcome says what the caller got. */
+  @Test
+  void aCallThatWentToVoicemailEndsWithACountableOutcome() throws Exception {
+    String left = asterisk.send(FakeAsterisk.request("inbound").args("+15551110000")).get("ASTERLINE_CALL_ID");
+    asterisk.send(FakeAsterisk.request("voicemail-done").args(left, voicemailFile(acme, left), "HANGUP", "3000"));
+    String gone = asterisk.send(FakeAsterisk.request("inbound").args("+15551110000")).get("ASTERLINE_CALL_ID");
+
+    // as the hangup handler sends it after the voicemail route: no Dial ran, so no DIALSTATUS
+    assertThat(asterisk.send(FakeAsterisk.request("call-end").args(left, "", "16", "")).status()).isEqualTo("OK");
+    assertThat(asterisk.send(FakeAsterisk.request("call-end").args(gone, "", "16", "")).status()).isEqualTo("OK");
+
+    assertThat(db.dsl().fetchValue(CALL.OUTCOME, CALL.ID.eq(UUID.fromString(left)))).isEqualTo("voicemail");
+    assertThat(db.dsl().fetchValue(CALL.OUTCOME, CALL.ID.eq(UUID.fromString(gone))))
+        .as("the caller left before leaving a message").isEqualTo("ABANDONED");
+  }
+
   @Test
   void theInputsMayComeFromTheChannelAsTheHangupHandlerHasThem() throws Exception {
     String callId = asterisk.send(FakeAsterisk.request("inbound").args("+15551110000")).get("ASTERLINE_CALL_ID");

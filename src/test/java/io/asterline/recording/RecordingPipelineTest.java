@@ -183,7 +183,8 @@ class RecordingPipelineTest {
 
   @Test
   void failedAttemptsBackOffThenFailThenRetryFinishesFromTheStepReached() throws Exception {
-    RecordingConfig config = Fixtures.config(openai.url());
+    // a backoff long enough that "not due yet" holds on a busy machine (50 ms did not, under the full suite)
+    RecordingConfig config = Fixtures.config(openai.url(), "recordings.retry-base", "1s", "recordings.retry-max", "1s");
     openai.answer(r -> new FakeOpenAi.Answer(503, "{\"error\":{\"message\":\"overloaded\"}}"));
     long tenant = Fixtures.tenant(db.dsl(), "acme", true);
     Path file = Fixtures.recording(recordings, tenant, UUID.randomUUID(), Fixtures.wav(800));

@@ -75,8 +75,10 @@ public final class AgiService implements AutoCloseable {
         "after-agent", new AfterAgentScript(repository, db, metrics)));
     FastAgiServer started;
     try {
-      started = new FastAgiServer(config.bind(), config.port(), config.poolSize(), config.allow(),
-          config.readTimeout(), scripts, new UnknownScript(metrics));
+      started = new FastAgiServer(config.bind(), config.port(), config.poolSize(),
+          new FastAgiServer.Limits(config.allow(), config.readTimeout(), config.requestTimeout(),
+              config.maxConnectionsPerSource(), FastAgiServer.MAX_LINE),
+          scripts, new UnknownScript(metrics));
     } catch (RuntimeException e) {
       maintenance.shutdownNow();
       admissions.close();
@@ -143,7 +145,7 @@ public final class AgiService implements AutoCloseable {
               + pending.size() + " writes pending");
         }
         return Status.up("listening on " + server.address() + ", " + server.activeRequests() + " requests in flight, "
-            + known);
+            + server.refusedConnections() + " connections refused, " + known);
       }
     };
   }

@@ -22,6 +22,8 @@ public record AgiConfig(
     int poolSize,
     List<Cidr> allow,
     Duration readTimeout,
+    Duration requestTimeout,
+    int maxConnectionsPerSource,
     Duration dbDeadline,
     Duration dbBatchLinger,
     int maxCalls,
@@ -37,7 +39,13 @@ public record AgiConfig(
   public static final ConfigKey ALLOW = ConfigKey.of("agi.allow", "127.0.0.0/8,::1/128",
       "comma-separated address blocks Asterisk may connect from; other connections are closed before any script");
   public static final ConfigKey READ_TIMEOUT = ConfigKey.of("agi.read-timeout", "5s",
-      "how long a script waits for Asterisk's next line before closing the connection");
+      "how long a script waits for Asterisk's next whole line before closing the connection");
+  public static final ConfigKey REQUEST_TIMEOUT = ConfigKey.of("agi.request-timeout", "3s",
+      "how long a connection may take from its connect to the blank line ending its agi_ headers; Asterisk "
+          + "sends them at once, so only a broken or hostile peer is slower");
+  public static final ConfigKey MAX_CONNECTIONS_PER_SOURCE = ConfigKey.of("agi.max-connections-per-source", "",
+      "most connections one address may hold open at once; more are closed unanswered (default: half of "
+          + "agi.pool-size, so one host cannot take the whole pool)");
   public static final ConfigKey DB_DEADLINE = ConfigKey.of("agi.db-deadline", "300ms",
       "database time one AGI request may use; past it inbound answers DEGRADED from the last known DIDs");
   public static final ConfigKey DB_BATCH_LINGER = ConfigKey.of("agi.db-batch-linger", "2ms",
@@ -53,7 +61,8 @@ public record AgiConfig(
   public static final ConfigKey DID_CACHE_REFRESH = ConfigKey.of("agi.did-cache-refresh", "30s",
       "how often the in-memory DID -> tenant map used during database outages is reloaded");
 
-  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, POOL_SIZE, ALLOW, READ_TIMEOUT, DB_DEADLINE,
+  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, POOL_SIZE, ALLOW, READ_TIMEOUT, REQUEST_TIMEOUT,
+      MAX_CONNECTIONS_PER_SOURCE, DB_DEADLINE,
       DB_BATCH_LINGER, MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS, DID_CACHE_REFRESH,
       PhoneNumbers.DEFAULT_COUNTRY_CODE);
 
@@ -74,6 +83,14 @@ public record AgiConfig(
     if (readTimeout.toMillis() < 100 || readTimeout.toMillis() > Integer.MAX_VALUE) {
       throw settings.invalid(READ_TIMEOUT, "a duration from 100ms to 24d");
     }
+    Duration requestTimeout = settings.duration(REQUEST_TIMEOUT);
+    if (requestTimeout.toMillis() < 100 || requestTimeout.toMillis() > Integer.MAX_VALUE) {
+      throw settings.invalid(REQUEST_TIMEOUT, "a duration from 100ms to 24d");
+    }
+    int poolSize = settings.integer(POOL_SIZE, 1, 10_000);
+    int perSource = settings.optional(MAX_CONNECTIONS_PER_SOURCE).filter(v -> !v.isBlank()).isPresent()
+        ? settings.integer(MAX_CONNECTIONS_PER_SOURCE, 1, 1_000_000)
+        : Math.max(1, poolSize / 2);
     Duration deadline = settings.duration(DB_DEADLINE);
     if (deadline.toMillis() < 10) {
       throw settings.invalid(DB_DEADLINE, "at least 10ms");
@@ -99,8 +116,8 @@ public record AgiConfig(
     if (!PhoneNumbers.isCountryCode(countryCode)) {
       throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
     }
-    return new AgiConfig(settings.address(BIND), settings.port(PORT), settings.integer(POOL_SIZE, 1, 10_000),
-        List.copyOf(allow), readTimeout, deadline, linger, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE),
+    return new AgiConfig(settings.address(BIND), settings.port(PORT), poolSize,
+        List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE),
         maxDuration, audioSocket, refresh, countryCode);
   }
 

@@ -76,8 +76,10 @@ public final class AgiService implements AutoCloseable {
         "voicemail-done", new VoicemailDoneScript(repository, db, events, metrics)));
     FastAgiServer started;
     try {
-      started = new FastAgiServer(config.bind(), config.port(), config.poolSize(), config.allow(),
-          config.readTimeout(), scripts, new UnknownScript(metrics));
+      started = new FastAgiServer(config.bind(), config.port(), config.poolSize(),
+          new FastAgiServer.Limits(config.allow(), config.readTimeout(), config.requestTimeout(),
+              config.maxConnectionsPerSource(), FastAgiServer.MAX_LINE),
+          scripts, new UnknownScript(metrics));
     } catch (RuntimeException e) {
       maintenance.shutdownNow();
       admissions.close();
@@ -144,7 +146,7 @@ public final class AgiService implements AutoCloseable {
               + pending.size() + " writes pending");
         }
         return Status.up("listening on " + server.address() + ", " + server.activeRequests() + " requests in flight, "
-            + known);
+            + server.refusedConnections() + " connections refused, " + known);
       }
     };
   }

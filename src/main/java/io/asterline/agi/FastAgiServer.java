@@ -11,69 +11,88 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.asteriskjava.fastagi.AgiScript;
-import org.asteriskjava.fastagi.DefaultAgiServer;
 import org.asteriskjava.fastagi.MappingStrategy;
-import org.asteriskjava.fastagi.SimpleMappingStrategy;
-import org.asteriskjava.util.ServerSocketFacade;
+import org.asteriskjava.fastagi.internal.FastAgiConnectionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * asterisk-java's {@link DefaultAgiServer} with an explicit script map, named threads, and the allow-list
- * socket. One pool thread serves one AGI request for as long as Asterisk keeps it open; our scripts answer
- * and return, so the pool bounds requests in flight, not calls in progress.
+ * The FastAGI server: our {@link AgiAcceptor} reads each request's head without a thread, then asterisk-java's
+ * connection handler runs the script from an explicit map on a named pool thread. One pool thread serves one
+ * AGI request for as long as Asterisk keeps it open; our scripts answer and return, so the pool bounds requests
+ * in flight, not calls in progress.
  */
 public final class FastAgiServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FastAgiServer.class);
 
-  private final AgiServerSocket socket;
-  private final Server server;
-  private final Thread acceptor;
+  /**
+   * Longest line accepted from a peer, in bytes. Asterisk's own are far shorter: res_agi reads our commands into
+   * a 2048-byte buffer (AGI_BUF_LEN), and its request lines and replies carry channel names, numbers and
+   * variable values of a few hundred bytes at most.
+   */
+  public static final int MAX_LINE = 8192;
+
+  /**
+   * What a peer may cost the server.
+   *
+   * @param allow address blocks that may connect at all
+   * @param readTimeout how long a script waits for each whole line from Asterisk
+   * @param requestTimeout how long a connection may take from its accept to the blank line ending its head
+   * @param maxPerSource connections one address may hold open at once (heads being read and requests served)
+   * @param maxLine longest line accepted, in bytes, without its line end
+   */
+  public record Limits(List<Cidr> allow, Duration readTimeout, Duration requestTimeout, int maxPerSource,
+      int maxLine) {
+    public Limits {
+      allow = List.copyOf(allow);
+    }
+  }
+
+  private final AgiAcceptor acceptor;
+  private final ThreadPoolExecutor pool;
   private final InetAddress bind;
 
   /**
    * Binds now (so a taken port fails the start, naming it) and starts accepting on a background thread.
    *
    * @param scripts URL path -> script, e.g. "inbound" -> InboundScript
-   * @param unknown answers any path not in {@code scripts}
+   * @param unknown answers any path not in {@code scripts}, and a request that names no script
    */
-  public FastAgiServer(InetAddress bind, int port, int poolSize, List<Cidr> allow, Duration readTimeout,
-      Map<String, AgiScript> scripts, AgiScript unknown) {
+  public FastAgiServer(InetAddress bind, int port, int poolSize, Limits limits, Map<String, AgiScript> scripts,
+      AgiScript unknown) {
     this.bind = bind;
+    Map<String, AgiScript> map = Map.copyOf(scripts);
+    MappingStrategy mapping = (request, channel) -> {
+      // a request without agi_network_script has no name to look up (Map.copyOf's maps reject null keys)
+      String name = request.getScript();
+      AgiScript script = name == null ? null : map.get(name);
+      return script != null ? script : unknown;
+    };
+    AtomicInteger n = new AtomicInteger();
+    // no queue, as in asterisk-java: a request beyond the pool is closed at once (the dialplan's failure
+    // route) rather than left waiting while the caller hears nothing
+    this.pool = new ThreadPoolExecutor(Math.min(16, poolSize), poolSize, 60, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), r -> {
+          Thread t = new Thread(r, "agi-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
     try {
-      this.socket = new AgiServerSocket(bind, port, allow, (int) readTimeout.toMillis());
+      this.acceptor = new AgiAcceptor(bind, port, limits,
+          socket -> pool.execute(new FastAgiConnectionHandler(mapping, socket, AsterlineAgiChannel::new)));
     } catch (IOException e) {
+      pool.shutdownNow();
       throw new UncheckedIOException("agi: cannot listen on " + bind.getHostAddress() + ":" + port + " (agi.bind, agi.port): "
           + e.getMessage(), e);
     }
-    SimpleMappingStrategy mapping = new SimpleMappingStrategy();
-    mapping.setMappings(Map.copyOf(scripts));
-    MappingStrategy withFallback = (request, channel) -> {
-      AgiScript script = mapping.determineScript(request, channel);
-      return script != null ? script : unknown;
-    };
-    this.server = new Server(withFallback, socket, poolSize);
-    // only for the library's own log line; the socket is already bound
-    server.setAddress(bind);
-    server.setPort(socket.port());
-    this.acceptor = new Thread(this::acceptLoop, "agi-accept");
-    acceptor.setDaemon(true);
     acceptor.start();
-    log.info("agi: FastAGI listening on {}:{}, scripts {}, allowed from {}", bind.getHostAddress(), port(),
-        scripts.keySet(), allow);
-  }
-
-  private void acceptLoop() {
-    try {
-      server.startup();
-    } catch (IOException | RuntimeException e) {
-      log.error("agi: accept loop ended", e);
-    }
+    log.info("agi: FastAGI listening on {}:{}, scripts {}, allowed from {}, at most {} connections per address",
+        bind.getHostAddress(), port(), scripts.keySet(), limits.allow(), limits.maxPerSource());
   }
 
   public int port() {
-    return socket.port();
+    return acceptor.port();
   }
 
   public String address() {
@@ -82,61 +101,31 @@ public final class FastAgiServer implements AutoCloseable {
 
   /** True while the accept loop runs. */
   public boolean listening() {
-    return acceptor.isAlive();
+    return acceptor.running();
   }
 
-  /** Connections closed unanswered because their address is outside agi.allow. */
+  /**
+   * Connections closed before any script: outside agi.allow, over agi.max-connections-per-source, a head not
+   * complete within agi.request-timeout, not FastAGI, or no pool thread free.
+   */
   public long refusedConnections() {
-    return socket.refused();
+    return acceptor.refused();
+  }
+
+  /** Connections open now: heads being read and requests being served. */
+  public int openConnections() {
+    return acceptor.openConnections();
   }
 
   /** AGI requests being served now. */
   public int activeRequests() {
-    return Math.max(0, server.getPoolActiveTaskCount());
+    return pool.getActiveCount();
   }
 
   /** Stops accepting; requests being served finish on their own (each is short). */
   @Override
   public void close() {
-    server.shutdown();
-    try {
-      acceptor.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static final class Server extends DefaultAgiServer {
-    private final AgiServerSocket socket;
-
-    Server(MappingStrategy mapping, AgiServerSocket socket, int poolSize) {
-      super("fastagi", mapping, AsterlineAgiChannel::new);
-      this.socket = socket;
-      setPoolSize(Math.min(16, poolSize));
-      setMaximumPoolSize(poolSize);
-    }
-
-    @Override
-    protected ServerSocketFacade createServerSocket() {
-      return socket;
-    }
-
-    @Override
-    protected ThreadPoolExecutor createPool() {
-      AtomicInteger n = new AtomicInteger();
-      // no queue, as in the library: a request beyond the pool is closed at once (the dialplan's failure
-      // route) rather than left waiting while the caller hears nothing
-      return new ThreadPoolExecutor(getPoolSize(), getMaximumPoolSize(), 60, TimeUnit.SECONDS,
-          new SynchronousQueue<>(), r -> {
-            Thread t = new Thread(r, "agi-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
-    }
-
-    @Override
-    public synchronized void shutdown() {
-      super.shutdown();
-    }
+    acceptor.close();
+    pool.shutdown();
   }
 }

@@ -20,8 +20,14 @@ final class UnknownScript extends AsterlineAgiScript {
 
   @Override
   ScriptResult decide(AgiRequest request, AgiChannel channel) {
-    log.error("no AGI script named '{}' (request {}); known: inbound, call-end, after-agent", request.getScript(),
-        request.getRequestURL());
+    if (request.getScript() == null) {
+      // agi://host with no path, or a peer that is not Asterisk at all: a line, never a stack trace
+      log.error("an AGI request from {} names no script (no agi_network_script); known: inbound, call-end, "
+          + "after-agent", request.getRemoteAddress() == null ? "?" : request.getRemoteAddress().getHostAddress());
+    } else {
+      log.error("no AGI script named '{}' (request {}); known: inbound, call-end, after-agent", request.getScript(),
+          request.getRequestURL());
+    }
     return ScriptResult.of(AgiStatus.ERROR);
   }
 }

@@ -1,13 +1,16 @@
 package io.asterline.audiosocket;
 
+import io.asterline.agi.AgiConfig;
+import io.asterline.agi.Cidr;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Where the AudioSocket server listens for Asterisk's {@code Dial(AudioSocket/...)} legs. */
-public record AudioSocketConfig(InetAddress bind, int port, int ioThreads) {
+public record AudioSocketConfig(InetAddress bind, int port, int ioThreads, List<Cidr> allow) {
 
   public static final ConfigKey BIND = ConfigKey.of("audiosocket.bind", "127.0.0.1",
       "address the AudioSocket server listens on (Asterisk connects here)");
@@ -15,7 +18,12 @@ public record AudioSocketConfig(InetAddress bind, int port, int ioThreads) {
   public static final ConfigKey IO_THREADS = ConfigKey.of("audiosocket.io-threads", "0",
       "event loop threads carrying the calls' audio and pacing (0 = one per CPU core)");
 
-  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, IO_THREADS);
+  public static final ConfigKey ALLOW = ConfigKey.of("audiosocket.allow", "",
+      "comma-separated address blocks Asterisk may connect from; other connections are closed before any frame "
+          + "is read (AudioSocket has no authentication; the call id is its only secret). Unset: the same as "
+          + "agi.allow, since the same Asterisk servers use both");
+
+  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, IO_THREADS, ALLOW);
 
   /**
    * The host:port Asterisk dials to reach this server, for a server listening on {@code boundPort}: the bind
@@ -30,6 +38,22 @@ public record AudioSocketConfig(InetAddress bind, int port, int ioThreads) {
   }
 
   public static AudioSocketConfig from(Settings settings) {
-    return new AudioSocketConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256));
+    List<Cidr> allow = new ArrayList<>();
+    // the Asterisk servers that ask FastAGI are the ones that dial the agent: a deployment that lists them in
+    // agi.allow (compose does, with its subnet) needs nothing more
+    ConfigKey source = settings.list(ALLOW).isEmpty() ? AgiConfig.ALLOW : ALLOW;
+    for (String block : settings.list(source)) {
+      try {
+        allow.add(Cidr.parse(block));
+      } catch (IllegalArgumentException e) {
+        throw settings.invalid(source, "comma-separated IP address blocks such as 127.0.0.0/8,10.1.2.3 ("
+            + e.getMessage() + ")");
+      }
+    }
+    if (allow.isEmpty()) {
+      throw settings.invalid(source, "at least one address block (AudioSocket has no authentication of its own)");
+    }
+    return new AudioSocketConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256),
+        List.copyOf(allow));
   }
 }

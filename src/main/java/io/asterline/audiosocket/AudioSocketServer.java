@@ -1,6 +1,8 @@
 package io.asterline.audiosocket;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.agi.Cidr;
+import io.asterline.agi.RefusalLog;
 import io.asterline.call.CallRepository;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.OpenAiConfig;
@@ -20,7 +22,10 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -46,10 +51,12 @@ public final class AudioSocketServer implements AutoCloseable {
   private final Channel server;
   private final TalkMetrics metrics;
   private final RealtimeTransport realtime;
+  private final AtomicLong refused;
 
   private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db, ChannelGroup calls,
-      Channel server, TalkMetrics metrics, RealtimeTransport realtime) {
+      Channel server, TalkMetrics metrics, RealtimeTransport realtime, AtomicLong refused) {
     this.metrics = metrics;
+    this.refused = refused;
     this.realtime = realtime;
     this.accept = accept;
     this.io = io;
@@ -73,6 +80,9 @@ public final class AudioSocketServer implements AutoCloseable {
     EventLoopGroup io = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("audiosocket-io"),
         NioIoHandler.newFactory());
     ChannelGroup calls = new DefaultChannelGroup("audiosocket-calls", GlobalEventExecutor.INSTANCE);
+    RefusalLog refusals = new RefusalLog(log, "audiosocket");
+    AtomicLong refused = new AtomicLong();
+    String notAllowed = "not in audiosocket.allow " + config.allow();
     try {
       Channel server = new ServerBootstrap()
           .group(accept, io)
@@ -84,6 +94,14 @@ public final class AudioSocketServer implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              // before the first read: a connection from elsewhere never gets to name a call id
+              InetAddress peer = ch.remoteAddress().getAddress();
+              if (!allowed(config.allow(), peer)) {
+                refused.incrementAndGet();
+                refusals.refused(peer, notAllowed);
+                ch.close();
+                return;
+              }
               calls.add(ch);
               ch.pipeline()
                   .addLast("decoder", new AudioSocketFrameDecoder())
@@ -95,7 +113,7 @@ public final class AudioSocketServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
       log.info("audiosocket: listening on {}", server.localAddress());
-      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics, realtime);
+      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics, realtime, refused);
     } catch (RuntimeException e) {
       accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -104,6 +122,20 @@ public final class AudioSocketServer implements AutoCloseable {
       throw new IllegalStateException("audiosocket: cannot listen on " + config.bind().getHostAddress() + ":"
           + config.port() + ": " + e.getMessage(), e);
     }
+  }
+
+  private static boolean allowed(List<Cidr> allow, InetAddress address) {
+    for (Cidr block : allow) {
+      if (block.contains(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Connections closed before any frame because their address is outside audiosocket.allow. */
+  public long refusedConnections() {
+    return refused.get();
   }
 
   public int port() {

@@ -120,9 +120,16 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     if (callId != null) {
       throw new AudioSocketProtocolException("a second UUID frame (" + id + ") on call " + callId);
     }
+    uuidTimeout.cancel(false);
+    if (!claimLeg(id)) {
+      MDC.put("callId", id.toString());
+      log.warn("a second AudioSocket leg for this call from {}; refusing it, the first keeps talking",
+          ctx.channel().remoteAddress());
+      hangup();
+      return;
+    }
     callId = id;
     callIdText = id.toString();
-    uuidTimeout.cancel(false);
     mdc();
     startPacer();
     talk.db.execute(() -> {
@@ -138,6 +145,23 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       }
       inCall(() -> onSettings(settings));
     });
+  }
+
+  /** Makes this connection the call's one live leg on this node; false when another live one has it. */
+  private boolean claimLeg(UUID id) {
+    while (true) {
+      io.netty.channel.Channel first = talk.legs.putIfAbsent(id, ctx.channel());
+      if (first == null || first == ctx.channel()) {
+        return true;
+      }
+      if (first.isActive()) {
+        return false;
+      }
+      // a leg that has closed but not yet left the map (its channelInactive runs on its own loop)
+      if (talk.legs.replace(id, first, ctx.channel())) {
+        return true;
+      }
+    }
   }
 
   private void onSettings(Optional<CallSettings> found) {
@@ -310,6 +334,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       stopPacer();
       if (uuidTimeout != null) {
         uuidTimeout.cancel(false);
+      }
+      if (callId != null) {
+        talk.legs.remove(callId, ctx.channel());
       }
       if (agent != null && !agent.ended()) {
         log.info("Asterisk closed the AudioSocket (caller hung up)");

@@ -5,6 +5,9 @@ import io.asterline.call.CallRepository;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeMessages;
 import io.asterline.realtime.RealtimeTransport;
+import io.netty.channel.Channel;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /** What every call's agent shares: configuration, repositories, the database executor and the meters. */
@@ -20,6 +23,11 @@ final class Talk {
   /** JDBC blocks; it never runs on an event loop. */
   final ExecutorService db;
   final TalkMetrics metrics;
+  /**
+   * The one live AudioSocket leg of each call on this node. The call id is the only secret AudioSocket has, so a
+   * second connection naming it is refused rather than given a second session on the same call.
+   */
+  final ConcurrentHashMap<UUID, Channel> legs = new ConcurrentHashMap<>();
 
   Talk(OpenAiConfig openai, RealtimeTransport realtime, ObjectMapper json, CallSettingsRepository settings,
       CallRepository calls, ExecutorService db, TalkMetrics metrics) {

@@ -55,6 +55,19 @@ public final class Auth {
     return principal;
   }
 
+  /**
+   * True when the request carries the admin token; never fails, for pages that show more to the admin but answer
+   * everyone (/health).
+   */
+  public boolean isAdmin(Context ctx) {
+    String header = ctx.header("Authorization");
+    if (adminTokenHash == null || header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    String hash = hash(header.substring(7).trim());
+    return MessageDigest.isEqual(adminTokenHash, hash.getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** The principal {@link #authenticate} stored for this request. */
   public static Principal principal(Context ctx) {
     Principal p = ctx.attribute(ATTRIBUTE);

@@ -33,6 +33,7 @@ public final class HttpServer implements AutoCloseable {
   private final List<HealthCheck> checks = new ArrayList<>();
   private final List<Consumer<Javalin>> routeSets = new ArrayList<>();
   private Javalin app;
+  private Auth auth;
 
   public HttpServer(HttpConfig config, ObjectMapper json) {
     this.config = config;
@@ -58,6 +59,7 @@ public final class HttpServer implements AutoCloseable {
 
   /** Every /api route requires a bearer token; handlers read it with {@link Auth#principal}. */
   public HttpServer auth(Auth auth) {
+    this.auth = auth;
     return routes(app -> app.before("/api/*", auth::authenticate));
   }
 
@@ -109,7 +111,12 @@ public final class HttpServer implements AutoCloseable {
     return app.port();
   }
 
+  /**
+   * Every part's state, to anyone (balancers and the container health check need only the status code). The
+   * details name database hosts, users and the AMI address: only the admin token sees them.
+   */
   private void health(Context ctx) {
+    boolean details = auth != null && auth.isAdmin(ctx);
     Map<String, Object> parts = new LinkedHashMap<>();
     boolean healthy = true;
     for (HealthCheck check : checks) {
@@ -125,7 +132,9 @@ public final class HttpServer implements AutoCloseable {
       }
       Map<String, Object> part = new LinkedHashMap<>();
       part.put("state", status.state().name());
-      part.put("detail", status.detail());
+      if (details) {
+        part.put("detail", status.detail());
+      }
       parts.put(check.name(), part);
     }
     Map<String, Object> body = new LinkedHashMap<>();

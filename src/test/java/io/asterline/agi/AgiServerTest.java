@@ -383,7 +383,8 @@ class AgiServerTest {
     };
     AgiScript unknown = new UnknownScript(new SimpleMeterRegistry());
     try (FastAgiServer server = new FastAgiServer(InetAddress.getByName("127.0.0.1"), 0, 4,
-        List.of(Cidr.parse("127.0.0.1/32")), Duration.ofSeconds(5), Map.of("crash", crash), unknown)) {
+        new FastAgiServer.Limits(List.of(Cidr.parse("127.0.0.1/32")), Duration.ofSeconds(5), Duration.ofSeconds(3),
+            4, FastAgiServer.MAX_LINE), Map.of("crash", crash), unknown)) {
       FakeAsterisk asterisk = new FakeAsterisk(server.port());
 
       FakeAsterisk.Exchange crashed = asterisk.send(FakeAsterisk.request("crash"));

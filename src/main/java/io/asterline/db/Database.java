@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -18,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Database.class);
+  /** A fast shutdown is a checkpoint away; a postmaster still running after this is killed. */
+  private static final Duration ORPHAN_FAST_SHUTDOWN = Duration.ofSeconds(15);
 
   private final HikariDataSource pool;
   private final EmbeddedPostgres embedded;
@@ -49,12 +52,17 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. */
+  /**
+   * Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. A server left running by a
+   * run that was killed is stopped first, so a crash never costs a second restart.
+   */
   public static EmbeddedPostgres startEmbedded(Path dir, int port) {
     try {
       Files.createDirectories(dir);
+      Path data = dir.resolve("data");
+      new OrphanedPostmaster(data, ORPHAN_FAST_SHUTDOWN).stopIfPresent();
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-          .setDataDirectory(dir.resolve("data"))
+          .setDataDirectory(data)
           .setOverrideWorkingDirectory(dir.resolve("dist").toFile())
           .setCleanDataDirectory(false)
           .setServerConfig("listen_addresses", "127.0.0.1")

@@ -42,10 +42,11 @@ public final class Database implements AutoCloseable {
     }
     Path dir = config.dataDir().toAbsolutePath().normalize().resolve("postgres");
     EmbeddedPostgres pg = startEmbedded(dir, config.embeddedPort());
-    String jdbc = pg.getJdbcUrl("postgres", "postgres");
+    String jdbc = pg.getJdbcUrl(EmbeddedAuth.SUPERUSER, "postgres");
     log.info("database: embedded PostgreSQL, data in {}, listening on 127.0.0.1:{}", dir, pg.getPort());
     try {
-      return new Database(pool(config, jdbc, "postgres", null), pg, "embedded PostgreSQL (" + dir + ")");
+      return new Database(pool(config, jdbc, EmbeddedAuth.SUPERUSER, embeddedPassword(dir)), pg,
+          "embedded PostgreSQL (" + dir + ")");
     } catch (RuntimeException e) {
       closeQuietly(pg);
       throw e;
@@ -54,19 +55,27 @@ public final class Database implements AutoCloseable {
 
   /**
    * Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. A server left running by a
-   * run that was killed is stopped first, so a crash never costs a second restart.
+   * run that was killed is stopped first, so a crash never costs a second restart. Every connection needs the
+   * password kept in {@code dir} ({@link #embeddedPassword}); the returned server's data sources carry it.
    */
   public static EmbeddedPostgres startEmbedded(Path dir, int port) {
     try {
       Files.createDirectories(dir);
       Path data = dir.resolve("data");
+      Path dist = dir.resolve("dist");
       new OrphanedPostmaster(data, ORPHAN_FAST_SHUTDOWN).stopIfPresent();
+      EmbeddedAuth auth = EmbeddedAuth.forDirectory(dir);
+      LocatedBinaries binaries = new LocatedBinaries();
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(data)
-          .setOverrideWorkingDirectory(dir.resolve("dist").toFile())
+          .setOverrideWorkingDirectory(dist.toFile())
+          .setPgBinaryResolver(binaries)
           .setCleanDataDirectory(false)
           .setServerConfig("listen_addresses", "127.0.0.1")
-          .setServerConfig("max_connections", "300");
+          .setServerConfig("max_connections", "300")
+          .setConnectConfig("password", auth.password())
+          // after initdb, before the postmaster: nobody can connect before the password is required
+          .setDataDirectoryCustomizer(d -> auth.prepare(d.toPath(), binaries.binary(dist, "postgres")));
       if (port > 0) {
         builder.setPort(port);
       }
@@ -74,6 +83,11 @@ public final class Database implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The password of the superuser {@code postgres} of the embedded PostgreSQL started in {@code dir}. */
+  public static String embeddedPassword(Path dir) {
+    return EmbeddedAuth.read(dir);
   }
 
   private static HikariDataSource pool(DatabaseConfig config, String jdbcUrl, String user, String password) {

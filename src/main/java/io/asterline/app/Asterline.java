@@ -16,7 +16,9 @@ import io.asterline.outbound.SlotAdmission;
 import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
+import io.asterline.secrets.SecretBox;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.TenantRoutes;
 import org.slf4j.Logger;
@@ -59,6 +61,8 @@ public final class Asterline implements AutoCloseable {
 
       TenantRepository tenants = new TenantRepository(database.dsl());
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
+      TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
+      apiKeys.encryptPlainText();
 
       PrometheusMeterRegistry metrics = Metrics.registry();
       DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
@@ -89,7 +93,8 @@ public final class Asterline implements AutoCloseable {
       // registered last so it stops first: calls still in progress after the grace period end through their
       // fallback before anything else goes
       AudioSocketServer audioSocket = lifecycle.register("audiosocket",
-          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics));
+          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), apiKeys, json,
+              metrics));
       http.health(audioSocket.health()).health(audioSocket.realtimeHealth());
 
       Metrics.bindHealth(metrics, http.checks());

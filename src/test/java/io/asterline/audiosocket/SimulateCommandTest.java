@@ -13,6 +13,9 @@ import io.asterline.db.generated.tables.records.TenantRecord;
 import io.asterline.realtime.FakeRealtimeServer;
 import io.asterline.realtime.MuLaw;
 import io.asterline.realtime.OpenAiConfig;
+import io.asterline.secrets.SecretBox;
+import io.asterline.secrets.SecretsConfig;
+import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -52,7 +55,8 @@ class SimulateCommandTest {
       Settings settings = Settings.of(Map.of(), Map.of(), Map.of("openai.api-key", "sk-test", "realtime.url", fake.url(),
           "audiosocket.port", "0", "audiosocket.io-threads", "1"));
       try (AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings),
-          OpenAiConfig.from(settings), db.dsl(), Json.mapper(), new SimpleMeterRegistry())) {
+          OpenAiConfig.from(settings), db.dsl(), new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))),
+          Json.mapper(), new SimpleMeterRegistry())) {
         TenantRecord t = db.dsl().newRecord(TENANT);
         t.setName("simulated");
         t.store();

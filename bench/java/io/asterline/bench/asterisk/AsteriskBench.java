@@ -186,6 +186,7 @@ public final class AsteriskBench {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("DATABASE_URL", jdbcUrl);
     env.put("DATABASE_USER", "postgres");
+    env.put("DATABASE_PASSWORD", Database.embeddedPassword(work.resolve("postgres")));
     env.put("ASTERLINE_ADMIN_TOKEN", ADMIN_TOKEN);
     env.put("OPENAI_API_KEY", "sk-bench-not-a-real-key");
     env.put("REALTIME_URL", "ws://127.0.0.1:" + peer.port() + "/v1/realtime");
@@ -233,7 +234,7 @@ public final class AsteriskBench {
   }
 
   private Connection db() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl, "postgres", "");
+    return DriverManager.getConnection(jdbcUrl, "postgres", Database.embeddedPassword(work.resolve("postgres")));
   }
 
   private static int freeTcp() throws IOException {

@@ -8,6 +8,9 @@ import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.config.Settings;
 import io.asterline.realtime.OpenAiConfig;
+import io.asterline.secrets.SecretBox;
+import io.asterline.secrets.SecretsConfig;
+import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,7 +42,9 @@ public final class TalkNode {
         "audiosocket.port", "0"));
     try (HikariDataSource ds = new HikariDataSource(hc);
         AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings),
-            OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES), Json.mapper(), registry)) {
+            OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES),
+            new TenantApiKeys(DSL.using(ds, SQLDialect.POSTGRES), new SecretBox(SecretsConfig.from(settings))),
+            Json.mapper(), registry)) {
       System.out.println("PORT " + server.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

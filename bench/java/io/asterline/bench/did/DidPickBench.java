@@ -59,6 +59,7 @@ public final class DidPickBench {
       hc.setPoolName("did-bench");
       hc.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
       hc.setUsername("postgres");
+      hc.setPassword(Database.embeddedPassword(dir));
       hc.setMaximumPoolSize(poolSize);
       hc.setMinimumIdle(poolSize);
       hc.setConnectionTimeout(10_000);

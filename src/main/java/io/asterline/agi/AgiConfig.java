@@ -117,14 +117,14 @@ public record AgiConfig(
       throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
     }
     return new AgiConfig(settings.address(BIND), settings.port(PORT), poolSize,
-        List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger, settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE),
-        maxDuration, audioSocket, refresh, countryCode);
+        List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger,
+        settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE), maxDuration, audioSocket, refresh, countryCode);
   }
 
   /** This configuration with the AudioSocket address it hands out (the server's own when none was set). */
   public AgiConfig withAudioSocketAddress(String address) {
-    return new AgiConfig(bind, port, poolSize, allow, readTimeout, dbDeadline, dbBatchLinger, maxCalls, maxCallDuration,
-        address, didCacheRefresh, defaultCountryCode);
+    return new AgiConfig(bind, port, poolSize, allow, readTimeout, requestTimeout, maxConnectionsPerSource, dbDeadline,
+        dbBatchLinger, maxCalls, maxCallDuration, address, didCacheRefresh, defaultCountryCode);
   }
 
   /** Asterisk's AudioSocket dial string wants host:port with the port; IPv6 in brackets. */

@@ -16,7 +16,9 @@ import io.asterline.outbound.SlotAdmission;
 import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
+import io.asterline.secrets.SecretBox;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.TenantRoutes;
 import org.slf4j.Logger;
@@ -60,6 +62,8 @@ public final class Asterline implements AutoCloseable {
 
       TenantRepository tenants = new TenantRepository(database.dsl());
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
+      TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
+      apiKeys.encryptPlainText();
 
       PrometheusMeterRegistry metrics = Metrics.registry();
       DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
@@ -79,7 +83,7 @@ public final class Asterline implements AutoCloseable {
       // started before the parts that hand out its address (with audiosocket.port 0 only the started server
       // knows its port), registered after them so that it still stops first
       AudioSocketServer audioSocket = unregistered =
-          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), json, metrics);
+          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), apiKeys, json, metrics);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
           : config.audioSocket().dialAddress(audioSocket.port());

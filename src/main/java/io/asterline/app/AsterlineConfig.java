@@ -13,6 +13,7 @@ import io.asterline.realtime.OpenAiConfig;
 import io.asterline.recording.RecordingConfig;
 import io.asterline.recording.StorageConfig;
 import io.asterline.report.ReportConfig;
+import io.asterline.secrets.SecretsConfig;
 import io.asterline.tenant.TenantConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,8 @@ public record AsterlineConfig(
     AgiConfig agi,
     DidConfig dids,
     AudioSocketConfig audioSocket,
-    ShutdownConfig shutdown) {
+    ShutdownConfig shutdown,
+    SecretsConfig secrets) {
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -52,6 +54,7 @@ public record AsterlineConfig(
     keys.addAll(DidConfig.KEYS);
     keys.addAll(AudioSocketConfig.KEYS);
     keys.addAll(ShutdownConfig.KEYS);
+    keys.addAll(SecretsConfig.KEYS);
     return keys;
   }
 
@@ -69,6 +72,7 @@ public record AsterlineConfig(
         AgiConfig.from(settings),
         DidConfig.from(settings),
         AudioSocketConfig.from(settings),
-        ShutdownConfig.from(settings));
+        ShutdownConfig.from(settings),
+        SecretsConfig.from(settings));
   }
 }

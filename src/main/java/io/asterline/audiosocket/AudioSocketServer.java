@@ -7,6 +7,7 @@ import io.asterline.call.CallRepository;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeTransport;
+import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -67,12 +68,12 @@ public final class AudioSocketServer implements AutoCloseable {
 
   /** Binds and starts serving; the caller registers the result with the lifecycle. */
   public static AudioSocketServer start(AudioSocketConfig config, OpenAiConfig openai, DSLContext dsl,
-      ObjectMapper json, MeterRegistry registry) {
+      TenantApiKeys apiKeys, ObjectMapper json, MeterRegistry registry) {
     ExecutorService db = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         new DefaultThreadFactory("audiosocket-db", true));
     RealtimeTransport realtime = RealtimeTransport.create();
-    Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl), new CallRepository(dsl), db,
-        new TalkMetrics(registry));
+    Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl, apiKeys), new CallRepository(dsl),
+        db, new TalkMetrics(registry));
     EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
         NioIoHandler.newFactory());
     // Netty's own default for 0 would be two loops per core: more threads than cores only adds switches to pacing

@@ -3,6 +3,7 @@ package io.asterline.audiosocket;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;
 
+import io.asterline.tenant.TenantApiKeys;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -14,15 +15,18 @@ import org.jooq.impl.DSL;
 public final class CallSettingsRepository {
 
   private final DSLContext dsl;
+  private final TenantApiKeys apiKeys;
 
-  public CallSettingsRepository(DSLContext dsl) {
+  public CallSettingsRepository(DSLContext dsl, TenantApiKeys apiKeys) {
     this.dsl = dsl;
+    this.apiKeys = apiKeys;
   }
 
   /**
    * Marks the call connected to the agent (and answered, if nothing said so before) and returns its settings,
-   * in one statement; empty when no such call
-   * exists or it has already ended (the caller is gone, nothing to talk to).
+   * in one statement; empty when no such call exists or it has already ended (the caller is gone, nothing to
+   * talk to). The tenant's OpenAI key comes back decrypted; one that does not decrypt fails the read (never falls
+   * back to the service's key).
    */
   public Optional<CallSettings> connect(UUID callId) {
     return dsl.update(CALL)
@@ -48,7 +52,8 @@ public final class CallSettingsRepository {
           String tenantDetection = r.value14();
           boolean detect = r.value15() != null ? r.value15()
               : "all".equals(tenantDetection) || ("outbound".equals(tenantDetection) && "outbound".equals(direction));
-          return new CallSettings(callId, r.value1(), direction, Optional.ofNullable(r.value3()), r.value4(),
+          return new CallSettings(callId, r.value1(), direction,
+              Optional.ofNullable(r.value3()).map(stored -> apiKeys.reveal(r.value1(), stored)), r.value4(),
               r.value5(), r.value6(), r.value7(), r.value8(), r.value9(), Optional.ofNullable(r.value10()),
               new LinkedHashSet<>(Arrays.asList(r.value11() == null ? new String[0] : r.value11())), r.value12(),
               r.value13(), detect, r.value16(), r.value17(), Optional.ofNullable(r.value18()),

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -18,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Database.class);
+  /** A fast shutdown is a checkpoint away; a postmaster still running after this is killed. */
+  private static final Duration ORPHAN_FAST_SHUTDOWN = Duration.ofSeconds(15);
 
   private final HikariDataSource pool;
   private final EmbeddedPostgres embedded;
@@ -39,26 +42,40 @@ public final class Database implements AutoCloseable {
     }
     Path dir = config.dataDir().toAbsolutePath().normalize().resolve("postgres");
     EmbeddedPostgres pg = startEmbedded(dir, config.embeddedPort());
-    String jdbc = pg.getJdbcUrl("postgres", "postgres");
+    String jdbc = pg.getJdbcUrl(EmbeddedAuth.SUPERUSER, "postgres");
     log.info("database: embedded PostgreSQL, data in {}, listening on 127.0.0.1:{}", dir, pg.getPort());
     try {
-      return new Database(pool(config, jdbc, "postgres", null), pg, "embedded PostgreSQL (" + dir + ")");
+      return new Database(pool(config, jdbc, EmbeddedAuth.SUPERUSER, embeddedPassword(dir)), pg,
+          "embedded PostgreSQL (" + dir + ")");
     } catch (RuntimeException e) {
       closeQuietly(pg);
       throw e;
     }
   }
 
-  /** Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. */
+  /**
+   * Starts (or restarts, keeping its data) an embedded PostgreSQL in {@code dir}. A server left running by a
+   * run that was killed is stopped first, so a crash never costs a second restart. Every connection needs the
+   * password kept in {@code dir} ({@link #embeddedPassword}); the returned server's data sources carry it.
+   */
   public static EmbeddedPostgres startEmbedded(Path dir, int port) {
     try {
       Files.createDirectories(dir);
+      Path data = dir.resolve("data");
+      Path dist = dir.resolve("dist");
+      new OrphanedPostmaster(data, ORPHAN_FAST_SHUTDOWN).stopIfPresent();
+      EmbeddedAuth auth = EmbeddedAuth.forDirectory(dir);
+      LocatedBinaries binaries = new LocatedBinaries();
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
-          .setDataDirectory(dir.resolve("data"))
-          .setOverrideWorkingDirectory(dir.resolve("dist").toFile())
+          .setDataDirectory(data)
+          .setOverrideWorkingDirectory(dist.toFile())
+          .setPgBinaryResolver(binaries)
           .setCleanDataDirectory(false)
           .setServerConfig("listen_addresses", "127.0.0.1")
-          .setServerConfig("max_connections", "300");
+          .setServerConfig("max_connections", "300")
+          .setConnectConfig("password", auth.password())
+          // after initdb, before the postmaster: nobody can connect before the password is required
+          .setDataDirectoryCustomizer(d -> auth.prepare(d.toPath(), binaries.binary(dist, "postgres")));
       if (port > 0) {
         builder.setPort(port);
       }
@@ -66,6 +83,11 @@ public final class Database implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The password of the superuser {@code postgres} of the embedded PostgreSQL started in {@code dir}. */
+  public static String embeddedPassword(Path dir) {
+    return EmbeddedAuth.read(dir);
   }
 
   private static HikariDataSource pool(DatabaseConfig config, String jdbcUrl, String user, String password) {

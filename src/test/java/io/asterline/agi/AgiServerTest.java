@@ -5,8 +5,13 @@ import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.asterline.audiosocket.CallSettingsRepository;
+import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
+import io.asterline.secrets.SecretBox;
+import io.asterline.secrets.SecretsConfig;
+import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -282,8 +287,9 @@ class AgiServerTest {
         .args(forwarded, "ANSWER", "16", "", "10.0.0.7:9092")).status()).isEqualTo("OK");
     // the agent's leg connected (the AudioSocket server's first step), then the caller hung up
     String talked = fx.inbound("+15551234567").get("ASTERLINE_CALL_ID");
-    assertThat(new io.asterline.audiosocket.CallSettingsRepository(fx.dsl()).connect(UUID.fromString(talked)))
-        .isPresent();
+    TenantApiKeys keys = new TenantApiKeys(fx.dsl(), new SecretBox(SecretsConfig.from(Settings.of(Map.of(), Map.of(),
+        Map.of()))));
+    assertThat(new CallSettingsRepository(fx.dsl(), keys).connect(UUID.fromString(talked))).isPresent();
     assertThat(fx.asterisk.send(FakeAsterisk.request("call-end")
         .args(talked, "ANSWER", "16", "", "10.0.0.7:9092")).status()).isEqualTo("OK");
     // the caller left between the answer and the agent's Dial: no Dial ran

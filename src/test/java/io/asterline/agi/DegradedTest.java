@@ -37,6 +37,7 @@ class DegradedTest {
     hc.setPoolName("degraded-test");
     hc.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
     hc.setUsername("postgres");
+    hc.setPassword(Database.embeddedPassword(dir));
     hc.setMaximumPoolSize(10);
     hc.setMinimumIdle(0);
     // far longer than the AGI deadline: an answer inside the deadline proves the deadline, not the pool, cut in

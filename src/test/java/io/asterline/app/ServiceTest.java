@@ -63,8 +63,9 @@ class ServiceTest {
     Path pgDir = dir.resolve("external-pg");
     EmbeddedPostgres pg = Database.startEmbedded(pgDir, 0);
     int pgPort = pg.getPort();
+    String password = Database.embeddedPassword(pgDir);
     Map<String, String> env = Map.of(
-        "DATABASE_URL", "postgresql://postgres:unused@127.0.0.1:" + pgPort + "/postgres",
+        "DATABASE_URL", "postgresql://postgres:" + password + "@127.0.0.1:" + pgPort + "/postgres",
         "DEFAULT_TENANT_ID", "7",
         "DATABASE_CONNECTION_TIMEOUT", "500ms");
     try (Asterline app = Asterline.start(config(env))) {
@@ -76,7 +77,7 @@ class ServiceTest {
       HttpResponse<String> down = get(app.httpPort(), "/health");
       assertThat(down.statusCode()).isEqualTo(503);
       assertThat(down.body()).contains("\"status\":\"DOWN\"").contains("\"database\":{\"state\":\"DOWN\"")
-          .doesNotContain("unused");
+          .doesNotContain(password);
 
       pg = Database.startEmbedded(pgDir, pgPort);
       // the pool replaces its dead connections on the next requests

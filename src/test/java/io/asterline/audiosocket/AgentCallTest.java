@@ -9,12 +9,15 @@ import io.asterline.app.Json;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
-import io.asterline.http.HealthCheck;
 import io.asterline.db.generated.tables.records.CallRecord;
 import io.asterline.db.generated.tables.records.TenantRecord;
+import io.asterline.http.HealthCheck;
 import io.asterline.realtime.FakeRealtimeServer;
 import io.asterline.realtime.MuLaw;
 import io.asterline.realtime.OpenAiConfig;
+import io.asterline.secrets.SecretBox;
+import io.asterline.secrets.SecretsConfig;
+import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -37,6 +40,8 @@ import org.junit.jupiter.api.Test;
  * server, a real PostgreSQL, and a local Realtime server speaking the GA events.
  */
 class AgentCallTest {
+
+  static final String SECRETS_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
   static TestDatabase.Db db;
   static FakeRealtimeServer fake;
@@ -67,11 +72,12 @@ class AgentCallTest {
 
   static AudioSocketServer server(String realtimeUrl, Map<String, String> overrides) {
     Map<String, String> o = new HashMap<>(Map.of("openai.api-key", "sk-test-123", "realtime.url", realtimeUrl,
-        "audiosocket.port", "0", "audiosocket.io-threads", "1"));
+        "audiosocket.port", "0", "audiosocket.io-threads", "1", "secrets.key", SECRETS_KEY));
     o.putAll(overrides);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     return AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        Json.mapper(), new SimpleMeterRegistry());
+        new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
+        new SimpleMeterRegistry());
   }
 
   // ------------------------------------------------------------------ greeting, audio, pacing
@@ -313,6 +319,42 @@ class AgentCallTest {
     assertThat(message.at("/item/content/0/text").asText()).contains("4 2 #");
     RecordingListener.await("a response to the keys", 2000, () -> s.events("response.create").size() >= 2);
     client.hangUp();
+  }
+
+  @Test
+  void theTenantsOwnKeyIsReadDecryptedWhetherStoredEncryptedOrInPlainTextFromBefore() throws Exception {
+    TenantApiKeys keys = new TenantApiKeys(db.dsl(),
+        new SecretBox(SecretsConfig.from(Settings.of(Map.of(), Map.of(), Map.of("secrets.key", SECRETS_KEY)))));
+    long sealed = tenant(t -> {});
+    db.dsl().update(TENANT).set(TENANT.OPENAI_API_KEY, keys.seal(sealed, "sk-tenant-sealed-0001"))
+        .where(TENANT.ID.eq(sealed)).execute();
+    long legacy = tenant(t -> t.setOpenaiApiKey("sk-tenant-legacy-0002"));
+    assertThat(db.dsl().fetchValue(TENANT.OPENAI_API_KEY, TENANT.ID.eq(sealed))).startsWith("enc:v1:")
+        .doesNotContain("sk-tenant");
+
+    for (Map.Entry<Long, String> expected : Map.of(sealed, "Bearer sk-tenant-sealed-0001",
+        legacy, "Bearer sk-tenant-legacy-0002").entrySet()) {
+      int index = fake.sessions.size();
+      AsteriskAudioSocketClient client = connect(call(expected.getKey(), "inbound", c -> {}),
+          AsteriskAudioSocketClient.SILENCE, new RecordingListener());
+      FakeRealtimeServer.Session s = fake.awaitSession(index, 3000);
+      assertThat(s.authorization).isEqualTo(expected.getValue());
+      client.hangUp();
+    }
+  }
+
+  @Test
+  void aKeyStoredWithAnotherSecretsKeyEndsTheLegInsteadOfUsingTheServicesKey() throws Exception {
+    TenantApiKeys otherNode = new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(Settings.of(Map.of(),
+        Map.of(), Map.of("secrets.key", "HyAfHh0cGxoZGBcWFRQTEhEQDw4NDAsKCQgHBgUEAwI=")))));
+    long tenant = tenant(t -> {});
+    db.dsl().update(TENANT).set(TENANT.OPENAI_API_KEY, otherNode.seal(tenant, "sk-tenant-elsewhere"))
+        .where(TENANT.ID.eq(tenant)).execute();
+    int index = fake.sessions.size();
+    RecordingListener heard = new RecordingListener();
+    connect(call(tenant, "inbound", c -> {}), AsteriskAudioSocketClient.SILENCE, heard);
+    RecordingListener.await("the leg hung up", 3000, () -> heard.hangupNanos != 0 || heard.closedNanos != 0);
+    assertThat(fake.sessions.size()).as("no Realtime session on the service's account").isEqualTo(index);
   }
 
   // ------------------------------------------------------------------ upstream failures

@@ -11,6 +11,9 @@ import io.asterline.db.generated.tables.records.CallRecord;
 import io.asterline.db.generated.tables.records.TenantRecord;
 import io.asterline.realtime.FakeRealtimeServer;
 import io.asterline.realtime.OpenAiConfig;
+import io.asterline.secrets.SecretBox;
+import io.asterline.secrets.SecretsConfig;
+import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -49,7 +52,8 @@ class RealtimeLivenessTest {
         "realtime.url", fake.url(), "audiosocket.port", "0", "audiosocket.io-threads", "1",
         "realtime.liveness-timeout", LIVENESS_MS + "ms", "realtime.ping-interval", PING_MS + "ms"));
     server = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        Json.mapper(), new SimpleMeterRegistry());
+        new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
+        new SimpleMeterRegistry());
     asterisk = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 

@@ -33,6 +33,7 @@ public final class TestDatabase {
   }
 
   private static EmbeddedPostgres server;
+  private static String password;
   private static final String TEMPLATE = "asterline_template";
 
   private TestDatabase() {}
@@ -52,9 +53,16 @@ public final class TestDatabase {
           // the JVM is going away
         }
       }, "test-postgres-stop"));
+      password = Database.embeddedPassword(dir);
       server = pg;
     }
     return server;
+  }
+
+  /** The shared server's password (the embedded PostgreSQL requires one). */
+  public static synchronized String password() {
+    server();
+    return password;
   }
 
   /** A new, empty, fully migrated database. */
@@ -69,11 +77,13 @@ public final class TestDatabase {
       // CREATE DATABASE ... TEMPLATE needs the template to have no other session
       execute(pg.getPostgresDatabase(), "CREATE DATABASE " + name + " TEMPLATE " + TEMPLATE);
     }
-    String url = pg.getJdbcUrl("postgres", name);
+    // with the password, so commands handed the URL alone (-Ddatabase.url=...) can connect
+    String url = pg.getJdbcUrl("postgres", name) + "&password=" + password();
     HikariConfig hc = new HikariConfig();
     hc.setPoolName("test-" + name.substring(0, 10));
     hc.setJdbcUrl(url);
     hc.setUsername("postgres");
+    hc.setPassword(password());
     hc.setMaximumPoolSize(poolSize);
     hc.setMinimumIdle(0);
     HikariDataSource ds = new HikariDataSource(hc);

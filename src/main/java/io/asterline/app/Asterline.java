@@ -72,7 +72,7 @@ public final class Asterline implements AutoCloseable {
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
           .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
-          .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode()))
+          .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
           .routes(DidRoutes.of(dids, json));
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)

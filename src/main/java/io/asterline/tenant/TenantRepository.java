@@ -67,9 +67,24 @@ public final class TenantRepository {
 
   /** Creates a tenant holding the token with this hash; unset settings take the database defaults. */
   public Tenant create(Tenant.Settings settings, String tokenHash) {
+    return create(settings, tokenHash, null);
+  }
+
+  /**
+   * Creates a tenant; {@code sealKey}, when given, turns the new tenant's id into the sealed form of its OpenAI key
+   * (a sealed key is bound to its tenant's id), stored in the same transaction.
+   */
+  public Tenant create(Tenant.Settings settings, String tokenHash, java.util.function.LongFunction<String> sealKey) {
     Map<Field<?>, Object> values = changes(settings);
     values.put(TENANT.API_TOKEN_HASH, tokenHash);
-    return dsl.insertInto(TENANT).set(values).returning().fetchOne(TenantRepository::toTenant);
+    if (sealKey == null) {
+      return dsl.insertInto(TENANT).set(values).returning().fetchOne(TenantRepository::toTenant);
+    }
+    return dsl.transactionResult(c -> {
+      Tenant t = c.dsl().insertInto(TENANT).set(values).returning().fetchOne(TenantRepository::toTenant);
+      c.dsl().update(TENANT).set(TENANT.OPENAI_API_KEY, sealKey.apply(t.id())).where(TENANT.ID.eq(t.id())).execute();
+      return t;
+    });
   }
 
   public List<Tenant> list() {
@@ -82,7 +97,18 @@ public final class TenantRepository {
 
   /** Applies the set fields; empty when there is no such tenant. */
   public Optional<Tenant> update(long id, Tenant.Settings settings) {
+    return update(id, settings, null, false);
+  }
+
+  /**
+   * Changes the settings given and, in the same statement, the tenant's OpenAI key: {@code sealedKey} (already
+   * sealed, never the key itself) replaces it, {@code clearKey} removes it.
+   */
+  public Optional<Tenant> update(long id, Tenant.Settings settings, String sealedKey, boolean clearKey) {
     Map<Field<?>, Object> values = changes(settings);
+    if (sealedKey != null || clearKey) {
+      values.put(TENANT.OPENAI_API_KEY, sealedKey);
+    }
     values.put(TENANT.UPDATED_AT, DSL.field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE));
     return dsl.update(TENANT).set(values).where(TENANT.ID.eq(id)).returning()
         .fetchOptional(TenantRepository::toTenant);

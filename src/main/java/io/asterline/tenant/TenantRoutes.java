@@ -22,23 +22,32 @@ public final class TenantRoutes {
 
   private static final String BASE = "/api/tenants";
   private static final Set<String> FIELDS = Set.of("name", "status", "maxConcurrentCalls", "aiModel", "aiVoice",
-      "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled", "voicemailGreetingSound");
+      "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled", "voicemailGreetingSound",
+      "openaiApiKey");
   /** Fields whose null means "remove it". */
-  private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound");
+  private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound", "openaiApiKey");
+  /** What an OpenAI key looks like (sk-..., sk-proj-...): enough to refuse a pasted sentence, never echoed back. */
+  private static final java.util.regex.Pattern API_KEY = java.util.regex.Pattern.compile("sk-[A-Za-z0-9_-]{16,300}");
 
   private final TenantRepository tenants;
   private final ObjectMapper json;
   private final String defaultCountryCode;
+  private final TenantApiKeys apiKeys;
 
-  private TenantRoutes(TenantRepository tenants, ObjectMapper json, String defaultCountryCode) {
+  private TenantRoutes(TenantRepository tenants, ObjectMapper json, String defaultCountryCode, TenantApiKeys apiKeys) {
     this.tenants = tenants;
     this.json = json;
     this.defaultCountryCode = defaultCountryCode;
+    this.apiKeys = apiKeys;
   }
 
-  /** The routes, for {@code HttpServer.routes(...)}; transfer numbers are completed with the country code. */
-  public static Consumer<Javalin> of(TenantRepository tenants, ObjectMapper json, String defaultCountryCode) {
-    TenantRoutes r = new TenantRoutes(tenants, json, defaultCountryCode);
+  /**
+   * The routes, for {@code HttpServer.routes(...)}; transfer numbers are completed with the country code, a tenant's
+   * OpenAI key ({@code openaiApiKey}, write-only) is stored sealed by {@code apiKeys} and never returned.
+   */
+  public static Consumer<Javalin> of(TenantRepository tenants, ObjectMapper json, String defaultCountryCode,
+      TenantApiKeys apiKeys) {
+    TenantRoutes r = new TenantRoutes(tenants, json, defaultCountryCode, apiKeys);
     return app -> {
       app.get(BASE, r::list);
       app.post(BASE, r::create);
@@ -60,11 +69,13 @@ public final class TenantRoutes {
 
   private void create(Context ctx) {
     Auth.principal(ctx).requireAdmin();
-    Tenant.Settings settings = settings(JsonBody.parse(ctx.body(), json, FIELDS), true);
+    JsonBody body = JsonBody.parse(ctx.body(), json, FIELDS);
+    Tenant.Settings settings = settings(body, true);
+    String key = apiKey(body);
     String token = Auth.newToken();
     Tenant tenant;
     try {
-      tenant = tenants.create(settings, Auth.hash(token));
+      tenant = tenants.create(settings, Auth.hash(token), key == null ? null : id -> apiKeys.seal(id, key));
     } catch (DataAccessException e) {
       throw translate(e, settings);
     }
@@ -74,12 +85,26 @@ public final class TenantRoutes {
   private void update(Context ctx) {
     Auth.principal(ctx).requireAdmin();
     long id = id(ctx);
-    Tenant.Settings settings = settings(JsonBody.parse(ctx.body(), json, FIELDS), false);
+    JsonBody body = JsonBody.parse(ctx.body(), json, FIELDS);
+    Tenant.Settings settings = settings(body, false);
+    String key = apiKey(body);
     try {
-      ctx.json(tenants.update(id, settings).orElseThrow(() -> notFound(ctx)));
+      // null removes the tenant's own key: it goes back to the service's openai.api-key
+      ctx.json(tenants.update(id, settings, key == null ? null : apiKeys.seal(id, key), body.isNull("openaiApiKey"))
+          .orElseThrow(() -> notFound(ctx)));
     } catch (DataAccessException e) {
       throw translate(e, settings);
     }
+  }
+
+  /** The tenant's own OpenAI key when the body sets one; checked without ever quoting it. */
+  private static String apiKey(JsonBody body) {
+    String key = body.string("openaiApiKey").orElse(null);
+    if (key != null && !API_KEY.matcher(key).matches()) {
+      throw ApiException.badRequest("openaiApiKey", "openaiApiKey must be an OpenAI API key (sk-... or sk-proj-..., "
+          + "letters, digits, _ and -); null removes the tenant's key so it uses the service's openai.api-key");
+    }
+    return key;
   }
 
   private void replaceToken(Context ctx) {

@@ -4,6 +4,11 @@ import static io.asterline.http.TestApi.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import io.asterline.config.Settings;
+import io.asterline.secrets.SecretsConfig;
+import io.asterline.secrets.SecretBox;
+import io.asterline.tenant.TenantApiKeys;
 import io.asterline.db.TestDatabase;
 import io.asterline.http.TestApi;
 import io.asterline.http.TestApi.Response;
@@ -31,7 +36,8 @@ class DidRoutesTest {
     db = TestDatabase.fresh(4);
     TenantRepository tenants = new TenantRepository(db.dsl());
     api = new TestApi(tenants::activeTenantByTokenHash,
-        TenantRoutes.of(tenants, DidFixtures.JSON, "1"),
+        TenantRoutes.of(tenants, DidFixtures.JSON, "1",
+            new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(Settings.of(Map.of(), Map.of(), Map.of()))))),
         DidRoutes.of(DidFixtures.service(db.dsl()), DidFixtures.JSON));
     Response a = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"acme\"}");
     acme = a.body().path("tenant").path("id").asLong();

@@ -17,13 +17,17 @@ class TenantRoutesTest {
 
   private static TestDatabase.Db db;
   private static TestApi api;
+  private static TenantApiKeys keys;
 
   @BeforeAll
   static void start() {
     db = TestDatabase.fresh(4);
     TenantRepository tenants = new TenantRepository(db.dsl());
+    keys = new TenantApiKeys(db.dsl(), new io.asterline.secrets.SecretBox(io.asterline.secrets.SecretsConfig.from(
+        io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(),
+            java.util.Map.of("secrets.key", java.util.Base64.getEncoder().encodeToString(new byte[32]))))));
     // a probe route behind the same auth, to show which tokens work
-    api = new TestApi(tenants::activeTenantByTokenHash, TenantRoutes.of(tenants, io.asterline.app.Json.mapper(), "1"),
+    api = new TestApi(tenants::activeTenantByTokenHash, TenantRoutes.of(tenants, io.asterline.app.Json.mapper(), "1", keys),
         (Javalin app) -> app.get("/api/whoami", ctx -> ctx.json(java.util.Map.of("tenantId",
             Auth.principal(ctx).tenantId().orElse(-1)))));
   }
@@ -32,6 +36,39 @@ class TenantRoutesTest {
   static void stop() {
     api.close();
     db.close();
+  }
+
+  /** A tenant's OpenAI key goes in through the API, is stored sealed, and never comes back out. */
+  @Test
+  void theTenantsOpenAiKeyIsWriteOnlyAndStoredEncrypted() {
+    String key = "sk-proj-Abc123_def456-ghi789jkl012";
+    Response created = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Keyed\", \"openaiApiKey\": \"" + key + "\"}");
+    assertThat(created.status()).as(created.toString()).isEqualTo(201);
+    long id = created.body().path("tenant").path("id").asLong();
+    assertThat(created.toString()).doesNotContain(key);
+    String stored = db.dsl().fetchValue(TENANT.OPENAI_API_KEY, TENANT.ID.eq(id));
+    assertThat(stored).startsWith(io.asterline.secrets.SecretBox.ENCRYPTED_PREFIX).doesNotContain(key);
+    assertThat(keys.reveal(id, stored)).isEqualTo(key);
+
+    String rotated = "sk-Zyx987_wvu654-tsr321qpo000";
+    Response updated = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"openaiApiKey\": \"" + rotated + "\"}");
+    assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+    assertThat(keys.reveal(id, db.dsl().fetchValue(TENANT.OPENAI_API_KEY, TENANT.ID.eq(id)))).isEqualTo(rotated);
+    Response read = api.get(ADMIN_TOKEN, "/api/tenants/" + id);
+    assertThat(read.toString()).doesNotContain(rotated).doesNotContain(key)
+        .doesNotContain(io.asterline.secrets.SecretBox.ENCRYPTED_PREFIX);
+    assertThat(api.get(ADMIN_TOKEN, "/api/tenants").toString()).doesNotContain(rotated);
+
+    // a bad value is refused without being quoted back, and nothing stored changes
+    Response bad = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"openaiApiKey\": \"my secret password\"}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.text("field")).isEqualTo("openaiApiKey");
+    assertThat(bad.toString()).doesNotContain("my secret password");
+    assertThat(keys.reveal(id, db.dsl().fetchValue(TENANT.OPENAI_API_KEY, TENANT.ID.eq(id)))).isEqualTo(rotated);
+
+    // null: back to the service's key
+    assertThat(api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"openaiApiKey\": null}").status()).isEqualTo(200);
+    assertThat(db.dsl().fetchValue(TENANT.OPENAI_API_KEY, TENANT.ID.eq(id))).isNull();
   }
 
   @Test

@@ -268,6 +268,7 @@ public final class AsteriskBench {
     unknownDid();
     overCapacity();
     realtimeRefused();
+    realtimeStalled();
     admissionAcrossNodes();
     failover();
     audioSocketUnreachable();
@@ -370,6 +371,32 @@ public final class AsteriskBench {
               + " ms, job " + job);
     } finally {
       peer.accept();
+    }
+  }
+
+  /**
+   * The Realtime API stops mid-call with its connection open, right after the caller's turn: the agent owes an
+   * answer and hears nothing. The caller must hear the tenant's fallback (voicemail) within 2 s of the node's
+   * liveness deadline (realtime.liveness-timeout, 5 s by default), not silence until they give up.
+   */
+  private void realtimeStalled() throws Exception {
+    peer.stallAfterTurn = true;
+    peer.stalledAt = 0;
+    try {
+      String from = nextCaller();
+      SipPhone.Leg leg = carrier.call(AGENT_DID, from);
+      Figures f = talkAndHangUp(leg, 2000, 12_000);
+      long stalledAt = peer.stalledAt;
+      RtpLeg.Received r = leg.rtp.received();
+      int heard = stalledAt == 0 ? -1 : r.firstSpeech(stalledAt);
+      double ms = heard < 0 ? -1 : (r.at()[heard] - stalledAt) / 1e6;
+      check("failure heard: Realtime stalls mid-call -> tenant fallback within 2 s of the 5 s liveness deadline",
+          f.answered() && ms >= 0 && ms < 7000, stalledAt == 0 ? "the stand-in never stalled" : ms("fallback heard after the stall", ms));
+      Map<String, Object> row = await(() -> callRow("remote_number", from), x -> x.get("agent_end_reason") != null, 10);
+      check("failure heard: the stalled call's row says why", row != null && "upstream_failure".equals(row.get("agent_end_reason")),
+          row == null ? "no row" : "agent end " + row.get("agent_end_reason") + ", outcome " + row.get("outcome"));
+    } finally {
+      peer.stallAfterTurn = false;
     }
   }
 

@@ -54,6 +54,13 @@ final class RealtimePeer implements AutoCloseable {
   final AtomicInteger sessions = new AtomicInteger();
   final AtomicInteger bargeIns = new AtomicInteger();
   final AtomicInteger truncates = new AtomicInteger();
+  /**
+   * When set, a session wedges right after the caller's turn ends: it sends speech_stopped and committed, owes the
+   * answer, and then sends nothing and reads nothing (no pong either), as a stopped upstream with its TCP
+   * connection open does. {@link #stalledAt} says when.
+   */
+  volatile boolean stallAfterTurn;
+  volatile long stalledAt;
 
   RealtimePeer(int port) {
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("realtime-peer"), NioIoHandler.newFactory());
@@ -122,6 +129,7 @@ final class RealtimePeer implements AutoCloseable {
   /** One Realtime session with its server VAD. */
   private final class Session extends SimpleChannelInboundHandler<TextWebSocketFrame> {
     int turn;
+    boolean stalled;
     boolean speaking;
     int silentMs;
     int heardMs;
@@ -138,6 +146,9 @@ final class RealtimePeer implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) throws Exception {
+      if (stalled) {
+        return;
+      }
       ByteBuf text = frame.content();
       JsonNode e = json.readTree((java.io.InputStream) new ByteBufInputStream(text));
       switch (e.path("type").asText()) {
@@ -178,6 +189,13 @@ final class RealtimePeer implements AutoCloseable {
           send(ctx, "{\"type\":\"input_audio_buffer.speech_stopped\",\"audio_end_ms\":" + heardMs
               + ",\"item_id\":\"in_" + turn + "\"}");
           send(ctx, "{\"type\":\"input_audio_buffer.committed\",\"item_id\":\"in_" + turn + "\"}");
+          if (stallAfterTurn) {
+            ctx.flush();
+            stalled = true;
+            stalledAt = System.nanoTime();
+            ctx.channel().config().setAutoRead(false);
+            return;
+          }
           // server VAD with create_response answers the caller's turn by itself
           answer(ctx, REPLY);
         }

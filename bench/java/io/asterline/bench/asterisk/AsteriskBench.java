@@ -68,6 +68,7 @@ public final class AsteriskBench {
   });
 
   private EmbeddedPostgres pg;
+  private int pgPort;
   private String jdbcUrl;
   private RealtimePeer peer;
   private RtpLeg.Clock clock;
@@ -169,7 +170,7 @@ public final class AsteriskBench {
   // ---------------------------------------------------------------- set-up
 
   private void start() throws Exception {
-    int pgPort = freeTcp();
+    pgPort = freeTcp();
     pg = Database.startEmbedded(work.resolve("postgres"), pgPort);
     jdbcUrl = "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
     Migrations.apply(pg.getPostgresDatabase());
@@ -269,6 +270,7 @@ public final class AsteriskBench {
     overCapacity();
     realtimeRefused();
     realtimeStalled();
+    databaseOutage();
     admissionAcrossNodes();
     failover();
     audioSocketUnreachable();
@@ -398,6 +400,35 @@ public final class AsteriskBench {
     } finally {
       peer.stallAfterTurn = false;
     }
+  }
+
+  /**
+   * PostgreSQL stops: a caller must still reach the agent (inbound answers DEGRADED from the node's memory, the
+   * media leg and after-agent too), and when the database is back the call row holds the whole call.
+   */
+  private void databaseOutage() throws Exception {
+    int port = pgPort;
+    long stoppedAt = System.nanoTime();
+    pg.close();
+    String from = nextCaller();
+    try {
+      SipPhone.Leg leg = carrier.call(AGENT_DID, from);
+      Figures f = talkAndHangUp(leg, 3000, 8000);
+      RtpLeg.Received r = leg.rtp.received();
+      int g = f.answered() ? r.firstSpeech(leg.answeredAt) : -1;
+      check("database down: the caller still talks to the agent (DEGRADED)",
+          f.answered() && f.greetingMs() >= 0 && f.greetingMs() < 2000 && f.bargeInMs() >= 0 && f.replyMs() >= 0,
+          f.answered() ? ms("greeting after 200 OK", f.greetingMs()) + ", " + ms("from the database stop", g < 0 ? -1
+              : (r.at()[g] - stoppedAt) / 1e6) + ", " + ms("barge-in", f.bargeInMs()) + ", " + ms("reply", f.replyMs())
+              : "final response " + f.finalResponse());
+    } finally {
+      pg = Database.startEmbedded(work.resolve("postgres"), port);
+    }
+    Map<String, Object> row = await(() -> callRow("remote_number", from),
+        x -> "ended".equals(x.get("state")) && x.get("agent_end_reason") != null, 40);
+    check("database back: the DEGRADED call's row holds its story", row != null && "ended".equals(row.get("state"))
+        && row.get("outcome") != null && row.get("first_audio_at") != null && row.get("agent_end_reason") != null,
+        String.valueOf(row));
   }
 
   private void admissionAcrossNodes() throws Exception {

@@ -39,7 +39,9 @@ public final class TalkNode {
         "audiosocket.port", "0"));
     try (HikariDataSource ds = new HikariDataSource(hc);
         AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings),
-            OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES), Json.mapper(), registry)) {
+            OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES), Json.mapper(), registry,
+            io.asterline.degraded.DegradedMode.open(java.nio.file.Files.createTempDirectory("bench-data"), 100_000_000,
+                Json.mapper()))) {
       System.out.println("PORT " + server.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

@@ -2,6 +2,7 @@ package io.asterline.audiosocket;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallRepository;
+import io.asterline.degraded.DegradedMode;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeTransport;
@@ -42,13 +43,16 @@ public final class AudioSocketServer implements AutoCloseable {
   private final EventLoopGroup accept;
   private final EventLoopGroup io;
   private final ExecutorService db;
+  private final ExecutorService journalWriter;
   private final ChannelGroup calls;
   private final Channel server;
   private final TalkMetrics metrics;
   private final RealtimeTransport realtime;
 
-  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db, ChannelGroup calls,
-      Channel server, TalkMetrics metrics, RealtimeTransport realtime) {
+  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db,
+      ExecutorService journalWriter, ChannelGroup calls, Channel server, TalkMetrics metrics,
+      RealtimeTransport realtime) {
+    this.journalWriter = journalWriter;
     this.metrics = metrics;
     this.realtime = realtime;
     this.accept = accept;
@@ -60,12 +64,14 @@ public final class AudioSocketServer implements AutoCloseable {
 
   /** Binds and starts serving; the caller registers the result with the lifecycle. */
   public static AudioSocketServer start(AudioSocketConfig config, OpenAiConfig openai, DSLContext dsl,
-      ObjectMapper json, MeterRegistry registry) {
+      ObjectMapper json, MeterRegistry registry, DegradedMode degraded) {
     ExecutorService db = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         new DefaultThreadFactory("audiosocket-db", true));
+    ExecutorService journalWriter = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        new DefaultThreadFactory("audiosocket-journal", true));
     RealtimeTransport realtime = RealtimeTransport.create();
     Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl), new CallRepository(dsl), db,
-        new TalkMetrics(registry));
+        degraded.calls(), degraded.journal(), journalWriter, new TalkMetrics(registry));
     EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
         NioIoHandler.newFactory());
     // Netty's own default for 0 would be two loops per core: more threads than cores only adds switches to pacing
@@ -95,11 +101,12 @@ public final class AudioSocketServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
       log.info("audiosocket: listening on {}", server.localAddress());
-      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics, realtime);
+      return new AudioSocketServer(accept, io, db, journalWriter, calls, server, talk.metrics, realtime);
     } catch (RuntimeException e) {
       accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       db.shutdownNow();
+      journalWriter.shutdownNow();
       realtime.close();
       throw new IllegalStateException("audiosocket: cannot listen on " + config.bind().getHostAddress() + ":"
           + config.port() + ": " + e.getMessage(), e);
@@ -192,6 +199,15 @@ public final class AudioSocketServer implements AutoCloseable {
     try {
       if (!db.awaitTermination(10, TimeUnit.SECONDS)) {
         log.warn("audiosocket: {} call outcome(s) not stored before the stop", db.shutdownNow().size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // after the database pool: an outcome the database refused during the stop goes to the journal through here
+    journalWriter.shutdown();
+    try {
+      if (!journalWriter.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("audiosocket: {} held write(s) not journalled before the stop", journalWriter.shutdownNow().size());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

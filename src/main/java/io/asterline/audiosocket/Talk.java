@@ -2,6 +2,8 @@ package io.asterline.audiosocket;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallRepository;
+import io.asterline.degraded.Journal;
+import io.asterline.degraded.LocalCalls;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeMessages;
 import io.asterline.realtime.RealtimeTransport;
@@ -19,10 +21,16 @@ final class Talk {
   final CallRepository calls;
   /** JDBC blocks; it never runs on an event loop. */
   final ExecutorService db;
+  /** This node's DEGRADED calls, tenant settings and decisions: checked before the database. */
+  final LocalCalls local;
+  final Journal journal;
+  /** One thread, so a call's held writes reach the journal in the order they happened. */
+  final ExecutorService journalWriter;
   final TalkMetrics metrics;
 
   Talk(OpenAiConfig openai, RealtimeTransport realtime, ObjectMapper json, CallSettingsRepository settings,
-      CallRepository calls, ExecutorService db, TalkMetrics metrics) {
+      CallRepository calls, ExecutorService db, LocalCalls local, Journal journal, ExecutorService journalWriter,
+      TalkMetrics metrics) {
     this.openai = openai;
     this.realtime = realtime;
     this.json = json;
@@ -30,6 +38,9 @@ final class Talk {
     this.settings = settings;
     this.calls = calls;
     this.db = db;
+    this.local = local;
+    this.journal = journal;
+    this.journalWriter = journalWriter;
     this.metrics = metrics;
   }
 }

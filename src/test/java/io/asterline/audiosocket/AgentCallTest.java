@@ -71,7 +71,7 @@ class AgentCallTest {
     o.putAll(overrides);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     return AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        Json.mapper(), new SimpleMeterRegistry());
+        Json.mapper(), new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
   }
 
   // ------------------------------------------------------------------ greeting, audio, pacing

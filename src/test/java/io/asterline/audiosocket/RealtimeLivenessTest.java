@@ -49,7 +49,7 @@ class RealtimeLivenessTest {
         "realtime.url", fake.url(), "audiosocket.port", "0", "audiosocket.io-threads", "1",
         "realtime.liveness-timeout", LIVENESS_MS + "ms", "realtime.ping-interval", PING_MS + "ms"));
     server = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        Json.mapper(), new SimpleMeterRegistry());
+        Json.mapper(), new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
     asterisk = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 

@@ -187,6 +187,43 @@ class DatabaseOutageTest {
   }
 
   @Test
+  void theOutcomeOfACallTheDatabaseLosesMidCallIsKeptAndAfterAgentStillRoutesIt() throws Exception {
+    Path data = dir.resolve("node");
+    try (Asterline app = Asterline.start(config(data))) {
+      FakeAsterisk asterisk = new FakeAsterisk(app.agiPort());
+      FakeAsterisk.Exchange in = asterisk.send(FakeAsterisk.request("inbound").args(DID_NUMBER));
+      assertThat(in.status()).isEqualTo("OK");
+      UUID call = UUID.fromString(in.get("ASTERLINE_CALL_ID"));
+      int before = realtime.sessions.size();
+      RecordingListener heard = new RecordingListener();
+      AsteriskAudioSocketClient leg = AsteriskAudioSocketClient.connect(group, audioSocket(in), call, TONE, heard);
+      await("the greeting", () -> heard.agentFrames() >= 1);
+      FakeRealtimeServer.Session s = realtime.awaitSession(before, 5000);
+      s.callerSaid("Please call me back tomorrow");
+
+      // the database goes away while the caller talks to the agent
+      stopDatabase();
+      s.callFunction("end_call", "{}");
+      assertThat(leg.closed.await(10, TimeUnit.SECONDS)).isTrue();
+      FakeAsterisk.Exchange after = asterisk.send(FakeAsterisk.request("after-agent").args(call.toString()));
+      assertThat(after.status()).as("the decision this node kept").isEqualTo("OK");
+      assertThat(after.get("ASTERLINE_NEXT")).isEqualTo("hangup");
+      assertThat(asterisk.send(FakeAsterisk.request("call-end")
+          .args(call.toString(), "ANSWER", "16", "", in.get("ASTERLINE_AUDIOSOCKET"))).status()).isEqualTo("DEGRADED");
+
+      startDatabase();
+      await("the outcome and the end", () -> journalSegments(data).isEmpty() && row(call) != null
+          && "ended".equals(row(call).getState()) && row(call).getAgentEndReason() != null);
+      CallRecord row = row(call);
+      assertThat(row.getAgentDecision()).isEqualTo("hangup");
+      assertThat(row.getAgentEndReason()).isEqualTo("end_call");
+      assertThat(row.getFirstAudioAt()).isNotNull();
+      assertThat(row.getOutcome()).isEqualTo("ANSWER");
+      assertThat(row.getConversation().data()).contains("Please call me back tomorrow");
+    }
+  }
+
+  @Test
   void writesHeldWhenTheNodeStopsLandExactlyOnceWhenANewNodeStartsOnTheSameDataDirectory() throws Exception {
     Path data = dir.resolve("node");
     UUID first;

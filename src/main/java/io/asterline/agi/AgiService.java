@@ -82,7 +82,7 @@ public final class AgiService implements AutoCloseable {
             config.audioSocketAddress(), recordingsDir, config.defaultCountryCode(), metrics),
         "call-end", new CallEndScript(ends, pending, localCalls, events, metrics),
         "after-agent", new AfterAgentScript(repository, db, localCalls, recordingsDir, metrics),
-        "voicemail-done", new VoicemailDoneScript(repository, db, events, metrics)));
+        "voicemail-done", new VoicemailDoneScript(repository, db, events, pending, metrics)));
     FastAgiServer started;
     try {
       started = new FastAgiServer(config.bind(), config.port(), config.poolSize(), config.allow(),

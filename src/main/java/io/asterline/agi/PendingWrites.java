@@ -16,7 +16,7 @@ import org.slf4j.MDC;
 
 /**
  * What a call could not write while the database was unreachable (its row from inbound, its agent leg's connection
- * and outcome, its end), kept in order in the node's {@link Journal} on disk and written when the database is
+ * and outcome, the caller's voicemail, its end), kept in order in the node's {@link Journal} on disk and written when the database is
  * back, also after a restart of the node. A call's later writes wait behind its earlier ones ({@link #holds}), so
  * its end never reaches the database before its row.
  */
@@ -54,6 +54,10 @@ final class PendingWrites {
   boolean ended(AgiRepository.EndAsk end) {
     return journal.hold(new HeldWrite.CallEnded(end.callId(), end.outcome(), end.hangupCause(), end.recordingFile(),
         end.at(), end.agentLeg()));
+  }
+
+  boolean voicemailLeft(UUID callId, String file, Integer durationMs, OffsetDateTime at) {
+    return journal.hold(new HeldWrite.VoicemailLeft(callId, file, durationMs, at));
   }
 
   int size() {
@@ -105,6 +109,10 @@ final class PendingWrites {
     } else if (write instanceof HeldWrite.AgentOutcome o) {
       calls.recordAgentOutcome(o.callId(), new CallRepository.AgentOutcome(o.decision(), o.transferTo(), o.endReason(),
           o.firstAudioAt(), o.bargeInCount(), o.bargeInMaxStopMs(), o.voicemailResult(), o.conversationJson()));
+    } else if (write instanceof HeldWrite.VoicemailLeft v) {
+      // the first report wins, and the job is queued once per call and kind: a replay changes nothing
+      repository.storeVoicemail(v.callId(), v.file(), v.durationMs(), v.at())
+          .ifPresent(stored -> events.voicemailLeft(v.callId(), stored.tenantId(), stored.file()));
     } else if (write instanceof HeldWrite.CallEnded e) {
       // the first end only: a replayed end finds the call ended and tells nobody twice
       repository.endCall(new AgiRepository.EndAsk(e.callId(), e.outcome(), e.hangupCause(), e.recordingFile(), e.at(),

@@ -16,6 +16,7 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = HeldWrite.CallAdmitted.class, name = "admitted"),
     @JsonSubTypes.Type(value = HeldWrite.AgentConnected.class, name = "connected"),
     @JsonSubTypes.Type(value = HeldWrite.AgentOutcome.class, name = "outcome"),
+    @JsonSubTypes.Type(value = HeldWrite.VoicemailLeft.class, name = "voicemail"),
     @JsonSubTypes.Type(value = HeldWrite.CallEnded.class, name = "ended")})
 public sealed interface HeldWrite {
 
@@ -32,6 +33,9 @@ public sealed interface HeldWrite {
   record AgentOutcome(UUID callId, String decision, String transferTo, String endReason, OffsetDateTime firstAudioAt,
       int bargeInCount, Integer bargeInMaxStopMs, String voicemailResult, String conversationJson)
       implements HeldWrite {}
+
+  /** voicemail-done: the caller's message, in the recordings folder; the first one reported is kept. */
+  record VoicemailLeft(UUID callId, String file, Integer durationMs, OffsetDateTime at) implements HeldWrite {}
 
   /** call-end: as {@code AgiRepository.EndAsk}. */
   record CallEnded(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at,

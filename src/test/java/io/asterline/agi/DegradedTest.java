@@ -75,9 +75,15 @@ class DegradedTest {
       assertThat(unknown.status()).isEqualTo("UNKNOWN_DID");
       assertThat(fx.agi.health().check().state()).isEqualTo(HealthCheck.State.DEGRADED);
 
+      // the caller leaves a message: for them it is left (OK), kept until the database takes it
+      String message = fx.recordings.resolve(tenant + "/" + callId + "-voicemail.wav").toString();
+      FakeAsterisk.Exchange vm = fx.asterisk.send(FakeAsterisk.request("voicemail-done")
+          .args(callId, message, "SILENCE", "4200"));
+      assertThat(vm.status()).isEqualTo("OK");
+
       FakeAsterisk.Exchange end = fx.callEnd(callId);
       assertThat(end.status()).isEqualTo("DEGRADED");
-      assertThat(fx.agi.pendingWrites()).isEqualTo(2);
+      assertThat(fx.agi.pendingWrites()).isEqualTo(3);
 
       EmbeddedPostgres again = Database.startEmbedded(dir, port);
       try {
@@ -90,6 +96,8 @@ class DegradedTest {
         assertThat(row.getTenantId()).isEqualTo(tenant);
         assertThat(row.getState()).isEqualTo("ended");
         assertThat(row.getRecordingFile()).isEqualTo("/rec/" + callId + ".wav");
+        assertThat(row.getVoicemailFile()).isEqualTo(message);
+        assertThat(row.getVoicemailDurationMs()).isEqualTo(4200);
         assertThat(fx.ended).anySatisfy(e -> assertThat(e.callId()).hasToString(callId));
         assertThat(fx.inbound("+15551234567").status()).isEqualTo("OK");
       } finally {

@@ -3,6 +3,7 @@ package io.asterline.agi;
 import io.asterline.call.CallEvents;
 import io.asterline.call.CallRepository;
 import io.asterline.degraded.DegradedMode;
+import io.asterline.degraded.Journal;
 import io.asterline.degraded.LocalCalls;
 import io.asterline.degraded.TenantSettingsRepository;
 import io.asterline.http.HealthCheck;
@@ -43,6 +44,7 @@ public final class AgiService implements AutoCloseable {
   private final DbBatch<AgiRepository.EndAsk, java.util.Optional<AgiRepository.Ended>> ends;
   private final DidCache didCache;
   private final PendingWrites pending;
+  private final Journal journal;
   private final LocalCalls localCalls;
   private final TenantSettingsRepository tenants;
   private final Duration maxCallDuration;
@@ -61,6 +63,7 @@ public final class AgiService implements AutoCloseable {
     this.didCache = new DidCache();
     this.pending = new PendingWrites(degraded.journal(), repository, new CallRepository(dsl), events);
     this.localCalls = degraded.calls();
+    this.journal = degraded.journal();
     this.tenants = new TenantSettingsRepository(dsl);
     this.maxCallDuration = config.maxCallDuration();
     this.admission = new Admission(repository, config.maxCalls(), config.maxCallDuration());
@@ -97,6 +100,9 @@ public final class AgiService implements AutoCloseable {
     this.server = started;
     Gauge.builder("asterline.agi.pending.writes", pending, PendingWrites::size)
         .description("call writes (rows, agent outcomes, ends) held in the journal while the database is unreachable")
+        .register(metrics);
+    Gauge.builder("asterline.agi.journal.bytes", degraded.journal(), Journal::bytes)
+        .description("size of the journal on disk; past agi.journal-max-bytes inbound answers ERROR, not DEGRADED")
         .register(metrics);
     Gauge.builder("asterline.agi.known.dids", didCache, DidCache::size)
         .description("numbers in the last-known-good DID map").register(metrics);
@@ -151,7 +157,8 @@ public final class AgiService implements AutoCloseable {
             .orElse("DID map not loaded yet");
         if (db.degraded() || pending.size() > 0) {
           return new Status(State.DEGRADED, "database unavailable: answering from memory (" + known + "), "
-              + pending.size() + " writes pending");
+              + pending.size() + " writes pending in the journal (" + journal.bytes() + " of " + journal.maxBytes()
+              + " bytes)");
         }
         return Status.up("listening on " + server.address() + ", " + server.activeRequests() + " requests in flight, "
             + known);

@@ -80,8 +80,10 @@ final class PendingWrites {
         journal.committed(held);
         written++;
       } catch (DataAccessException e) {
-        if (e.sqlStateClass() == SQLStateClass.C23_INTEGRITY_CONSTRAINT_VIOLATION) {
-          // the row can never be written (e.g. its tenant was deleted meanwhile): holding it would block the rest
+        if (e.sqlStateClass() == SQLStateClass.C23_INTEGRITY_CONSTRAINT_VIOLATION
+            || e.sqlStateClass() == SQLStateClass.C22_DATA_EXCEPTION) {
+          // the write can never succeed (its tenant was deleted meanwhile, a value the column refuses): holding it
+          // would block every write behind it, and the journal would fill until calls could no longer be kept
           log.error("pending writes: dropped a {} write the database refuses: {}", write.getClass().getSimpleName(),
               e.getMessage());
           journal.committed(held);

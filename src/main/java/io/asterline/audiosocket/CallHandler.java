@@ -299,7 +299,8 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
           outcome.endReason(), outcome.firstAudioAt(), outcome.bargeInCount(), outcome.bargeInMaxStopMs(),
           outcome.voicemailResult(), outcome.conversationJson());
       if (degraded || talk.journal.holds(callId)) {
-        // the call's row (or an earlier write) is still in the journal: this one waits behind it
+        // a DEGRADED call writes only through the journal, and any call's later writes wait behind its earlier
+        // ones there: its row may not be in the database yet
         hold(held);
         return;
       }

@@ -1,0 +1,48 @@
+package io.asterline.degraded;
+
+import static io.asterline.db.generated.Tables.CALL;
+import static io.asterline.db.generated.Tables.TENANT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.asterline.audiosocket.CallSettings;
+import io.asterline.audiosocket.CallSettingsRepository;
+import io.asterline.db.TestDatabase;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A DEGRADED call talks exactly as it would with the database: the tenant settings kept in memory give the same
+ * call settings as the AudioSocket leg reads for a new inbound call (the OpenAI key included, however it is
+ * stored), and a disabled tenant is not kept.
+ */
+class TenantSettingsRepositoryTest {
+
+  @Test
+  void theCopyInMemoryGivesACallTheSettingsTheDatabaseWouldHave() {
+    try (TestDatabase.Db db = TestDatabase.fresh(2)) {
+      long tenant = db.dsl().insertInto(TENANT).set(TENANT.NAME, "kept").set(TENANT.MAX_CONCURRENT_CALLS, 3)
+          .set(TENANT.OPENAI_API_KEY, "sk-tenant-own-key").set(TENANT.AI_MODEL, "gpt-realtime-mini")
+          .set(TENANT.AI_VOICE, "cedar").set(TENANT.AI_INSTRUCTIONS, "Book tables.")
+          .set(TENANT.AI_GREETING, "Hello from Kept").set(TENANT.AI_LANGUAGE, "de")
+          .set(TENANT.TRANSFER_NUMBER, "+15550001234").set(TENANT.AI_FALLBACK, "voicemail")
+          .set(TENANT.SILENCE_TIMEOUT_MS, 9000).set(TENANT.VOICEMAIL_DETECTION, "all")
+          .set(TENANT.VOICEMAIL_WINDOW_MS, 8000).set(TENANT.VOICEMAIL_ACTION, "leave_message")
+          .set(TENANT.VOICEMAIL_MESSAGE, "Please call us back.").set(TENANT.VOICEMAIL_GREETING_SOUND, "custom/kept")
+          .returning(TENANT.ID).fetchOne(TENANT.ID);
+      db.dsl().insertInto(TENANT).set(TENANT.NAME, "gone").set(TENANT.MAX_CONCURRENT_CALLS, 3)
+          .set(TENANT.STATUS, "disabled").execute();
+      UUID call = UUID.randomUUID();
+      db.dsl().insertInto(CALL).set(CALL.ID, call).set(CALL.TENANT_ID, tenant).set(CALL.DIRECTION, "inbound")
+          .execute();
+
+      CallSettings fromDatabase = new CallSettingsRepository(db.dsl()).connect(call).orElseThrow();
+      var kept = new TenantSettingsRepository(db.dsl()).activeTenants();
+
+      assertThat(kept).singleElement().satisfies(t -> {
+        assertThat(CallSettings.degradedInbound(call, t)).isEqualTo(fromDatabase);
+        assertThat(t.voicemailGreetingSound()).contains("custom/kept");
+        assertThat(t.toString()).doesNotContain("sk-tenant-own-key");
+      });
+    }
+  }
+}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -64,6 +65,11 @@ public final class Journal implements AutoCloseable {
   private long nextSegment;
   private long currentSegment = -1;
   private FileChannel current;
+  /** Records written so far (guarded by this), and how many of them are known to be on disk. */
+  private long appended;
+  private volatile long durable;
+  /** One fsync at a time; the records written while it runs share the next one. */
+  private final Object syncLock = new Object();
   private boolean closed;
 
   private Journal(Path dir, long maxBytes, ObjectMapper json, FileChannel lockFile, FileLock lock) {
@@ -158,14 +164,15 @@ public final class Journal implements AutoCloseable {
   }
 
   /**
-   * Writes {@code write} to disk (fsync'd) and holds it until {@link #committed}. False when it was not kept: the
+   * Writes {@code write} to disk, fsync'd, and holds it until {@link #committed}. False when it was not kept: the
    * journal is full and holds nothing yet for its call, or the disk refused it (logged).
+   *
+   * <p>Group commit: the record is written under the journal's lock, the fsync happens outside it, and one fsync
+   * covers every record written before it, so callers arriving together (a burst of calls during an outage) share
+   * one instead of queueing for one each. The record is held (visible to {@link #oldest}, {@link #holds}) only once
+   * it is durable; a call's writes come one after another, so its order is kept.
    */
-  public synchronized boolean hold(HeldWrite write) {
-    if (closed) {
-      log.error("journal: closed; a {} write for call {} is lost", kind(write), write.callId());
-      return false;
-    }
+  public boolean hold(HeldWrite write) {
     byte[] payload;
     try {
       payload = json.writeValueAsBytes(write);
@@ -173,44 +180,105 @@ public final class Journal implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     int size = HEADER + payload.length;
-    if (!perCall.containsKey(write.callId()) && bytes + size > maxBytes) {
-      log.error("journal full ({} of {} bytes): a {} write for call {} is not kept", bytes, maxBytes, kind(write),
-          write.callId());
+    long seq;
+    long segment;
+    synchronized (this) {
+      if (closed) {
+        log.error("journal: closed; a {} write for call {} is lost", kind(write), write.callId());
+        return false;
+      }
+      if (!perCall.containsKey(write.callId()) && bytes + size > maxBytes) {
+        log.error("journal full ({} of {} bytes): a {} write for call {} is not kept", bytes, maxBytes, kind(write),
+            write.callId());
+        return false;
+      }
+      try {
+        if (current == null || segmentSizes.getOrDefault(currentSegment, 0L) >= SEGMENT_BYTES) {
+          roll();
+        }
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        buf.putInt(payload.length).putInt(crc(payload)).put(payload).flip();
+        while (buf.hasRemaining()) {
+          current.write(buf);
+        }
+      } catch (IOException e) {
+        log.error("journal: cannot write to {}: {}; a {} write for call {} is not kept", dir, e.getMessage(),
+            kind(write), write.callId());
+        // the segment may end in a partial record now: the next write starts a new one (what was written before
+        // this record is forced first, best effort)
+        forceAndClose();
+        return false;
+      }
+      segment = currentSegment;
+      segmentSizes.merge(segment, (long) size, Long::sum);
+      bytes += size;
+      // counted in its segment at once: the segment is not deleted under a record on its way to the disk
+      perSegment.merge(segment, 1, Integer::sum);
+      seq = ++appended;
+    }
+    if (!sync(seq)) {
+      log.error("journal: cannot fsync {}; a {} write for call {} is not kept", dir, kind(write), write.callId());
       return false;
     }
-    try {
-      if (current == null || segmentSizes.getOrDefault(currentSegment, 0L) >= SEGMENT_BYTES) {
-        roll();
-      }
-      ByteBuffer buf = ByteBuffer.allocate(size);
-      buf.putInt(payload.length).putInt(crc(payload)).put(payload).flip();
-      while (buf.hasRemaining()) {
-        current.write(buf);
-      }
-      current.force(false);
-    } catch (IOException e) {
-      log.error("journal: cannot write to {}: {}; a {} write for call {} is not kept", dir, e.getMessage(),
-          kind(write), write.callId());
-      // the segment may end in a partial record now: start a new one for the next write
-      close(current);
-      current = null;
-      return false;
+    synchronized (this) {
+      held.addLast(new Held(segment, size, write));
+      perCall.merge(write.callId(), 1, Integer::sum);
     }
-    segmentSizes.merge(currentSegment, (long) size, Long::sum);
-    bytes += size;
-    add(new Held(currentSegment, size, write));
     return true;
   }
 
+  /** Makes every record up to {@code seq} durable; one fsync serves all the records written before it. */
+  private boolean sync(long seq) {
+    if (durable >= seq) {
+      return true;
+    }
+    synchronized (syncLock) {
+      if (durable >= seq) {
+        return true;
+      }
+      long target;
+      FileChannel channel;
+      synchronized (this) {
+        target = appended;
+        channel = current;
+      }
+      // every record up to target is in this channel or in an older segment, forced when it was rolled
+      if (channel != null) {
+        try {
+          channel.force(false);
+        } catch (ClosedChannelException e) {
+          // rolled (and forced then) or emptied by commits meanwhile: nothing of ours is left unforced in it
+        } catch (IOException e) {
+          return false;
+        }
+      }
+      durable = Math.max(durable, target);
+      return true;
+    }
+  }
+
   private void roll() throws IOException {
-    close(current);
-    current = null;
+    forceAndClose();
     long segment = nextSegment++;
     Path p = segmentPath(segment);
     current = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     currentSegment = segment;
     segmentSizes.put(segment, 0L);
     forceDirectory();
+  }
+
+  /** Closes the current segment with everything written to it on disk (callers waiting for an fsync are done). */
+  private void forceAndClose() {
+    if (current != null) {
+      try {
+        current.force(false);
+        durable = Math.max(durable, appended);
+      } catch (IOException e) {
+        log.error("journal: cannot fsync {}: {}", dir, e.getMessage());
+      }
+      close(current);
+      current = null;
+    }
   }
 
   /** A new file's name must survive a crash too, not only its contents. */
@@ -222,6 +290,7 @@ public final class Journal implements AutoCloseable {
     }
   }
 
+  /** A record read back at start: durable already. */
   private void add(Held h) {
     held.addLast(h);
     perCall.merge(h.write().callId(), 1, Integer::sum);
@@ -242,6 +311,7 @@ public final class Journal implements AutoCloseable {
     Integer left = perSegment.computeIfPresent(h.segment(), (k, n) -> n == 1 ? null : n - 1);
     if (left == null && (h.segment() != currentSegment || held.isEmpty())) {
       if (h.segment() == currentSegment) {
+        // no record of it is left, held or on its way to the disk: nothing needs forcing
         close(current);
         current = null;
         currentSegment = -1;
@@ -315,8 +385,7 @@ public final class Journal implements AutoCloseable {
       return;
     }
     closed = true;
-    close(current);
-    current = null;
+    forceAndClose();
     try {
       lock.release();
     } catch (IOException ignored) {

@@ -94,6 +94,44 @@ class JournalTest {
   }
 
   @Test
+  void callsHeldTogetherShareFsyncsAndAllSurviveAReopen() throws Exception {
+    int threads = 8;
+    int perThread = 50;
+    List<UUID> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Journal j = open(100_000_000)) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            UUID call = UUID.randomUUID();
+            assertThat(j.hold(new HeldWrite.CallAdmitted(call, 7, null, "+15550001111", null, null, AT))).isTrue();
+            assertThat(j.holds(call)).as("held once hold returns").isTrue();
+            assertThat(j.hold(new HeldWrite.CallEnded(call, "ANSWER", "16", null, AT, false))).isTrue();
+            calls.add(call);
+          }
+          return null;
+        }));
+      }
+      for (var f : done) {
+        f.get();
+      }
+      pool.shutdown();
+      assertThat(j.size()).isEqualTo(2 * threads * perThread);
+    }
+    try (Journal j = open(100_000_000)) {
+      List<HeldWrite> back = j.writes();
+      assertThat(back).hasSize(2 * threads * perThread);
+      for (UUID call : calls) {
+        List<HeldWrite> mine = back.stream().filter(w -> w.callId().equals(call)).toList();
+        assertThat(mine).as("a call's writes, in the order they were made").hasSize(2);
+        assertThat(mine.get(0)).isInstanceOf(HeldWrite.CallAdmitted.class);
+        assertThat(mine.get(1)).isInstanceOf(HeldWrite.CallEnded.class);
+      }
+    }
+  }
+
+  @Test
   void twoNodesCannotShareOneDataDirectory() {
     try (Journal j = open(1_000_000)) {
       assertThatThrownBy(() -> open(1_000_000)).hasMessageContaining("data.dir");

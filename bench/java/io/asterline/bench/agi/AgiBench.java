@@ -75,7 +75,9 @@ public final class AgiBench {
         Map.of("agi.port", "0", "agi.audiosocket-address", "127.0.0.1:9092", "agi.max-calls", "1000000", "agi.pool-size", "500",
             "agi.db-batch-linger", stringOption(args, "--db-batch-linger", "2ms"))));
     AgiService asterline = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
-        CallEvents.NONE, new SimpleMeterRegistry(), Map.of());
+        CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
+        io.asterline.degraded.DegradedMode.open(Files.createTempDirectory("bench-data"), config.journalMaxBytes(),
+            io.asterline.app.Json.mapper()));
 
     AgiScript noop = (AgiRequest request, AgiChannel channel) -> { };
     DefaultAgiServer floorServer = new DefaultAgiServer(noop);

@@ -42,7 +42,8 @@ public final class HugeLinesBench {
         .execute();
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(), Map.of("agi.port", "0")));
     AgiService agi = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 8,
-        CallEvents.NONE, new SimpleMeterRegistry(), Map.of());
+        CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
+        io.asterline.degraded.TestDegradedMode.open());
     FakeAsterisk asterisk = new FakeAsterisk(agi.port());
     asterisk.send(FakeAsterisk.request("inbound").args("+15551234567"));
 

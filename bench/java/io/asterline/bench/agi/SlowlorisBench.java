@@ -53,7 +53,8 @@ public final class SlowlorisBench {
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(),
         Map.of("agi.port", "0", "agi.max-calls", "1000000")));
     AgiService agi = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
-        CallEvents.NONE, new SimpleMeterRegistry(), Map.of());
+        CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
+        io.asterline.degraded.TestDegradedMode.open());
     FakeAsterisk asterisk = new FakeAsterisk(agi.port());
     System.out.printf("FastAGI under slowloris: %d attackers (1 byte / %d ms), %d callers, %d s per phase, %d cores,"
         + " pool %d, read-timeout %s, request-timeout %s, max per source %d%n", attackers, trickleMs, callers,

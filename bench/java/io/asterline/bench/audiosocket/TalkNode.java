@@ -44,7 +44,9 @@ public final class TalkNode {
         AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings),
             OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES),
             new TenantApiKeys(DSL.using(ds, SQLDialect.POSTGRES), new SecretBox(SecretsConfig.from(settings))),
-            Json.mapper(), registry)) {
+            Json.mapper(), registry,
+            io.asterline.degraded.DegradedMode.open(java.nio.file.Files.createTempDirectory("bench-data"), 100_000_000,
+                Json.mapper()))) {
       System.out.println("PORT " + server.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

@@ -1,5 +1,7 @@
 package io.asterline.agi;
 
+import io.asterline.degraded.LocalCalls;
+import io.asterline.degraded.TenantSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,12 +25,15 @@ public final class AfterAgentScript extends AsterlineAgiScript {
 
   private final AgiRepository repository;
   private final DbDeadline db;
+  private final LocalCalls localCalls;
   private final Path recordingsDir;
 
-  AfterAgentScript(AgiRepository repository, DbDeadline db, Path recordingsDir, MeterRegistry metrics) {
+  AfterAgentScript(AgiRepository repository, DbDeadline db, LocalCalls localCalls, Path recordingsDir,
+      MeterRegistry metrics) {
     super("after-agent", metrics);
     this.repository = repository;
     this.db = db;
+    this.localCalls = localCalls;
     this.recordingsDir = recordingsDir;
   }
 
@@ -39,10 +44,21 @@ public final class AfterAgentScript extends AsterlineAgiScript {
       return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
     }
     MDC.put("callId", callId.get().toString());
+    Optional<LocalCalls.DegradedCall> degraded = localCalls.degradedCall(callId.get());
+    if (degraded.isPresent()) {
+      // admitted DEGRADED here: its row and decision may not be in the database yet, even if it is back
+      return route(callId.get(), fromMemory(degraded.get().tenantId(), callId.get()));
+    }
     Optional<AgiRepository.Decision> found;
     try {
       found = db.call(() -> repository.decision(callId.get()));
     } catch (DbDeadline.Unavailable e) {
+      Optional<LocalCalls.Decision> local = localCalls.decision(callId.get());
+      if (local.isPresent()) {
+        // this node held the conversation and kept its decision: the outage does not change where the caller goes
+        log.warn("after-agent: database unavailable ({}), answering from this node's memory", e.getMessage());
+        return route(callId.get(), fromMemory(local.get().tenantId(), callId.get()));
+      }
       // the decision is only in the database; the dialplan's failure route (announcement or forward) takes over
       log.warn("after-agent: database unavailable ({}), leaving the call to the fallback route", e.getMessage());
       return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, "hangup");
@@ -50,10 +66,23 @@ public final class AfterAgentScript extends AsterlineAgiScript {
     if (found.isEmpty()) {
       return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
     }
-    AgiRepository.Decision d = found.get();
+    return route(callId.get(), found.get());
+  }
+
+  /** The decision this node kept for the call, with its tenant's fallback as last loaded (none if never loaded). */
+  private AgiRepository.Decision fromMemory(long tenantId, UUID callId) {
+    Optional<LocalCalls.Decision> local = localCalls.decision(callId);
+    Optional<TenantSettings> tenant = localCalls.tenant(tenantId);
+    return new AgiRepository.Decision(tenantId, local.map(LocalCalls.Decision::decision).orElse(null),
+        local.map(LocalCalls.Decision::transferTo).orElse(null),
+        tenant.flatMap(TenantSettings::transferNumber).orElse(null),
+        tenant.flatMap(TenantSettings::voicemailGreetingSound).orElse(null));
+  }
+
+  private ScriptResult route(UUID callId, AgiRepository.Decision d) {
     if ("voicemail".equals(d.agentDecision())) {
       return VoicemailDoneScript.toVoicemail(ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "voicemail"),
-          recordingsDir, d.tenantId(), callId.get(), d.voicemailGreetingSound());
+          recordingsDir, d.tenantId(), callId, d.voicemailGreetingSound());
     }
     if ("hangup".equals(d.agentDecision())) {
       return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "hangup");

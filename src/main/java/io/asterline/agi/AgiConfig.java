@@ -30,7 +30,8 @@ public record AgiConfig(
     Duration maxCallDuration,
     String audioSocketAddress,
     Duration didCacheRefresh,
-    String defaultCountryCode) {
+    String defaultCountryCode,
+    int journalMaxBytes) {
 
   public static final ConfigKey BIND = ConfigKey.of("agi.bind", "127.0.0.1", "address the FastAGI server listens on");
   public static final ConfigKey PORT = ConfigKey.of("agi.port", "4573", "FastAGI port (0 = any free port)");
@@ -61,9 +62,13 @@ public record AgiConfig(
   public static final ConfigKey DID_CACHE_REFRESH = ConfigKey.of("agi.did-cache-refresh", "30s",
       "how often the in-memory DID -> tenant map used during database outages is reloaded");
 
+  public static final ConfigKey JOURNAL_MAX_BYTES = ConfigKey.of("agi.journal-max-bytes", "100000000",
+      "largest size of the journal in <data.dir>/journal holding the writes of calls made during a database outage; "
+          + "when full, inbound answers ERROR (the dialplan's failure route) instead of DEGRADED");
+
   public static final List<ConfigKey> KEYS = List.of(BIND, PORT, POOL_SIZE, ALLOW, READ_TIMEOUT, REQUEST_TIMEOUT,
-      MAX_CONNECTIONS_PER_SOURCE, DB_DEADLINE,
-      DB_BATCH_LINGER, MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS, DID_CACHE_REFRESH,
+      MAX_CONNECTIONS_PER_SOURCE, DB_DEADLINE, DB_BATCH_LINGER, MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS,
+      DID_CACHE_REFRESH, JOURNAL_MAX_BYTES,
       PhoneNumbers.DEFAULT_COUNTRY_CODE);
 
   public static AgiConfig from(Settings settings) {
@@ -118,13 +123,14 @@ public record AgiConfig(
     }
     return new AgiConfig(settings.address(BIND), settings.port(PORT), poolSize,
         List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger,
-        settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE), maxDuration, audioSocket, refresh, countryCode);
+        settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE), maxDuration, audioSocket, refresh, countryCode,
+        settings.integer(JOURNAL_MAX_BYTES, 1_000_000, Integer.MAX_VALUE));
   }
 
   /** This configuration with the AudioSocket address it hands out (the server's own when none was set). */
   public AgiConfig withAudioSocketAddress(String address) {
     return new AgiConfig(bind, port, poolSize, allow, readTimeout, requestTimeout, maxConnectionsPerSource, dbDeadline,
-        dbBatchLinger, maxCalls, maxCallDuration, address, didCacheRefresh, defaultCountryCode);
+        dbBatchLinger, maxCalls, maxCallDuration, address, didCacheRefresh, defaultCountryCode, journalMaxBytes);
   }
 
   /** Asterisk's AudioSocket dial string wants host:port with the port; IPv6 in brackets. */

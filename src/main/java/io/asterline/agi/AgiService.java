@@ -1,6 +1,11 @@
 package io.asterline.agi;
 
 import io.asterline.call.CallEvents;
+import io.asterline.call.CallRepository;
+import io.asterline.degraded.DegradedMode;
+import io.asterline.degraded.Journal;
+import io.asterline.degraded.LocalCalls;
+import io.asterline.degraded.TenantSettingsRepository;
 import io.asterline.http.HealthCheck;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,15 +24,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The FastAGI feature, started and stopped as one part: the server and its four scripts, the database
- * deadline pool, the last-known-good DID map, the writes held during a database outage, and the timer that
- * refreshes the map, writes what is held and reclaims forgotten slots.
+ * deadline pool, the last-known-good DID map and tenant settings, the writes held during a database outage (in
+ * the node's journal), and the timer that refreshes the map, writes what is held and reclaims forgotten slots.
  */
 public final class AgiService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AgiService.class);
   private static final Duration FLUSH_EVERY = Duration.ofSeconds(1);
   private static final Duration RECLAIM_EVERY = Duration.ofMinutes(1);
-  private static final int PENDING_CAPACITY = 10_000;
   /**
    * Requests per database batch. Small enough that one batch is a few milliseconds of database work (so the
    * requests behind it keep well within the deadline), large enough to carry a burst of hundreds of calls.
@@ -40,20 +44,28 @@ public final class AgiService implements AutoCloseable {
   private final DbBatch<AgiRepository.EndAsk, java.util.Optional<AgiRepository.Ended>> ends;
   private final DidCache didCache;
   private final PendingWrites pending;
+  private final Journal journal;
+  private final LocalCalls localCalls;
+  private final TenantSettingsRepository tenants;
+  private final Duration maxCallDuration;
   private final Admission admission;
   private final CallEvents events;
   private final ScheduledExecutorService maintenance;
   private final FastAgiServer server;
 
   private AgiService(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads, CallEvents events,
-      MeterRegistry metrics, Map<String, AgiScript> otherScripts) {
+      MeterRegistry metrics, Map<String, AgiScript> otherScripts, DegradedMode degraded) {
     this.repository = new AgiRepository(dsl);
     this.events = events;
     // a queue deep enough for every AGI thread: under load requests wait their turn (within the deadline)
     // instead of being answered DEGRADED while the database is fine
     this.db = new DbDeadline(config.dbDeadline(), dbThreads, Math.max(64, config.poolSize()));
     this.didCache = new DidCache();
-    this.pending = new PendingWrites(PENDING_CAPACITY);
+    this.pending = new PendingWrites(degraded.journal(), repository, new CallRepository(dsl), events);
+    this.localCalls = degraded.calls();
+    this.journal = degraded.journal();
+    this.tenants = new TenantSettingsRepository(dsl);
+    this.maxCallDuration = config.maxCallDuration();
     this.admission = new Admission(repository, config.maxCalls(), config.maxCallDuration());
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "agi-maintenance");
@@ -69,11 +81,11 @@ public final class AgiService implements AutoCloseable {
     refreshDidCache();
     Map<String, AgiScript> scripts = new HashMap<>(otherScripts);
     scripts.putAll(Map.of(
-        "inbound", new InboundScript(repository, admission, admissions, db, didCache, pending, config.audioSocketAddress(),
-            recordingsDir, config.defaultCountryCode(), metrics),
-        "call-end", new CallEndScript(ends, pending, events, metrics),
-        "after-agent", new AfterAgentScript(repository, db, recordingsDir, metrics),
-        "voicemail-done", new VoicemailDoneScript(repository, db, events, metrics)));
+        "inbound", new InboundScript(repository, admission, admissions, db, didCache, pending, localCalls,
+            config.audioSocketAddress(), recordingsDir, config.defaultCountryCode(), metrics),
+        "call-end", new CallEndScript(ends, pending, localCalls, events, metrics),
+        "after-agent", new AfterAgentScript(repository, db, localCalls, recordingsDir, metrics),
+        "voicemail-done", new VoicemailDoneScript(repository, db, events, pending, metrics)));
     FastAgiServer started;
     try {
       started = new FastAgiServer(config.bind(), config.port(), config.poolSize(),
@@ -89,13 +101,17 @@ public final class AgiService implements AutoCloseable {
     }
     this.server = started;
     Gauge.builder("asterline.agi.pending.writes", pending, PendingWrites::size)
-        .description("call rows and ends held while the database is unreachable").register(metrics);
+        .description("call writes (rows, agent outcomes, ends) held in the journal while the database is unreachable")
+        .register(metrics);
+    Gauge.builder("asterline.agi.journal.bytes", degraded.journal(), Journal::bytes)
+        .description("size of the journal on disk; past agi.journal-max-bytes inbound answers ERROR, not DEGRADED")
+        .register(metrics);
     Gauge.builder("asterline.agi.known.dids", didCache, DidCache::size)
         .description("numbers in the last-known-good DID map").register(metrics);
     long refresh = config.didCacheRefresh().toMillis();
     maintenance.scheduleWithFixedDelay(this::refreshDidCache, refresh, refresh, TimeUnit.MILLISECONDS);
-    maintenance.scheduleWithFixedDelay(this::flushPending, FLUSH_EVERY.toMillis(), FLUSH_EVERY.toMillis(),
-        TimeUnit.MILLISECONDS);
+    // at once: a journal left by the last run of this node is written as soon as the database takes it
+    maintenance.scheduleWithFixedDelay(this::flushPending, 0, FLUSH_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     maintenance.scheduleWithFixedDelay(this::reclaim, RECLAIM_EVERY.toMillis(), RECLAIM_EVERY.toMillis(),
         TimeUnit.MILLISECONDS);
   }
@@ -106,8 +122,8 @@ public final class AgiService implements AutoCloseable {
    * (outbound's), served beside the four of this package.
    */
   public static AgiService start(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads,
-      CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts) {
-    return new AgiService(config, recordingsDir, dsl, dbThreads, events, metrics, otherScripts);
+      CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts, DegradedMode degraded) {
+    return new AgiService(config, recordingsDir, dsl, dbThreads, events, metrics, otherScripts, degraded);
   }
 
   public int port() {
@@ -143,7 +159,8 @@ public final class AgiService implements AutoCloseable {
             .orElse("DID map not loaded yet");
         if (db.degraded() || pending.size() > 0) {
           return new Status(State.DEGRADED, "database unavailable: answering from memory (" + known + "), "
-              + pending.size() + " writes pending");
+              + pending.size() + " writes pending in the journal (" + journal.bytes() + " of " + journal.maxBytes()
+              + " bytes)");
         }
         return Status.up("listening on " + server.address() + ", " + server.activeRequests() + " requests in flight, "
             + server.refusedConnections() + " connections refused, " + known);
@@ -156,15 +173,17 @@ public final class AgiService implements AutoCloseable {
     try {
       // no AGI request waits on this, so no deadline: a large table may take longer than one request may
       didCache.replaceAll(repository.routableDids(), Instant.now());
+      // with the map: a DEGRADED call's agent leg and after-agent need its tenant's settings as much as its number
+      localCalls.replaceTenants(tenants.activeTenants(), Instant.now());
     } catch (RuntimeException e) {
-      log.warn("agi: could not refresh the DID map ({}); keeping the last one ({} numbers)", e.getMessage(),
-          didCache.size());
+      log.warn("agi: could not refresh the DID map and tenant settings ({}); keeping the last ones ({} numbers)",
+          e.getMessage(), didCache.size());
     }
   }
 
   int flushPending() {
     try {
-      return pending.size() == 0 ? 0 : pending.flush(repository, events);
+      return pending.size() == 0 ? 0 : pending.flush();
     } catch (RuntimeException e) {
       log.error("agi: writing pending rows failed", e);
       return 0;
@@ -172,6 +191,7 @@ public final class AgiService implements AutoCloseable {
   }
 
   int reclaim() {
+    localCalls.expire(Instant.now(), maxCallDuration);
     try {
       return admission.reclaim();
     } catch (RuntimeException e) {
@@ -197,8 +217,8 @@ public final class AgiService implements AutoCloseable {
       // last chance: the database is usually back by the time anyone stops the service
       int written = flushPending();
       if (pending.size() > 0) {
-        log.warn("agi: stopping with {} writes still pending (wrote {}); their call rows are lost", pending.size(),
-            written);
+        log.warn("agi: stopping with {} writes still pending (wrote {}); they stay in the journal and are written "
+            + "when this node starts again", pending.size(), written);
       }
     }
     admissions.close();

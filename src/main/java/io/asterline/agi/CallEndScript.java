@@ -1,6 +1,7 @@
 package io.asterline.agi;
 
 import io.asterline.call.CallEvents;
+import io.asterline.degraded.LocalCalls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.OffsetDateTime;
@@ -30,6 +31,7 @@ public final class CallEndScript extends AsterlineAgiScript {
 
   private final DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends;
   private final PendingWrites pending;
+  private final LocalCalls localCalls;
   private final CallEvents events;
   private final MeterRegistry meters;
   /** asterline_calls_ended_total by "direction/outcome": looked up once, not built and registered per call. */
@@ -45,10 +47,11 @@ public final class CallEndScript extends AsterlineAgiScript {
       "machine_hangup", "voicemail");
 
   CallEndScript(DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends, PendingWrites pending,
-      CallEvents events, MeterRegistry metrics) {
+      LocalCalls localCalls, CallEvents events, MeterRegistry metrics) {
     super("call-end", metrics);
     this.ends = ends;
     this.pending = pending;
+    this.localCalls = localCalls;
     this.events = events;
     this.meters = metrics;
   }
@@ -69,6 +72,8 @@ public final class CallEndScript extends AsterlineAgiScript {
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     UUID id = callId.get();
     AgiRepository.EndAsk end = new AgiRepository.EndAsk(id, outcome, cause, recording, now, agentLeg);
+    // the call is over: what this node kept in memory for its agent leg and after-agent is no longer asked for
+    localCalls.ended(id);
     if (pending.holds(id)) {
       // the call's row is itself still waiting for the database: its end waits behind it
       pending.ended(end);
@@ -89,8 +94,8 @@ public final class CallEndScript extends AsterlineAgiScript {
       return ScriptResult.of(AgiStatus.OK);
     } catch (DbDeadline.Unavailable e) {
       log.warn("call-end: database unavailable ({}); the end is kept and written when it is back", e.getMessage());
-      pending.ended(end);
-      return ScriptResult.of(AgiStatus.DEGRADED);
+      // refused only when the journal is full or the disk fails (logged there): the end is lost
+      return ScriptResult.of(pending.ended(end) ? AgiStatus.DEGRADED : AgiStatus.ERROR);
     }
   }
 

@@ -5,9 +5,11 @@ import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.agi.AgiRepository.NewCall;
 import io.asterline.agi.AgiRepository.Route;
 import io.asterline.call.PhoneNumbers;
+import io.asterline.degraded.LocalCalls;
 import io.asterline.recording.RecordingKind;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
@@ -32,14 +34,15 @@ public final class InboundScript extends AsterlineAgiScript {
   private final DbDeadline db;
   private final DidCache didCache;
   private final PendingWrites pending;
+  private final LocalCalls localCalls;
   private final String audioSocketAddress;
   private final Path recordingsDir;
   private final String defaultCountryCode;
 
   InboundScript(AgiRepository repository, Admission admission, DbBatch<InboundAsk, Admitted> admissions,
       DbDeadline db, DidCache didCache,
-      PendingWrites pending, String audioSocketAddress, Path recordingsDir, String defaultCountryCode,
-      MeterRegistry metrics) {
+      PendingWrites pending, LocalCalls localCalls, String audioSocketAddress, Path recordingsDir,
+      String defaultCountryCode, MeterRegistry metrics) {
     super("inbound", metrics);
     this.repository = repository;
     this.admission = admission;
@@ -47,6 +50,7 @@ public final class InboundScript extends AsterlineAgiScript {
     this.db = db;
     this.didCache = didCache;
     this.pending = pending;
+    this.localCalls = localCalls;
     this.audioSocketAddress = audioSocketAddress;
     this.recordingsDir = recordingsDir.toAbsolutePath().normalize();
     this.defaultCountryCode = defaultCountryCode;
@@ -163,7 +167,18 @@ public final class InboundScript extends AsterlineAgiScript {
       trunk = entry.get().trunk();
       recording = entry.get().recordingEnabled();
     }
-    pending.admitted(newCall(ask, callId, tenantId, didId));
+    if (localCalls.tenant(tenantId).isEmpty()) {
+      // the agent leg could not start without them: the failure route now beats two seconds of silence later
+      log.error("inbound: database unavailable and tenant {}'s agent settings were never loaded; cannot take the call",
+          tenantId);
+      return ScriptResult.of(AgiStatus.ERROR);
+    }
+    if (!pending.admitted(newCall(ask, callId, tenantId, didId))) {
+      // a call whose row cannot be kept would leave no trace at all: the dialplan's failure route instead
+      return ScriptResult.of(AgiStatus.ERROR);
+    }
+    // the AudioSocket leg and after-agent of this call find it here, on this node
+    localCalls.admittedWhileDegraded(callId, tenantId, Instant.now());
     return admitted(AgiStatus.DEGRADED, ask, callId, tenantId, trunk, "agent", recording)
         .onAbandoned(() -> endAbandoned(callId, true));
   }

@@ -2,11 +2,11 @@ package io.asterline.agi;
 
 import io.asterline.agi.AgiRepository.NewCall;
 import io.asterline.call.CallEvents;
+import io.asterline.call.CallRepository;
+import io.asterline.degraded.HeldWrite;
+import io.asterline.degraded.Journal;
 import java.time.OffsetDateTime;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.exception.DataAccessException;
 import org.jooq.exception.SQLStateClass;
@@ -15,108 +15,78 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * What inbound and call-end could not write while the database was unreachable, kept in order and written
- * when it is back. Only this node's memory holds it: a restart during an outage loses it (the calls went
- * through all the same; only their rows are missing), which is the price of answering without a database.
+ * What a call could not write while the database was unreachable (its row from inbound, its agent leg's connection
+ * and outcome, the caller's voicemail, its end), kept in order in the node's {@link Journal} on disk and written when the database is
+ * back, also after a restart of the node. A call's later writes wait behind its earlier ones ({@link #holds}), so
+ * its end never reaches the database before its row.
  */
 final class PendingWrites {
 
   private static final Logger log = LoggerFactory.getLogger(PendingWrites.class);
 
-  private sealed interface Write permits Admitted, End {
-    UUID callId();
+  private final Journal journal;
+  private final AgiRepository repository;
+  private final CallRepository calls;
+  private final CallEvents events;
+
+  PendingWrites(Journal journal, AgiRepository repository, CallRepository calls, CallEvents events) {
+    this.journal = journal;
+    this.repository = repository;
+    this.calls = calls;
+    this.events = events;
   }
 
-  private record Admitted(NewCall call) implements Write {
-    @Override
-    public UUID callId() {
-      return call.id();
-    }
+  /** Keeps a DEGRADED call's row; false when the journal could not (full, or the disk failed). */
+  boolean admitted(NewCall call) {
+    return journal.hold(new HeldWrite.CallAdmitted(call.id(), call.tenantId(), call.didId(), call.remoteNumber(),
+        call.uniqueId(), call.channel(), call.createdAt()));
   }
 
-  private record End(AgiRepository.EndAsk ask) implements Write {
-    @Override
-    public UUID callId() {
-      return ask.callId();
-    }
+  /** True when a write of the call is still waiting here: its end must wait behind it. */
+  boolean holds(UUID callId) {
+    return journal.holds(callId);
   }
 
-  private final int capacity;
-  private final Deque<Write> queue = new ArrayDeque<>();
-  private final Set<UUID> pendingCalls = new HashSet<>();
-
-  PendingWrites(int capacity) {
-    this.capacity = capacity;
+  boolean ended(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
+    return ended(new AgiRepository.EndAsk(callId, outcome, hangupCause, recordingFile, at));
   }
 
-  synchronized void admitted(NewCall call) {
-    add(new Admitted(call));
-    pendingCalls.add(call.id());
+  boolean ended(AgiRepository.EndAsk end) {
+    return journal.hold(new HeldWrite.CallEnded(end.callId(), end.outcome(), end.hangupCause(), end.recordingFile(),
+        end.at(), end.agentLeg()));
   }
 
-  /** True when the call's row is still waiting here: its end must wait behind it. */
-  synchronized boolean holds(UUID callId) {
-    return pendingCalls.contains(callId);
+  boolean voicemailLeft(UUID callId, String file, Integer durationMs, OffsetDateTime at) {
+    return journal.hold(new HeldWrite.VoicemailLeft(callId, file, durationMs, at));
   }
 
-  synchronized void ended(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
-    ended(new AgiRepository.EndAsk(callId, outcome, hangupCause, recordingFile, at));
-  }
-
-  synchronized void ended(AgiRepository.EndAsk end) {
-    add(new End(end));
-  }
-
-  synchronized int size() {
-    return queue.size();
-  }
-
-  private void add(Write write) {
-    if (queue.size() >= capacity) {
-      Write dropped = queue.pollFirst();
-      if (dropped instanceof Admitted a) {
-        pendingCalls.remove(a.callId());
-      }
-      log.warn("pending writes full ({}): dropped the oldest, for call {}", capacity, dropped.callId());
-    }
-    queue.addLast(write);
-  }
-
-  private synchronized Write peek() {
-    return queue.peekFirst();
-  }
-
-  private synchronized void done(Write write) {
-    if (queue.peekFirst() == write) {
-      queue.pollFirst();
-    }
-    if (write instanceof Admitted a) {
-      pendingCalls.remove(a.callId());
-    }
+  int size() {
+    return journal.size();
   }
 
   /**
-   * Writes what is pending, oldest first, until done or the database fails again. Returns how many were
-   * written. Called from one thread only (the AGI maintenance timer).
+   * Writes what is held, oldest first, until done or the database fails again; each record leaves the journal only
+   * once its write is committed. Returns how many were written. Called from one thread only (the AGI maintenance
+   * timer, or the stop).
    */
-  int flush(AgiRepository repository, CallEvents events) {
+  int flush() {
     int written = 0;
-    for (Write write = peek(); write != null; write = peek()) {
+    for (Optional<Journal.Held> next = journal.oldest(); next.isPresent(); next = journal.oldest()) {
+      Journal.Held held = next.get();
+      HeldWrite write = held.write();
       MDC.put("callId", write.callId().toString());
       try {
-        if (write instanceof Admitted a) {
-          repository.insertAdmittedWhileDegraded(a.call());
-        } else if (write instanceof End e) {
-          repository.endCall(e.ask())
-              .ifPresent(ended -> notifyEnded(events, e.callId(), ended));
-        }
-        done(write);
+        apply(write);
+        journal.committed(held);
         written++;
       } catch (DataAccessException e) {
-        if (e.sqlStateClass() == SQLStateClass.C23_INTEGRITY_CONSTRAINT_VIOLATION) {
-          // the row can never be written (e.g. its tenant was deleted meanwhile): holding it would block the rest
-          log.error("pending writes: dropped a write the database refuses: {}", e.getMessage());
-          done(write);
+        if (e.sqlStateClass() == SQLStateClass.C23_INTEGRITY_CONSTRAINT_VIOLATION
+            || e.sqlStateClass() == SQLStateClass.C22_DATA_EXCEPTION) {
+          // the write can never succeed (its tenant was deleted meanwhile, a value the column refuses): holding it
+          // would block every write behind it, and the journal would fill until calls could no longer be kept
+          log.error("pending writes: dropped a {} write the database refuses: {}", write.getClass().getSimpleName(),
+              e.getMessage());
+          journal.committed(held);
           continue;
         }
         log.info("pending writes: database still unavailable ({}), {} waiting", e.getMessage(), size());
@@ -129,6 +99,27 @@ final class PendingWrites {
       log.info("pending writes: wrote {} held during the database outage", written);
     }
     return written;
+  }
+
+  /** One held write, each idempotent: a replay after a crash in the middle of a flush changes nothing. */
+  private void apply(HeldWrite write) {
+    if (write instanceof HeldWrite.CallAdmitted a) {
+      repository.insertAdmittedWhileDegraded(new NewCall(a.callId(), a.tenantId(), a.didId(), a.remoteNumber(),
+          a.uniqueId(), a.channel(), a.createdAt()));
+    } else if (write instanceof HeldWrite.AgentConnected c) {
+      calls.recordAgentConnected(c.callId(), c.at());
+    } else if (write instanceof HeldWrite.AgentOutcome o) {
+      calls.recordAgentOutcome(o.callId(), new CallRepository.AgentOutcome(o.decision(), o.transferTo(), o.endReason(),
+          o.firstAudioAt(), o.bargeInCount(), o.bargeInMaxStopMs(), o.voicemailResult(), o.conversationJson()));
+    } else if (write instanceof HeldWrite.VoicemailLeft v) {
+      // the first report wins, and the job is queued once per call and kind: a replay changes nothing
+      repository.storeVoicemail(v.callId(), v.file(), v.durationMs(), v.at())
+          .ifPresent(stored -> events.voicemailLeft(v.callId(), stored.tenantId(), stored.file()));
+    } else if (write instanceof HeldWrite.CallEnded e) {
+      // the first end only: a replayed end finds the call ended and tells nobody twice
+      repository.endCall(new AgiRepository.EndAsk(e.callId(), e.outcome(), e.hangupCause(), e.recordingFile(), e.at(),
+          e.agentLeg())).ifPresent(ended -> notifyEnded(events, e.callId(), ended));
+    }
   }
 
   static void notifyEnded(CallEvents events, UUID callId, AgiRepository.Ended ended) {

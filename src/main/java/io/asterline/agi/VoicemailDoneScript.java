@@ -36,12 +36,15 @@ public final class VoicemailDoneScript extends AsterlineAgiScript {
   private final AgiRepository repository;
   private final DbDeadline db;
   private final CallEvents events;
+  private final PendingWrites pending;
 
-  VoicemailDoneScript(AgiRepository repository, DbDeadline db, CallEvents events, MeterRegistry metrics) {
+  VoicemailDoneScript(AgiRepository repository, DbDeadline db, CallEvents events, PendingWrites pending,
+      MeterRegistry metrics) {
     super("voicemail-done", metrics);
     this.repository = repository;
     this.db = db;
     this.events = events;
+    this.pending = pending;
   }
 
   /**
@@ -74,14 +77,17 @@ public final class VoicemailDoneScript extends AsterlineAgiScript {
           AgiVariables.VOICEMAIL_FILE);
       return ScriptResult.of(AgiStatus.ERROR);
     }
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    if (pending.holds(callId.get())) {
+      // the call's row (a DEGRADED call) is still waiting for the database: the message waits behind it
+      return held(callId.get(), file, durationMs, now);
+    }
     Optional<AgiRepository.Voicemail> stored;
     try {
-      stored = db.call(() -> repository.storeVoicemail(callId.get(), file, durationMs,
-          OffsetDateTime.now(ZoneOffset.UTC)));
+      stored = db.call(() -> repository.storeVoicemail(callId.get(), file, durationMs, now));
     } catch (DbDeadline.Unavailable e) {
-      // the hangup handler reports it again; until then the file waits in the recordings folder
-      log.warn("voicemail-done: database unavailable ({}); voicemail {} not stored yet", e.getMessage(), file);
-      return ScriptResult.of(AgiStatus.ERROR);
+      log.warn("voicemail-done: database unavailable ({}); voicemail {} kept in the journal", e.getMessage(), file);
+      return held(callId.get(), file, durationMs, now);
     }
     if (stored.isEmpty()) {
       log.warn("voicemail-done: no call {}; voicemail {} not stored", callId.get(), file);
@@ -96,6 +102,15 @@ public final class VoicemailDoneScript extends AsterlineAgiScript {
     // idempotent: a repeat finds the job already queued
     events.voicemailLeft(callId.get(), v.tenantId(), v.file());
     return ScriptResult.of(AgiStatus.OK);
+  }
+
+  /**
+   * Kept in the journal and stored (and queued) when the database takes it: for the caller that is a message left,
+   * so OK. Refused only when the journal is full or the disk fails: then ERROR, and the hangup handler's report
+   * tries again.
+   */
+  private ScriptResult held(UUID callId, String file, Integer durationMs, OffsetDateTime at) {
+    return ScriptResult.of(pending.voicemailLeft(callId, file, durationMs, at) ? AgiStatus.OK : AgiStatus.ERROR);
   }
 
   /** RECORDING_INFO(duration): milliseconds, or null when absent or not a number. */

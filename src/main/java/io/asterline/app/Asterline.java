@@ -6,6 +6,7 @@ import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
+import io.asterline.degraded.DegradedMode;
 import io.asterline.did.DidRoutes;
 import io.asterline.did.DidService;
 import io.asterline.http.Auth;
@@ -65,6 +66,11 @@ public final class Asterline implements AutoCloseable {
       TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
       apiKeys.encryptPlainText();
 
+      // before the parts that write to it, so it closes after them; writes left from the last run are replayed by
+      // the FastAGI part's timer as soon as it starts
+      DegradedMode degraded = lifecycle.register("journal",
+          DegradedMode.open(config.database().dataDir(), config.agi().journalMaxBytes(), json));
+
       PrometheusMeterRegistry metrics = Metrics.registry();
       DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
 
@@ -83,7 +89,8 @@ public final class Asterline implements AutoCloseable {
       // started before the parts that hand out its address (with audiosocket.port 0 only the started server
       // knows its port), registered after them so that it still stops first
       AudioSocketServer audioSocket = unregistered =
-          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), apiKeys, json, metrics);
+          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), apiKeys, json, metrics,
+              degraded);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
           : config.audioSocket().dialAddress(audioSocket.port());
@@ -98,7 +105,7 @@ public final class Asterline implements AutoCloseable {
       // registered after everything it hands calls to, so it stops taking calls before they go
       AgiService agi = lifecycle.register("agi", AgiService.start(
           config.agi().withAudioSocketAddress(audioSocketAddress), config.storage().recordingsDir(), database.dsl(),
-          config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts()));
+          config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts(), degraded));
       http.health(agi.health());
 
       // registered last so it stops first: calls still in progress after the grace period end through their

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.Cidr;
 import io.asterline.agi.RefusalLog;
 import io.asterline.call.CallRepository;
+import io.asterline.degraded.DegradedMode;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeTransport;
@@ -48,14 +49,17 @@ public final class AudioSocketServer implements AutoCloseable {
   private final EventLoopGroup accept;
   private final EventLoopGroup io;
   private final ExecutorService db;
+  private final ExecutorService journalWriter;
   private final ChannelGroup calls;
   private final Channel server;
   private final TalkMetrics metrics;
   private final RealtimeTransport realtime;
   private final AtomicLong refused;
 
-  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db, ChannelGroup calls,
-      Channel server, TalkMetrics metrics, RealtimeTransport realtime, AtomicLong refused) {
+  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db,
+      ExecutorService journalWriter, ChannelGroup calls, Channel server, TalkMetrics metrics,
+      RealtimeTransport realtime, AtomicLong refused) {
+    this.journalWriter = journalWriter;
     this.metrics = metrics;
     this.refused = refused;
     this.realtime = realtime;
@@ -68,12 +72,14 @@ public final class AudioSocketServer implements AutoCloseable {
 
   /** Binds and starts serving; the caller registers the result with the lifecycle. */
   public static AudioSocketServer start(AudioSocketConfig config, OpenAiConfig openai, DSLContext dsl,
-      TenantApiKeys apiKeys, ObjectMapper json, MeterRegistry registry) {
+      TenantApiKeys apiKeys, ObjectMapper json, MeterRegistry registry, DegradedMode degraded) {
     ExecutorService db = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         new DefaultThreadFactory("audiosocket-db", true));
+    ExecutorService journalWriter = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        new DefaultThreadFactory("audiosocket-journal", true));
     RealtimeTransport realtime = RealtimeTransport.create();
-    Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl, apiKeys), new CallRepository(dsl),
-        db, new TalkMetrics(registry));
+    Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl, apiKeys), new CallRepository(dsl), db,
+        degraded.calls(), degraded.journal(), journalWriter, new TalkMetrics(registry));
     EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
         NioIoHandler.newFactory());
     // Netty's own default for 0 would be two loops per core: more threads than cores only adds switches to pacing
@@ -114,11 +120,12 @@ public final class AudioSocketServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
       log.info("audiosocket: listening on {}", server.localAddress());
-      return new AudioSocketServer(accept, io, db, calls, server, talk.metrics, realtime, refused);
+      return new AudioSocketServer(accept, io, db, journalWriter, calls, server, talk.metrics, realtime, refused);
     } catch (RuntimeException e) {
       accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       db.shutdownNow();
+      journalWriter.shutdownNow();
       realtime.close();
       throw new IllegalStateException("audiosocket: cannot listen on " + config.bind().getHostAddress() + ":"
           + config.port() + ": " + e.getMessage(), e);
@@ -225,6 +232,15 @@ public final class AudioSocketServer implements AutoCloseable {
     try {
       if (!db.awaitTermination(10, TimeUnit.SECONDS)) {
         log.warn("audiosocket: {} call outcome(s) not stored before the stop", db.shutdownNow().size());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // after the database pool: an outcome the database refused during the stop goes to the journal through here
+    journalWriter.shutdown();
+    try {
+      if (!journalWriter.awaitTermination(5, TimeUnit.SECONDS)) {
+        log.warn("audiosocket: {} held write(s) not journalled before the stop", journalWriter.shutdownNow().size());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

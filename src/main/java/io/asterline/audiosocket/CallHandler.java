@@ -2,6 +2,9 @@ package io.asterline.audiosocket;
 
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.call.CallRepository.AgentOutcome;
+import io.asterline.degraded.HeldWrite;
+import io.asterline.degraded.LocalCalls;
+import io.asterline.degraded.TenantSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,8 +12,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import java.net.SocketException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +52,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   private long connectedNanos;
   private UUID callId;
   private String callIdText;
+  /** Admitted DEGRADED by this node: settings from memory, every write through the journal. */
+  private boolean degraded;
+  private long tenantId;
   private AgentCall agent;
   private ScheduledFuture<?> pacer;
   private ScheduledFuture<?> uuidTimeout;
@@ -132,6 +142,12 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     callIdText = id.toString();
     mdc();
     startPacer();
+    Optional<LocalCalls.DegradedCall> held = talk.local.degradedCall(id);
+    if (held.isPresent()) {
+      // before the database: the call row may not be written yet, even when the database is back
+      startFromMemory(held.get());
+      return;
+    }
     talk.db.execute(() -> {
       Optional<CallSettings> settings;
       try {
@@ -164,6 +180,30 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** A call this node admitted while the database was down: its tenant's last-known-good settings. */
+  private void startFromMemory(LocalCalls.DegradedCall call) {
+    Optional<TenantSettings> tenant = talk.local.tenant(call.tenantId());
+    if (tenant.isEmpty()) {
+      log.error("call admitted while the database was down, but tenant {}'s settings are not in memory; hanging up so "
+          + "the dialplan goes on", call.tenantId());
+      hangup();
+      return;
+    }
+    degraded = true;
+    HeldWrite connected = new HeldWrite.AgentConnected(callId, OffsetDateTime.now(ZoneOffset.UTC));
+    writeHeld(talk.journalWriter, () -> hold(connected));
+    Optional<String> apiKey;
+    try {
+      apiKey = tenant.get().apiKey().map(stored -> talk.settings.revealApiKey(call.tenantId(), stored));
+    } catch (RuntimeException e) {
+      log.error("the tenant's OpenAI key kept in memory does not decrypt ({}); hanging up so the dialplan goes on",
+          e.getClass().getSimpleName());
+      hangup();
+      return;
+    }
+    onSettings(Optional.of(CallSettings.degradedInbound(callId, tenant.get(), apiKey)));
+  }
+
   private void onSettings(Optional<CallSettings> found) {
     if (!ctx.channel().isActive() || hungUp) {
       return;
@@ -174,7 +214,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     CallSettings settings = found.get();
-    log.info("agent leg connected: {}", settings);
+    tenantId = settings.tenantId();
+    log.info("agent leg connected{}: {}", degraded ? " (from memory: admitted while the database was down)" : "",
+        settings);
     activeGauge = talk.metrics.active(settings.tenantId(), settings.direction());
     activeGauge.incrementAndGet();
     String key = settings.tenantApiKey().or(() -> talk.openai.apiKey()).orElse(null);
@@ -243,6 +285,10 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
 
   /** Stores the decision first (the after-agent script reads it the moment Asterisk continues), then 0x00. */
   void endWith(AgentOutcome outcome) {
+    if (outcome.decision() != null) {
+      // kept first, in memory: after-agent asks the moment Asterisk continues, and may find the database gone
+      talk.local.decided(callId, tenantId, outcome.decision(), outcome.transferTo(), Instant.now());
+    }
     boolean[] done = new boolean[1];
     try {
       ScheduledFuture<?> guard = ctx.executor().schedule(() -> inCall(() -> {
@@ -251,7 +297,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
           hangup();
         }
       }), STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-      talk.db.execute(() -> {
+      writer().execute(() -> {
         persist(outcome);
         inCall(() -> {
           done[0] = true;
@@ -268,22 +314,63 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   /** Stores the figures of a call that ended on the caller's side. */
   void store(AgentOutcome outcome) {
     try {
-      talk.db.execute(() -> persist(outcome));
+      writer().execute(() -> persist(outcome));
     } catch (RejectedExecutionException e) {
       log.warn("the service is stopping; the call's figures were not stored");
     }
   }
 
+  /** A DEGRADED call's writes go through one thread, in order; the others through the database pool. */
+  private Executor writer() {
+    return degraded ? talk.journalWriter : talk.db;
+  }
+
   private void persist(AgentOutcome outcome) {
     MDC.put("callId", callIdText);
     try {
-      if (!talk.calls.recordAgentOutcome(callId, outcome)) {
-        log.warn("the call row is gone; the agent's outcome was not stored");
+      HeldWrite held = new HeldWrite.AgentOutcome(callId, outcome.decision(), outcome.transferTo(),
+          outcome.endReason(), outcome.firstAudioAt(), outcome.bargeInCount(), outcome.bargeInMaxStopMs(),
+          outcome.voicemailResult(), outcome.conversationJson());
+      if (degraded || talk.journal.holds(callId)) {
+        // a DEGRADED call writes only through the journal, and any call's later writes wait behind its earlier
+        // ones there: its row may not be in the database yet
+        hold(held);
+        return;
       }
-    } catch (RuntimeException e) {
-      log.error("storing the agent's outcome failed: {}", e.getMessage());
+      try {
+        if (!talk.calls.recordAgentOutcome(callId, outcome)) {
+          log.warn("the call row is gone; the agent's outcome was not stored");
+        }
+      } catch (RuntimeException e) {
+        log.warn("storing the agent's outcome failed ({}); kept in the journal until the database is back",
+            e.getMessage());
+        hold(held);
+      }
     } finally {
       MDC.remove("callId");
+    }
+  }
+
+  /** Blocks on the disk: never on the event loop. */
+  private void hold(HeldWrite write) {
+    if (!talk.journal.hold(write)) {
+      log.error("the call's {} could not be kept (journal full or disk failing); it is lost",
+          write.getClass().getSimpleName());
+    }
+  }
+
+  private void writeHeld(Executor executor, Runnable r) {
+    try {
+      executor.execute(() -> {
+        MDC.put("callId", callIdText);
+        try {
+          r.run();
+        } finally {
+          MDC.remove("callId");
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      log.warn("the service is stopping; a write of this call was not kept");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.asterline.audiosocket;
 
+import io.asterline.degraded.TenantSettings;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -28,6 +29,25 @@ public record CallSettings(
     String voicemailAction,
     Optional<String> voicemailMessage,
     Optional<String> amdStatus) {
+
+  /**
+   * The settings of an inbound call admitted while the database was down, from its tenant's last-known-good
+   * settings: such a call has no per-call overrides (its row did not exist when inbound answered).
+   */
+  public static CallSettings degradedInbound(UUID callId, TenantSettings t) {
+    return degradedInbound(callId, t, t.apiKey());
+  }
+
+  /**
+   * The same with the tenant's key as the Realtime session needs it: the copy in memory keeps the key in its
+   * stored (sealed) form, revealed only for the call that uses it.
+   */
+  public static CallSettings degradedInbound(UUID callId, TenantSettings t, Optional<String> apiKey) {
+    return new CallSettings(callId, t.tenantId(), "inbound", apiKey, t.model(), t.voice(), t.instructions(),
+        t.greeting(), t.goodbye(), t.language(), t.transferNumber(), Set.of(), t.fallback(), t.silenceTimeoutMs(),
+        "all".equals(t.voicemailDetection()), t.voicemailWindowMs(), t.voicemailAction(), t.voicemailMessage(),
+        Optional.empty());
+  }
 
   /** The decision a call gets when the AI cannot serve it: transfer needs a number, else voicemail. */
   public String fallbackDecision() {

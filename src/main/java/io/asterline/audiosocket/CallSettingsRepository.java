@@ -28,6 +28,11 @@ public final class CallSettingsRepository {
    * talk to). The tenant's OpenAI key comes back decrypted; one that does not decrypt fails the read (never falls
    * back to the service's key).
    */
+  /** A tenant's key from its stored form (sealed, or plain text from before encryption), for the Realtime session. */
+  public String revealApiKey(long tenantId, String stored) {
+    return apiKeys.reveal(tenantId, stored);
+  }
+
   public Optional<CallSettings> connect(UUID callId) {
     return dsl.update(CALL)
         .set(CALL.AGENT_CONNECTED_AT, DSL.currentOffsetDateTime())

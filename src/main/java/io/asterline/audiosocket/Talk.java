@@ -2,6 +2,8 @@ package io.asterline.audiosocket;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallRepository;
+import io.asterline.degraded.Journal;
+import io.asterline.degraded.LocalCalls;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.realtime.RealtimeMessages;
 import io.asterline.realtime.RealtimeTransport;
@@ -22,6 +24,11 @@ final class Talk {
   final CallRepository calls;
   /** JDBC blocks; it never runs on an event loop. */
   final ExecutorService db;
+  /** This node's DEGRADED calls, tenant settings and decisions: checked before the database. */
+  final LocalCalls local;
+  final Journal journal;
+  /** One thread, so a call's held writes reach the journal in the order they happened. */
+  final ExecutorService journalWriter;
   final TalkMetrics metrics;
   /**
    * The one live AudioSocket leg of each call on this node. The call id is the only secret AudioSocket has, so a
@@ -30,7 +37,8 @@ final class Talk {
   final ConcurrentHashMap<UUID, Channel> legs = new ConcurrentHashMap<>();
 
   Talk(OpenAiConfig openai, RealtimeTransport realtime, ObjectMapper json, CallSettingsRepository settings,
-      CallRepository calls, ExecutorService db, TalkMetrics metrics) {
+      CallRepository calls, ExecutorService db, LocalCalls local, Journal journal, ExecutorService journalWriter,
+      TalkMetrics metrics) {
     this.openai = openai;
     this.realtime = realtime;
     this.json = json;
@@ -38,6 +46,9 @@ final class Talk {
     this.settings = settings;
     this.calls = calls;
     this.db = db;
+    this.local = local;
+    this.journal = journal;
+    this.journalWriter = journalWriter;
     this.metrics = metrics;
   }
 }

@@ -59,6 +59,21 @@ public final class CallRepository {
   }
 
   /**
+   * The agent's AudioSocket leg connected at {@code at}, for a call whose connection could only be written later
+   * (it was admitted while the database was down). As {@code CallSettingsRepository.connect}, but with the time it
+   * happened, and changing nothing a second time: a replayed connection never moves a time or reopens an ended call.
+   */
+  public boolean recordAgentConnected(UUID id, OffsetDateTime at) {
+    return dsl.update(CALL)
+        .set(CALL.AGENT_CONNECTED_AT, DSL.coalesce(CALL.AGENT_CONNECTED_AT, DSL.val(at)))
+        .set(CALL.ANSWERED_AT, DSL.coalesce(CALL.ANSWERED_AT, DSL.val(at)))
+        .set(CALL.STATE, DSL.when(CALL.STATE.in("created", "ringing", "answered"), DSL.inline("connected"))
+            .otherwise(CALL.STATE))
+        .where(CALL.ID.eq(id))
+        .execute() == 1;
+  }
+
+  /**
    * What the agent leg measured and decided, written when it ends. {@code decision} null (the caller hung up)
    * leaves a stored decision alone. {@code conversationJson} is the JSON array of {role, text, at} turns.
    */

@@ -7,8 +7,10 @@ import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
 import io.asterline.call.CallEvents;
+import io.asterline.app.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
+import io.asterline.degraded.DegradedMode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,9 @@ final class AgiFixture implements AutoCloseable {
   final AgiService agi;
   final FakeAsterisk asterisk;
   final Path recordings;
+  /** The node's data directory: its journal lives in {@code journal/} here. */
+  final Path dataDir;
+  final DegradedMode degraded;
   final List<EndedEvent> ended = new CopyOnWriteArrayList<>();
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
@@ -40,7 +45,12 @@ final class AgiFixture implements AutoCloseable {
   }
 
   AgiFixture(TestDatabase.Db db, Map<String, String> overrides, Path recordings) throws Exception {
+    this(db, overrides, recordings, Files.createTempDirectory("asterline-data"));
+  }
+
+  AgiFixture(TestDatabase.Db db, Map<String, String> overrides, Path recordings, Path dataDir) throws Exception {
     this.db = db;
+    this.dataDir = dataDir;
     this.recordings = recordings;
     Map<String, String> options = new HashMap<>();
     options.put("agi.port", "0");
@@ -54,7 +64,8 @@ final class AgiFixture implements AutoCloseable {
         ended.add(new EndedEvent(callId, tenantId, recordingFile));
       }
     };
-    this.agi = AgiService.start(config, recordings, db.dsl(), 8, events, metrics, Map.of());
+    this.degraded = DegradedMode.open(dataDir, config.journalMaxBytes(), Json.mapper());
+    this.agi = AgiService.start(config, recordings, db.dsl(), 8, events, metrics, Map.of(), degraded);
     this.asterisk = new FakeAsterisk(agi.port());
   }
 
@@ -96,6 +107,7 @@ final class AgiFixture implements AutoCloseable {
   @Override
   public void close() {
     agi.close();
+    degraded.close();
     db.close();
   }
 }

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.asterline.app.Json;
 import io.asterline.db.Database;
 import io.asterline.db.Migrations;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
+import io.asterline.degraded.HeldWrite;
+import io.asterline.degraded.Journal;
 import io.asterline.http.HealthCheck;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
@@ -16,6 +19,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -70,9 +76,15 @@ class DegradedTest {
       assertThat(unknown.status()).isEqualTo("UNKNOWN_DID");
       assertThat(fx.agi.health().check().state()).isEqualTo(HealthCheck.State.DEGRADED);
 
+      // the caller leaves a message: for them it is left (OK), kept until the database takes it
+      String message = fx.recordings.resolve(tenant + "/" + callId + "-voicemail.wav").toString();
+      FakeAsterisk.Exchange vm = fx.asterisk.send(FakeAsterisk.request("voicemail-done")
+          .args(callId, message, "SILENCE", "4200"));
+      assertThat(vm.status()).isEqualTo("OK");
+
       FakeAsterisk.Exchange end = fx.callEnd(callId);
       assertThat(end.status()).isEqualTo("DEGRADED");
-      assertThat(fx.agi.pendingWrites()).isEqualTo(2);
+      assertThat(fx.agi.pendingWrites()).isEqualTo(3);
 
       EmbeddedPostgres again = Database.startEmbedded(dir, port);
       try {
@@ -85,6 +97,8 @@ class DegradedTest {
         assertThat(row.getTenantId()).isEqualTo(tenant);
         assertThat(row.getState()).isEqualTo("ended");
         assertThat(row.getRecordingFile()).isEqualTo("/rec/" + callId + ".wav");
+        assertThat(row.getVoicemailFile()).isEqualTo(message);
+        assertThat(row.getVoicemailDurationMs()).isEqualTo(4200);
         assertThat(fx.ended).anySatisfy(e -> assertThat(e.callId()).hasToString(callId));
         assertThat(fx.inbound("+15551234567").status()).isEqualTo("OK");
       } finally {
@@ -124,6 +138,55 @@ class DegradedTest {
       assertThat(fx.callEnd(callId).status()).isEqualTo("UNKNOWN_CALL");
       assertThat(fx.slotsInUse(tenant)).isZero();
       assertThat(fx.totalInUse()).isZero();
+    }
+  }
+
+  @Test
+  void aReplayCutShortByACrashRunsAgainWithoutChangingAnything() throws Exception {
+    TestDatabase.Db db = TestDatabase.fresh(20);
+    long tenant = db.dsl().insertInto(io.asterline.db.generated.Tables.TENANT)
+        .set(io.asterline.db.generated.Tables.TENANT.NAME, "replayed")
+        .set(io.asterline.db.generated.Tables.TENANT.MAX_CONCURRENT_CALLS, 10)
+        .returning(io.asterline.db.generated.Tables.TENANT.ID).fetchOne(io.asterline.db.generated.Tables.TENANT.ID);
+    UUID call = UUID.randomUUID();
+    OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS);
+    // what a node held through an outage: the call's row, its agent leg, the agent's outcome and the end
+    Path node = Files.createTempDirectory("asterline-data");
+    try (Journal journal = Journal.open(node.resolve("journal"), 1_000_000, Json.mapper())) {
+      journal.hold(new HeldWrite.CallAdmitted(call, tenant, null, "+15557770000", "1.1", "PJSIP/t-1", at));
+      journal.hold(new HeldWrite.AgentConnected(call, at.plusSeconds(1)));
+      journal.hold(new HeldWrite.AgentOutcome(call, "hangup", null, "end_call", at.plusSeconds(2), 2, 180, "human",
+          "[{\"role\":\"user\",\"text\":\"hello\"}]"));
+      journal.hold(new HeldWrite.CallEnded(call, "ANSWER", "16", "/rec/" + call + ".wav", at.plusSeconds(30), true));
+    }
+    // the same journal as a node that died after writing all of it but before deleting it would leave
+    Path crashed = Files.createTempDirectory("asterline-data");
+    Files.createDirectories(crashed.resolve("journal"));
+    try (var files = Files.list(node.resolve("journal"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".journal")).toList()) {
+        Files.copy(f, crashed.resolve("journal").resolve(f.getFileName()));
+      }
+    }
+
+    AgiFixture first = new AgiFixture(db, Map.of(), Files.createTempDirectory("rec"), node);
+    CallRecord written;
+    try {
+      await(() -> first.agi.pendingWrites() == 0);
+      written = first.dsl().selectFrom(CALL).where(CALL.ID.eq(call)).fetchOne();
+      assertThat(written.getState()).isEqualTo("ended");
+      assertThat(written.getOutcome()).isEqualTo("ANSWER");
+      assertThat(written.getAgentEndReason()).isEqualTo("end_call");
+      assertThat(first.ended).hasSize(1);
+    } finally {
+      first.agi.close();
+      first.degraded.close();
+    }
+    try (AgiFixture again = new AgiFixture(db, Map.of(), Files.createTempDirectory("rec"), crashed)) {
+      await(() -> again.agi.pendingWrites() == 0);
+      CallRecord replayed = again.dsl().selectFrom(CALL).where(CALL.ID.eq(call)).fetchOne();
+      assertThat(replayed).isEqualTo(written);
+      assertThat(again.ended).as("the end is reported once, by the first replay").isEmpty();
+      assertThat(again.dsl().fetchCount(CALL, CALL.ID.eq(call))).isEqualTo(1);
     }
   }
 

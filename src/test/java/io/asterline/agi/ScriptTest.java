@@ -6,6 +6,9 @@ import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.asterline.call.CallEvents;
+import io.asterline.call.CallRepository;
+import io.asterline.degraded.LocalCalls;
+import io.asterline.degraded.TestDegradedMode;
 import io.asterline.db.TestDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -34,16 +37,18 @@ class ScriptTest {
     db = TestDatabase.fresh();
     AgiRepository repository = new AgiRepository(db.dsl());
     deadline = new DbDeadline(Duration.ofSeconds(10), 2, 16);
-    pending = new PendingWrites(100);
+    pending = new PendingWrites(TestDegradedMode.open().journal(), repository, new CallRepository(db.dsl()),
+        CallEvents.NONE);
+    LocalCalls local = new LocalCalls();
     Admission admission = new Admission(repository, 100, Duration.ofHours(4));
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     admissions = new DbBatch<>("inbound", 8, 16, deadline,
         asks -> repository.admitInboundBatch(asks, admission.maxCalls(), admission.holdSeconds()));
     ends = new DbBatch<>("call-end", 8, 16, deadline, repository::endCallBatch);
-    inbound = new InboundScript(repository, admission, admissions, deadline, new DidCache(), pending, "127.0.0.1:9092",
+    inbound = new InboundScript(repository, admission, admissions, deadline, new DidCache(), pending, local, "127.0.0.1:9092",
         Path.of("/var/spool/asterisk/recordings"), "1", metrics);
-    callEnd = new CallEndScript(ends, pending, CallEvents.NONE, metrics);
-    afterAgent = new AfterAgentScript(repository, deadline, Path.of("/var/spool/asterisk/recordings"), metrics);
+    callEnd = new CallEndScript(ends, pending, local, CallEvents.NONE, metrics);
+    afterAgent = new AfterAgentScript(repository, deadline, local, Path.of("/var/spool/asterisk/recordings"), metrics);
     tenant = db.dsl().insertInto(TENANT).set(TENANT.NAME, "unit").set(TENANT.MAX_CONCURRENT_CALLS, 5)
         .returning(TENANT.ID).fetchOne(TENANT.ID);
     db.dsl().insertInto(DID).set(DID.TENANT_ID, tenant).set(DID.NUMBER, "+15551234567").set(DID.TRUNK, "DIDWW").execute();

@@ -41,7 +41,7 @@ class VoicemailDoneTest {
     recordings = Files.createTempDirectory("asterline-voicemail");
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(), Map.of("agi.port", "0")));
     agi = AgiService.start(config, recordings, db.dsl(), 4, new RecordingQueue(new RecordingJobs(db.dsl()), () -> { }),
-        new SimpleMeterRegistry(), Map.of());
+        new SimpleMeterRegistry(), Map.of(), io.asterline.degraded.TestDegradedMode.open());
     asterisk = new FakeAsterisk(agi.port());
     // acme sends every caller to voicemail and has its own greeting; plain talks to the agent, default greeting
     acme = db.dsl().insertInto(TENANT).set(TENANT.NAME, "acme").set(TENANT.MAX_CONCURRENT_CALLS, 10)

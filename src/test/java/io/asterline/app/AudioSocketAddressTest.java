@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +57,7 @@ class AudioSocketAddressTest {
           .execute();
       Map<String, String> o = new HashMap<>();
       o.put("database.url", db.jdbcUrl());
+      o.put("data.dir", dir.resolve("data-" + UUID.randomUUID()).toString());
       o.put("database.user", "postgres");
       o.put("http.port", "0");
       o.put("agi.port", "0");

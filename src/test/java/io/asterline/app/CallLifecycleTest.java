@@ -54,6 +54,7 @@ class CallLifecycleTest {
           .execute();
       Map<String, String> o = new HashMap<>();
       o.put("database.url", db.jdbcUrl());
+      o.put("data.dir", dir.resolve("data-" + UUID.randomUUID()).toString());
       o.put("database.user", "postgres");
       o.put("http.port", "0");
       o.put("agi.port", "0");

@@ -68,6 +68,7 @@ class CallOutcomesTest {
         .execute();
     Map<String, String> o = new HashMap<>();
     o.put("database.url", db.jdbcUrl());
+    o.put("data.dir", dir.resolve("data-" + UUID.randomUUID()).toString());
     o.put("database.user", "postgres");
     o.put("http.port", "0");
     o.put("agi.port", "0");

@@ -67,7 +67,9 @@ class ServiceTest {
     Map<String, String> env = Map.of(
         "DATABASE_URL", "postgresql://postgres:" + password + "@127.0.0.1:" + pgPort + "/postgres",
         "DEFAULT_TENANT_ID", "7",
-        "DATABASE_CONNECTION_TIMEOUT", "500ms");
+        "DATABASE_CONNECTION_TIMEOUT", "500ms",
+        // the node's own data directory (its journal), not ./var of whoever runs the tests
+        "ASTERLINE_DATA_DIR", dir.resolve("node").toString());
     try (Asterline app = Asterline.start(config(env))) {
       assertThat(app.database().isEmbedded()).isFalse();
       assertThat(app.database().dsl().fetchOne(TENANT).getId()).isEqualTo(7L);

@@ -77,7 +77,7 @@ class AgentCallTest {
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     return AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
         new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
   }
 
   // ------------------------------------------------------------------ greeting, audio, pacing

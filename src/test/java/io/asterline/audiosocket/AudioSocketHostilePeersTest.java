@@ -52,7 +52,7 @@ class AudioSocketHostilePeersTest {
         "audiosocket.allow", "127.0.0.1/32"));
     server = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
         new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
     asterisk = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 

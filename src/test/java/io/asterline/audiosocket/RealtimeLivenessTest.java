@@ -53,7 +53,7 @@ class RealtimeLivenessTest {
         "realtime.liveness-timeout", LIVENESS_MS + "ms", "realtime.ping-interval", PING_MS + "ms"));
     server = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
         new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
-        new SimpleMeterRegistry());
+        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
     asterisk = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,7 @@ class SimulateCommandTest {
       realtime.responder = (s, e) -> greeting;
       Map<String, String> o = new HashMap<>();
       o.put("database.url", db.jdbcUrl());
+      o.put("data.dir", dir.resolve("data-" + UUID.randomUUID()).toString());
       o.put("database.user", "postgres");
       o.put("http.port", "0");
       o.put("agi.port", "0");
@@ -138,6 +140,7 @@ class SimulateCommandTest {
     try (TestDatabase.Db db = TestDatabase.fresh(4)) {
       Map<String, String> o = new HashMap<>();
       o.put("database.url", db.jdbcUrl());
+      o.put("data.dir", dir.resolve("data-" + UUID.randomUUID()).toString());
       o.put("database.user", "postgres");
       o.put("http.port", "0");
       o.put("agi.port", "0");

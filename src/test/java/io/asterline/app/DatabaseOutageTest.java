@@ -74,6 +74,7 @@ class DatabaseOutageTest {
     HikariConfig hc = new HikariConfig();
     hc.setJdbcUrl(jdbcUrl());
     hc.setUsername("postgres");
+    hc.setPassword(Database.embeddedPassword(pgDir));
     hc.setMaximumPoolSize(2);
     hc.setMinimumIdle(0);
     hc.setConnectionTimeout(1000);
@@ -271,6 +272,7 @@ class DatabaseOutageTest {
     Map<String, String> o = new HashMap<>();
     o.put("database.url", jdbcUrl());
     o.put("database.user", "postgres");
+    o.put("database.password", Database.embeddedPassword(pgDir));
     o.put("database.pool-size", "4");
     // a dead database fails a request's wait for a connection quickly: the stop's last flush and the timers
     o.put("database.connection-timeout", "500ms");

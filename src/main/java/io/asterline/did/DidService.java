@@ -5,6 +5,7 @@ import io.asterline.did.DidRepository.DidPatch;
 import io.asterline.did.DidRepository.NewDid;
 import io.asterline.did.DidRepository.Page;
 import io.asterline.did.DidRepository.Pool;
+import io.asterline.call.PhoneNumbers;
 import io.asterline.http.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -94,7 +95,7 @@ public final class DidService {
   /** The next number of the pool; with {@code peek} the one rotation would pick now, uncounted. */
   public Optional<Did> next(long tenantId, Optional<String> segment, Optional<String> callee, boolean peek) {
     Pool pool = pool(tenantId, segment.map(DidService::segment),
-        callee.map(c -> number("callee", c)).flatMap(E164::areaCode));
+        callee.map(c -> number("callee", c)).flatMap(PhoneNumbers::areaCode));
     return peek ? dids.peek(pool) : rotate(pool);
   }
 
@@ -146,7 +147,7 @@ public final class DidService {
 
   private Optional<String> areaCodeOf(String callee) {
     try {
-      return E164.areaCode(E164.normalize(callee, defaultCountryCode));
+      return PhoneNumbers.areaCode(PhoneNumbers.require(callee, defaultCountryCode));
     } catch (IllegalArgumentException e) {
       // an unreadable callee only loses local presence; the call itself is judged elsewhere
       return Optional.empty();
@@ -204,7 +205,7 @@ public final class DidService {
   /** The E.164 form of a number given in {@code field}. */
   public String number(String field, String raw) {
     try {
-      return E164.normalize(raw, defaultCountryCode);
+      return PhoneNumbers.require(raw, defaultCountryCode);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(field, field + ": " + e.getMessage());
     }

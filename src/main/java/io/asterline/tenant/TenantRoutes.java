@@ -1,7 +1,7 @@
 package io.asterline.tenant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.did.E164;
+import io.asterline.call.PhoneNumbers;
 import io.asterline.http.ApiException;
 import io.asterline.http.Auth;
 import io.asterline.http.JsonBody;
@@ -135,7 +135,7 @@ public final class TenantRoutes {
     }
     String transfer = body.string("transferNumber").map(t -> {
       try {
-        return E164.normalize(t, defaultCountryCode);
+        return PhoneNumbers.require(t, defaultCountryCode);
       } catch (IllegalArgumentException e) {
         throw ApiException.badRequest("transferNumber", "transferNumber: " + e.getMessage());
       }

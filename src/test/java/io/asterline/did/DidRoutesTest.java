@@ -255,6 +255,17 @@ class DidRoutesTest {
     assertThat(api.get(acmeToken, BASE + "/" + id).text("status")).as("nothing stored").isEqualTo("active");
   }
 
+  @Test
+  void numbersMustHaveALengthTheirCountryUses() {
+    Response shortNational = create(acmeToken, "12345", "s");
+    assertField(shortNational, 400, "number");
+    assertThat(shortNational.text("error")).contains("number", "'12345'", "too short for +1", "looks like +1");
+    Response nineDigits = create(acmeToken, "+1234567890", "s");
+    assertField(nineDigits, 400, "number");
+    assertThat(nineDigits.text("error")).contains("'+1234567890'", "too short for +1");
+    assertThat(api.get(acmeToken, BASE).body().path("total").asInt()).as("nothing stored").isZero();
+  }
+
   private static void assertField(Response r, int status, String field) {
     assertThat(r.status()).as(r.toString()).isEqualTo(status);
     assertThat(r.text("field")).as(r.toString()).isEqualTo(field);

@@ -39,7 +39,7 @@ class JourneyApiTest {
     HttpResponse<String> r = f.post("/api/journeys", f.token, "{\"business_id\":" + f.tenant + ",\"name\":\"Welcome\","
         + "\"nodes\":["
         + "{\"type\":\"MAKE_CALL\",\"config\":{\"didSegment\":\"twilio-main\",\"audioFile\":\"custom/voice_template_123\","
-        + "\"transferNumber\":\"+1234567890\"}},"
+        + "\"transferNumber\":\"+12345678900\"}},"
         + "{\"type\":\"SEND_SMS\",\"config\":{\"text\":\"hello\"}},"
         + "{\"type\":\"MAKE_CALL\",\"config\":{\"didId\":\"" + named + "\",\"didSegment\":\"twilio-main\"}}]}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
@@ -126,7 +126,7 @@ class JourneyApiTest {
     assertThat(first.get("Channel")).isEqualTo("PJSIP/+15559876543@TWILIO");
     assertThat(first.get("CallerID")).isIn("+15550001111", "+15550002222");
     assertThat(first.all("Variable")).contains("ASTERLINE_AUDIO_FILE=custom/voice_template_123",
-        "ASTERLINE_TRANSFER_NUMBER=+1234567890");
+        "ASTERLINE_TRANSFER_NUMBER=+12345678900");
     assertThat(second.get("Channel")).isEqualTo("PJSIP/+15559876543@DIDWW");
     assertThat(second.get("CallerID")).isEqualTo("+15550003333");
 

@@ -71,7 +71,8 @@ public final class Asterline implements AutoCloseable {
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
+          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash,
+            tenants::disabledTenantByTokenHash))
           .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
           .routes(DidRoutes.of(dids, json));
 

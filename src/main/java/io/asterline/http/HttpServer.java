@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -78,10 +79,14 @@ public final class HttpServer implements AutoCloseable {
       cfg.jetty.defaultPort = config.port();
       cfg.jetty.threadPool = threads;
       cfg.http.defaultContentType = "application/json";
+      // a path that exists with another method is 405 with Allow, not "no such resource"
+      cfg.http.prefer405over404 = true;
     });
     app.get("/health", this::health);
     routeSets.forEach(r -> r.accept(app));
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+    app.exception(UnrecognizedPropertyException.class, (e, ctx) -> error(ctx, 400,
+        JsonBody.unknownField(path(e), e.getKnownPropertyIds()), path(e)));
     app.exception(InvalidFormatException.class, (e, ctx) -> error(ctx, 400,
         "invalid value for " + path(e) + ": " + e.getValue(), path(e)));
     app.exception(MismatchedInputException.class, (e, ctx) -> error(ctx, 400,
@@ -100,8 +105,16 @@ public final class HttpServer implements AutoCloseable {
       error(ctx, 500, "internal error", null);
     });
     // Javalin's own responses (no such endpoint, wrong method) leave as the same JSON shape
-    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-        e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null));
+    app.exception(HttpResponseException.class, (e, ctx) -> {
+      String allowed = e.getDetails().get("availableMethods");
+      if (e.getStatus() == 405 && allowed != null) {
+        ctx.header("Allow", allowed);
+        error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path() + "; allowed: " + allowed, null);
+        return;
+      }
+      error(ctx, e.getStatus(),
+          e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null);
+    });
     app.start();
     log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
     return this;

@@ -48,7 +48,7 @@ public final class Outbound implements AutoCloseable {
     OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls);
     ami.start(service);
     return new Outbound(ami, service, calls,
-        new OutboundRoutes(service, config.acceptWait()),
+        new OutboundRoutes(service, config.acceptWait(), json),
         new JourneyRoutes(new JourneyRepository(dsl), service, json, config.acceptWait()),
         new CallRoutes(new CallQueries(dsl)));
   }

@@ -162,6 +162,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
    *     caller ID
    */
   public Placed place(CallRequest request) {
+    checkCallerId(request.tenantId(), request.didId(), request.didSegment(), "did_id", "did_segment");
     requireAmi();
     OutboundCallRepository.TenantFacts tenant = calls.tenant(request.tenantId())
         .orElseThrow(() -> ApiException.notFound("no tenant " + request.tenantId()));
@@ -218,6 +219,21 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
     Duration turnIn = Duration.ofNanos((long) (ahead * 1e9 / config.cpsFor(did.trunk())));
     return new Placed(callId, did, call.accepted, turnIn);
+  }
+
+  /**
+   * Checks that the DID and segment a call or a journey node names exist for the tenant, takes nothing.
+   *
+   * @throws ApiException 400 on {@code didField} or {@code segmentField}
+   */
+  public void checkCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment, String didField,
+      String segmentField) {
+    try {
+      callerIds.check(tenantId, didId, segment);
+    } catch (CallerIdException e) {
+      throw ApiException.badRequest(e.field() == CallerIdException.Field.DID_ID ? didField : segmentField,
+          (e.field() == CallerIdException.Field.DID_ID ? didField : segmentField) + ": " + e.getMessage());
+    }
   }
 
   /** The call's state as an API answer shows it, given how far it got while the caller waited. */

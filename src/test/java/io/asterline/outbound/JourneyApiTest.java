@@ -105,6 +105,52 @@ class JourneyApiTest {
   }
 
   @Test
+  void makeCallNodesNamingAMissingDidOrSegmentAreRefusedWhenSaved() throws Exception {
+    long id = create().path("id").asLong();
+    HttpResponse<String> did = f.post("/api/journeys/" + id + "/nodes", f.token,
+        "{\"type\":\"MAKE_CALL\",\"config\":{\"didId\":\"" + UUID.randomUUID() + "\"}}");
+    assertThat(did.statusCode()).as(did.body()).isEqualTo(400);
+    assertThat(f.read(did).path("field").asText()).isEqualTo("config.didId");
+    HttpResponse<String> segment = f.post("/api/journeys", f.token, "{\"name\":\"x\",\"nodes\":[{\"type\":"
+        + "\"MAKE_CALL\",\"config\":{\"didSegment\":\"nowhere\"}}]}");
+    assertThat(segment.statusCode()).as(segment.body()).isEqualTo(400);
+    assertThat(f.read(segment).path("field").asText()).isEqualTo("nodes[0].config.didSegment");
+    long node = f.read(f.get("/api/journeys/" + id, f.token)).path("nodes").get(0).path("id").asLong();
+    HttpResponse<String> update = f.put("/api/journeys/" + id + "/nodes/" + node, f.token,
+        "{\"config\":{\"didSegment\":\"nowhere\"}}");
+    assertThat(update.statusCode()).as(update.body()).isEqualTo(400);
+  }
+
+  @Test
+  void updatingANodesConfigKeepsTheKeysItDoesNotMention() throws Exception {
+    long id = create().path("id").asLong();
+    long node = f.read(f.get("/api/journeys/" + id, f.token)).path("nodes").get(0).path("id").asLong();
+    HttpResponse<String> r = f.put("/api/journeys/" + id + "/nodes/" + node, f.token,
+        "{\"config\":{\"voicemailAction\":\"leave_message\",\"voicemailMessage\":\"Hi\"}}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode config = f.read(r).path("config");
+    assertThat(config.path("didSegment").asText()).isEqualTo("twilio-main");
+    assertThat(config.path("audioFile").asText()).isEqualTo("custom/voice_template_123");
+    assertThat(config.path("voicemailMessage").asText()).isEqualTo("Hi");
+    // an explicit null removes a key
+    JsonNode cleared = f.read(f.put("/api/journeys/" + id + "/nodes/" + node, f.token,
+        "{\"config\":{\"audioFile\":null}}")).path("config");
+    assertThat(cleared.has("audioFile")).isFalse();
+    assertThat(cleared.path("didSegment").asText()).isEqualTo("twilio-main");
+  }
+
+  @Test
+  void aJsonNullBodyIsA400() throws Exception {
+    long id = create().path("id").asLong();
+    for (String path : new String[] {"/api/journeys", "/api/journeys/" + id + "/nodes", "/api/journeys/" + id + "/run"}) {
+      HttpResponse<String> r = f.post(path, f.token, "null");
+      assertThat(r.statusCode()).as(path + " -> " + r.body()).isEqualTo(400);
+      assertThat(f.read(r).path("error").asText()).as(path).contains("JSON object");
+    }
+    assertThat(f.put("/api/journeys/" + id, f.token, "null").statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void aRunPlacesEachMakeCallNodeInOrderWithItsOwnCallerId() throws Exception {
     long id = create().path("id").asLong();
     HttpResponse<String> r = f.post("/api/journeys/" + id + "/run", f.token,

@@ -201,6 +201,45 @@ class OutboundCallApiTest {
   }
 
   @Test
+  void anotherTenantsDidOrAnUnknownSegmentIsA400WhateverAmisState() throws Exception {
+    String otherToken = io.asterline.http.Auth.newToken();
+    long other = f.dsl.insertInto(io.asterline.db.generated.Tables.TENANT)
+        .set(io.asterline.db.generated.Tables.TENANT.NAME, "globex")
+        .set(io.asterline.db.generated.Tables.TENANT.API_TOKEN_HASH, io.asterline.http.Auth.hash(otherToken))
+        .returning(io.asterline.db.generated.Tables.TENANT.ID).fetchOne(io.asterline.db.generated.Tables.TENANT.ID);
+    f.ami.stop();
+    OutboundFixture.await(() -> f.amiState().equals("DOWN"), "AMI down");
+    HttpResponse<String> foreign = f.post("/api/outbound/call", otherToken, "{\"business_id\":" + other
+        + ",\"to_number\":\"+12345678900\",\"did_id\":\"" + did + "\"}");
+    assertThat(foreign.statusCode()).as(foreign.body()).isEqualTo(400);
+    assertThat(f.read(foreign).path("field").asText()).isEqualTo("did_id");
+    HttpResponse<String> segment = call("{\"business_id\":" + f.tenant
+        + ",\"to_number\":\"+12345678900\",\"did_segment\":\"nowhere\"}");
+    assertThat(segment.statusCode()).as(segment.body()).isEqualTo(400);
+    assertThat(f.read(segment).path("field").asText()).isEqualTo("did_segment");
+    assertThat(f.read(segment).path("error").asText()).contains("nowhere", "default");
+    HttpResponse<String> fine = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\"}");
+    assertThat(fine.statusCode()).as("a valid request still hears that AMI is down").isEqualTo(503);
+  }
+
+  @Test
+  void aDisabledTenantsTokenHearsThatItsTenantIsDisabled() throws Exception {
+    f.dsl.execute("UPDATE tenant SET status = 'disabled' WHERE id = " + f.tenant);
+    HttpResponse<String> r = f.get("/api/calls", f.token);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    assertThat(f.read(r).path("error").asText()).contains("tenant " + f.tenant + " is disabled");
+    assertThat(r.body()).doesNotContain(f.token);
+    assertThat(f.get("/api/calls", "atl_wrong").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aJsonNullBodyIsA400() throws Exception {
+    HttpResponse<String> r = call("null");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(f.read(r).path("field").asText()).isEqualTo("body");
+  }
+
+  @Test
   void aTenantTokenActsOnlyForItsOwnBusiness() throws Exception {
     HttpResponse<String> other = call("{\"business_id\":" + (f.tenant + 1) + ",\"to_number\":\"+12345678900\"}");
     assertThat(other.statusCode()).isEqualTo(404);

@@ -103,7 +103,7 @@ public final class DidRoutes {
         body.string("status").orElse(null),
         body.integer("dailyCap", 1, Integer.MAX_VALUE).orElse(null),
         body.integer("cooldownSeconds", 0, MAX_COOLDOWN_SECONDS).orElse(null),
-        body.object("metadata").orElse(null)));
+        body.object("metadata").orElse(null)), principal.admin() ? OptionalLong.empty() : OptionalLong.of(tenant));
     ctx.status(HttpStatus.CREATED).json(created);
   }
 

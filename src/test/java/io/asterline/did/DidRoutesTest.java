@@ -197,6 +197,14 @@ class DidRoutesTest {
     assertThat(api.post(acmeToken, BASE, """
         {"tenantId": %d, "number": "+14155550199", "segment": "s", "trunk": "T"}""".formatted(globex)).status())
         .isEqualTo(404);
+    Response taken = create(acmeToken, "+14155550101", "mine");
+    assertThat(taken.status()).isEqualTo(409);
+    assertThat(taken.text("error")).contains("+14155550101", "not available")
+        .doesNotContain("exists").doesNotContain("globex").doesNotContain("tenant " + globex);
+    assertThat(create(globexToken, "+14155550101", "again").text("error")).contains("this tenant's DIDs already");
+    assertThat(api.post(ADMIN_TOKEN, BASE, """
+        {"tenantId": %d, "number": "+14155550101", "segment": "s", "trunk": "T"}""".formatted(acme)).text("error"))
+        .contains("tenant " + globex);
     assertThat(api.get(acmeToken, BASE + "/next-available-by-segment?segment=twilio-main").body().toString())
         .isEqualTo("{\"available\":false}");
     assertThat(api.get(globexToken, BASE + "/" + theirs).body().path("segment").asText()).isEqualTo("twilio-main");

@@ -93,7 +93,7 @@ public final class Asterline implements AutoCloseable {
       Outbound outbound = lifecycle.register("outbound",
           Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
               config.storage(), database.dsl(), json, new DidCallerIds(dids),
-              new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration())));
+              new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration()), metrics));
       http.health(outbound.health()).routes(outbound::routes);
 
       // registered after everything it hands calls to, so it stops taking calls before they go

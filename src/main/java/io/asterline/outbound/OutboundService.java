@@ -20,6 +20,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.asteriskjava.manager.action.OriginateAction;
 import org.asteriskjava.manager.response.ManagerError;
 import org.asteriskjava.manager.response.ManagerResponse;
@@ -109,10 +111,14 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private final ExecutorService events;
   private final ScheduledExecutorService sweeper;
   private final Map<UUID, Pending> pending = new ConcurrentHashMap<>();
+  private final MeterRegistry metrics;
+  /** asterline_calls_ended_total of outbound calls that never reached call-end, by outcome (a small fixed set). */
+  private final Map<String, Counter> ended = new ConcurrentHashMap<>();
 
   /** Call {@link AmiClient#start(AmiClient.Listener)} with the service afterwards, so AMI answers reach it. */
   OutboundService(OutboundConfig config, Path recordingsDir, AmiClient ami, CallerIdSelector callerIds,
-      Admission admission, OutboundCallRepository calls) {
+      Admission admission, OutboundCallRepository calls, MeterRegistry metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.recordingsDir = recordingsDir;
     this.ami = ami;
@@ -392,6 +398,10 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       }
       if (first) {
         log.info("outbound: originate ended: {} (reason {})", response.outcome(), response.reason());
+        if (!response.answered()) {
+          // an answered call is counted by the FastAGI call-end; one never answered ends here
+          countEnded(response.outcome());
+        }
       }
       return first || call != null || calls.settings(response.callId()).isPresent();
     }
@@ -405,6 +415,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     pending.remove(call.callId);
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
       log.warn("outbound: call not placed ({}): {}", outcome, why.getMessage());
+      countEnded(outcome);
       try {
         try {
           calls.fail(call.callId, outcome);
@@ -419,6 +430,12 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
   }
 
+  /** The same series, with the same labels, as the FastAGI call-end counts every answered call in. */
+  private void countEnded(String outcome) {
+    ended.computeIfAbsent(outcome, o -> metrics.counter("asterline.calls.ended", "direction", "outbound",
+        "outcome", o)).increment();
+  }
+
   private void sweep() {
     try {
       List<UUID> lost = calls.failForgotten(config.originateTimeout().plus(config.responseGrace()),
@@ -426,6 +443,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       for (UUID id : lost) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", id.toString())) {
           log.warn("outbound: Asterisk never reported the end of this originate; failed as originate_lost");
+          countEnded("originate_lost");
           Pending call = pending.remove(id);
           if (call != null) {
             call.over.set(true);

@@ -118,6 +118,10 @@ class OutboundCallApiTest {
       OutboundFixture.await(() -> state.equals(f.dsl.select(CALL.STATE).from(CALL).where(CALL.ID.eq(id))
           .fetchOne(CALL.STATE)), "reason " + c[0] + " -> " + state);
       JsonNode shown = f.read(f.get("/api/calls/" + id, f.token));
+      if (!outcome.equals("answered")) {
+        OutboundFixture.await(() -> f.metrics.find("asterline.calls.ended").tags("direction", "outbound", "outcome",
+            outcome).counter() != null, "asterline_calls_ended_total{outcome=" + outcome + "}");
+      }
       assertThat(shown.path("state").asText()).as("reason " + c[0]).isEqualTo(state);
       assertThat(shown.path("outcome").asText()).as("reason " + c[0]).isEqualTo(outcome);
       assertThat(f.dsl.fetchValue(OUTBOUND_CALL.ORIGINATE_REASON, OUTBOUND_CALL.CALL_ID.eq(id))).isEqualTo(c[0]);
@@ -130,6 +134,26 @@ class OutboundCallApiTest {
         assertThat(shown.path("ended_at").isNull()).isFalse();
       }
     }
+  }
+
+  @Test
+  void failedAndBusyCallsAreCountedAsEndedOnce() throws Exception {
+    for (int reason : new int[] {5, 0}) {
+      HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+      FakeAmi.Packet o = f.ami.nextOriginate(5, TimeUnit.SECONDS);
+      f.ami.originateResponse(o, reason);
+      UUID id = UUID.fromString(f.read(r).path("call_id").asText());
+      String outcome = OriginateResponse.outcomeOf(reason);
+      OutboundFixture.await(() -> f.metrics.find("asterline.calls.ended").tags("direction", "outbound", "outcome",
+          outcome).counter() != null, outcome + " counted");
+      // the dialplan's failed extension reports the same end again: still one
+      f.outbound.service().originateEnded(new OriginateResponse(id, reason, null));
+    }
+    assertThat(f.metrics.get("asterline.calls.ended").tags("direction", "outbound", "outcome", "busy").counter()
+        .count()).isEqualTo(1.0);
+    assertThat(f.metrics.get("asterline.calls.ended").tags("direction", "outbound", "outcome", "failed").counter()
+        .count()).isEqualTo(1.0);
   }
 
   @Test

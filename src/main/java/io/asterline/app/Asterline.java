@@ -6,6 +6,7 @@ import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
+import io.asterline.audit.AuditLog;
 import io.asterline.did.DidRoutes;
 import io.asterline.did.DidService;
 import io.asterline.http.Auth;
@@ -75,6 +76,8 @@ public final class Asterline implements AutoCloseable {
             tenants::disabledTenantByTokenHash))
           .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
           .routes(DidRoutes.of(dids, json));
+      AuditLog audit = new AuditLog(database.dsl(), json);
+      http.audit(audit).routes(audit.routes());
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),

@@ -90,6 +90,11 @@ public final class Auth {
     return p;
   }
 
+  /** The principal of this request, or null before (or without) authentication: for the access log. */
+  static Principal principalOrNull(Context ctx) {
+    return ctx.attribute(ATTRIBUTE);
+  }
+
   /** A new random token, shown once to whoever creates it. */
   public static String newToken() {
     byte[] bytes = new byte[32];

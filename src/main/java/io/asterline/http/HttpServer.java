@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+  /**
+   * One line per API request: method, path (no query string), status, milliseconds, who (admin, tenant:ID or -).
+   * Its own logger, so operators can send it elsewhere or turn it off; never a token or a body.
+   */
+  private static final Logger access = LoggerFactory.getLogger("asterline.access");
 
   private final HttpConfig config;
   private final ObjectMapper json;
@@ -35,6 +40,7 @@ public final class HttpServer implements AutoCloseable {
   private final List<Consumer<Javalin>> routeSets = new ArrayList<>();
   private Javalin app;
   private Auth auth;
+  private Audit.Sink audit;
 
   public HttpServer(HttpConfig config, ObjectMapper json) {
     this.config = config;
@@ -64,6 +70,12 @@ public final class HttpServer implements AutoCloseable {
     return routes(app -> app.before("/api/*", auth::authenticate));
   }
 
+  /** Writes the change each successful request noted with {@link Audit#note}. */
+  public HttpServer audit(Audit.Sink sink) {
+    this.audit = sink;
+    return this;
+  }
+
   public HttpServer routes(Consumer<Javalin> routes) {
     routeSets.add(routes);
     return this;
@@ -81,8 +93,10 @@ public final class HttpServer implements AutoCloseable {
       cfg.http.defaultContentType = "application/json";
       // a path that exists with another method is 405 with Allow, not "no such resource"
       cfg.http.prefer405over404 = true;
+      cfg.requestLogger.http(HttpServer::logAccess);
     });
     app.get("/health", this::health);
+    app.after("/api/*", this::writeAudit);
     routeSets.forEach(r -> r.accept(app));
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
     app.exception(UnrecognizedPropertyException.class, (e, ctx) -> error(ctx, 400,
@@ -118,6 +132,29 @@ public final class HttpServer implements AutoCloseable {
     app.start();
     log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
     return this;
+  }
+
+  private void writeAudit(Context ctx) {
+    Audit.Event event = Audit.noted(ctx);
+    if (event == null || audit == null || ctx.status().getCode() >= 400) {
+      return;
+    }
+    try {
+      audit.write(event);
+    } catch (RuntimeException e) {
+      // the change is made; losing its audit line must be loud but must not turn the answer into an error
+      log.error("audit: could not record {} {} {} by {}", event.action(), event.entity(), event.entityId(),
+          event.actor(), e);
+    }
+  }
+
+  private static void logAccess(Context ctx, Float ms) {
+    if (!access.isInfoEnabled()) {
+      return;
+    }
+    Principal p = Auth.principalOrNull(ctx);
+    access.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
+        p == null ? "-" : Audit.actor(p));
   }
 
   public int port() {

@@ -59,6 +59,11 @@ public final class JsonBody {
         known.stream().map(String::valueOf).sorted().toList());
   }
 
+  /** The fields as given, for the audit trail (secrets are removed there). */
+  public ObjectNode fields() {
+    return node.deepCopy();
+  }
+
   public boolean has(String field) {
     return node.has(field);
   }

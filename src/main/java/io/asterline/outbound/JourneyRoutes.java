@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.asterline.http.ApiException;
+import io.asterline.http.Audit;
 import io.asterline.http.Auth;
 import io.asterline.http.JsonBody;
 import io.asterline.http.Principal;
@@ -92,7 +93,10 @@ final class JourneyRoutes {
       }
       nodes.add(newNode(tenant, "nodes[" + i + "].", n, true));
     }
-    ctx.status(201).json(view(journeys.create(tenant, name, nodes)));
+    Journey created = journeys.create(tenant, name, nodes);
+    ObjectNode changes = json.createObjectNode().put("name", name).put("nodes", nodes.size());
+    Audit.note(ctx, "create", "journey", created.id(), changes);
+    ctx.status(201).json(view(created));
   }
 
   private void list(Context ctx) {
@@ -111,19 +115,23 @@ final class JourneyRoutes {
     Journey j = journey(ctx);
     RenameBody body = body(ctx, RenameBody.class);
     journeys.rename(j.id(), name("name", body.name()));
+    Audit.note(ctx, "update", "journey", j.id(), json.createObjectNode().put("name", body.name().trim()));
     ctx.json(view(journeys.find(j.id()).orElseThrow(() -> noJourney(ctx))));
   }
 
   private void delete(Context ctx) {
     Journey j = journey(ctx);
     journeys.delete(j.id());
+    Audit.note(ctx, "delete", "journey", j.id(), null);
     ctx.status(204);
   }
 
   private void addNode(Context ctx) throws JsonProcessingException {
     Journey j = journey(ctx);
     NewNode n = newNode(j.tenantId(), "", body(ctx, NodeBody.class), true);
-    ctx.status(201).json(view(journeys.addNode(j.id(), n)));
+    Node added = journeys.addNode(j.id(), n);
+    Audit.note(ctx, "create", "journey_node", added.id(), nodeChanges(j, n.type(), n.config(), n.position()));
+    ctx.status(201).json(view(added));
   }
 
   private void updateNode(Context ctx) throws JsonProcessingException {
@@ -156,6 +164,8 @@ final class JourneyRoutes {
     Integer position = position("position", body.position());
     ctx.json(view(journeys.updateNode(j.id(), nodeId, body.type() != null ? type : null, config, position)
         .orElseThrow(() -> noNode(ctx))));
+    Audit.note(ctx, "update", "journey_node", nodeId, nodeChanges(j, body.type() != null ? type : null, config,
+        position));
   }
 
   private void deleteNode(Context ctx) {
@@ -163,6 +173,7 @@ final class JourneyRoutes {
     if (!journeys.deleteNode(j.id(), nodeId(ctx))) {
       throw noNode(ctx);
     }
+    Audit.note(ctx, "delete", "journey_node", nodeId(ctx), json.createObjectNode().put("journey", j.id()));
     ctx.status(204);
   }
 
@@ -304,6 +315,21 @@ final class JourneyRoutes {
         CallFields.voicemailAction(prefix + "voicemailAction", text(c, "voicemailAction"), message, audio,
             prefix + "voicemailMessage"),
         message == null || message.isBlank() ? null : message);
+  }
+
+  /** A node's change for the audit trail: its journey and what was set. */
+  private ObjectNode nodeChanges(Journey j, String type, String config, Integer position) {
+    ObjectNode o = json.createObjectNode().put("journey", j.id());
+    if (type != null) {
+      o.put("type", type);
+    }
+    if (config != null) {
+      o.set("config", readConfig(config));
+    }
+    if (position != null) {
+      o.put("position", position);
+    }
+    return o;
   }
 
   private static String text(JsonNode c, String key) {

@@ -6,6 +6,7 @@ import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
+import io.asterline.audit.AuditLog;
 import io.asterline.degraded.DegradedMode;
 import io.asterline.did.DidRoutes;
 import io.asterline.did.DidService;
@@ -77,9 +78,12 @@ public final class Asterline implements AutoCloseable {
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
+          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash,
+            tenants::disabledTenantByTokenHash))
           .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
           .routes(DidRoutes.of(dids, json));
+      AuditLog audit = new AuditLog(database.dsl(), json);
+      http.audit(audit).routes(audit.routes());
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
@@ -99,7 +103,7 @@ public final class Asterline implements AutoCloseable {
       Outbound outbound = lifecycle.register("outbound",
           Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
               config.storage(), database.dsl(), json, new DidCallerIds(dids),
-              new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration())));
+              new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration()), metrics));
       http.health(outbound.health()).routes(outbound::routes);
 
       // registered after everything it hands calls to, so it stops taking calls before they go

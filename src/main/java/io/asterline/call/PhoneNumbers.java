@@ -1,5 +1,9 @@
 package io.asterline.call;
 
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import io.asterline.config.ConfigKey;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -21,6 +25,13 @@ import java.util.regex.Pattern;
  * </ol>
  * Rule 4 can misread a national number that happens to begin with the country code digits (rare: such
  * numbers are normally sent with their trunk prefix 0); send numbers with {@code +} to avoid any guess.
+ *
+ * <p>This is the one home of phone numbers: the FastAGI inbound lookup reads what Asterisk sends with
+ * {@link #toE164} (lenient: a number it cannot match only misses its DID), while every number a user gives
+ * (DIDs, imports, outbound calls, transfer numbers) goes through {@link #require}, which also checks with
+ * libphonenumber that the number has a length its country uses. Lengths, not ranges: carriers hand out new
+ * ranges before the library's metadata knows them, and a customer's live number must not be refused for that
+ * (the fictional 555 numbers stay usable for tests and demos too).
  */
 public final class PhoneNumbers {
 
@@ -32,6 +43,8 @@ public final class PhoneNumbers {
   private static final Pattern COUNTRY_CODE = Pattern.compile("[1-9][0-9]{0,2}");
   private static final Pattern SEPARATORS = Pattern.compile("[\\s.()\\-]");
   private static final int MIN_NATIONAL_DIGITS = 7;
+  private static final Pattern NANP = Pattern.compile("\\+1[2-9][0-9]{9}");
+  private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
 
   private PhoneNumbers() {}
 
@@ -80,5 +93,70 @@ public final class PhoneNumbers {
       candidate = "+" + defaultCountryCode + s;
     }
     return isE164(candidate) ? Optional.of(candidate) : Optional.empty();
+  }
+
+  /**
+   * A number a user gave, in E.164 and of a length its country uses.
+   *
+   * @param defaultCountryCode the country code for numbers written without one, or null when only E.164 (with
+   *     {@code +}) is accepted
+   * @throws IllegalArgumentException naming the input and what would be valid
+   */
+  public static String require(String raw, String defaultCountryCode) {
+    if (raw == null || raw.isBlank()) {
+      throw new IllegalArgumentException("a phone number is required, e.g. " + example(defaultCountryCode));
+    }
+    Optional<String> e164;
+    if (defaultCountryCode == null) {
+      String s = SEPARATORS.matcher(raw.trim()).replaceAll("");
+      e164 = isE164(s) ? Optional.of(s) : Optional.empty();
+    } else {
+      e164 = toE164(raw, defaultCountryCode);
+    }
+    if (e164.isEmpty()) {
+      throw new IllegalArgumentException("'" + raw + "' is not a phone number: "
+          + (defaultCountryCode == null ? "an E.164 number is + and the country code, then the number"
+              : "+ and the country code, then the number, or a national number of country code +" + defaultCountryCode)
+          + ", e.g. " + example(defaultCountryCode));
+    }
+    String n = e164.get();
+    PhoneNumber parsed;
+    try {
+      parsed = UTIL.parse(n, "ZZ");
+    } catch (NumberParseException e) {
+      throw new IllegalArgumentException("'" + raw + "' is not a phone number (" + e.getMessage() + "), e.g. "
+          + example(defaultCountryCode));
+    }
+    String cc = Integer.toString(parsed.getCountryCode());
+    String why = switch (UTIL.isPossibleNumberWithReason(parsed)) {
+      case IS_POSSIBLE, IS_POSSIBLE_LOCAL_ONLY -> null;
+      case INVALID_COUNTRY_CODE -> "+" + cc + " is no country calling code";
+      case TOO_SHORT -> "too short for +" + cc;
+      case TOO_LONG -> "too long for +" + cc;
+      case INVALID_LENGTH -> "not a length +" + cc + " numbers have";
+    };
+    if (why != null) {
+      throw new IllegalArgumentException("'" + raw + "'" + (n.equals(raw) ? "" : " (read as " + n + ")") + " is "
+          + why + "; a valid number looks like " + example(cc));
+    }
+    return n;
+  }
+
+  /**
+   * The area code local presence matches on: the NPA of a North American number; empty elsewhere, where
+   * area codes have no fixed length. Must agree with the {@code did.area_code} column (migration V3).
+   */
+  public static Optional<String> areaCode(String e164) {
+    if (e164 != null && NANP.matcher(e164).matches()) {
+      return Optional.of(e164.substring(2, 5));
+    }
+    return Optional.empty();
+  }
+
+  /** An example number of the country, from libphonenumber's metadata, for error messages. */
+  static String example(String countryCode) {
+    String region = countryCode == null ? "US" : UTIL.getRegionCodeForCountryCode(Integer.parseInt(countryCode));
+    PhoneNumber example = UTIL.getExampleNumber(region);
+    return example == null ? "+14155550123" : UTIL.format(example, PhoneNumberFormat.E164);
   }
 }

@@ -1,5 +1,6 @@
 package io.asterline.did;
 
+import io.asterline.call.PhoneNumbers;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.asterline.did.DidRepository.Upsert;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ public final class DidImporter {
 
   /** The E.164 form of an imported number; IllegalArgumentException naming it when it is none. */
   public String normalize(String number) {
-    return E164.normalize(number, defaultCountryCode);
+    return PhoneNumbers.require(number, defaultCountryCode);
   }
 
   /**

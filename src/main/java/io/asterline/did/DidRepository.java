@@ -89,6 +89,12 @@ public final class DidRepository {
         .fetchOptional(this::toDid);
   }
 
+  /** The tenant holding {@code number}, if any: for a conflict's message. */
+  public OptionalLong ownerOf(String number) {
+    return dsl.select(DID.TENANT_ID).from(DID).where(DID.NUMBER.eq(number))
+        .fetchOptional(DID.TENANT_ID).map(OptionalLong::of).orElse(OptionalLong.empty());
+  }
+
   public Page list(OptionalLong tenant, Optional<String> segment, Optional<String> status, Optional<String> trunk,
       int offset, int limit) {
     Condition where = tenantIs(DID, tenant)

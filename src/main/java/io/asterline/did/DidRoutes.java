@@ -5,6 +5,7 @@ import io.asterline.did.DidRepository.DidPatch;
 import io.asterline.did.DidRepository.NewDid;
 import io.asterline.did.DidRepository.Page;
 import io.asterline.http.ApiException;
+import io.asterline.http.Audit;
 import io.asterline.http.Auth;
 import io.asterline.http.JsonBody;
 import io.asterline.http.Principal;
@@ -103,7 +104,8 @@ public final class DidRoutes {
         body.string("status").orElse(null),
         body.integer("dailyCap", 1, Integer.MAX_VALUE).orElse(null),
         body.integer("cooldownSeconds", 0, MAX_COOLDOWN_SECONDS).orElse(null),
-        body.object("metadata").orElse(null)));
+        body.object("metadata").orElse(null)), principal.admin() ? OptionalLong.empty() : OptionalLong.of(tenant));
+    Audit.note(ctx, "create", "did", created.id(), body.fields());
     ctx.status(HttpStatus.CREATED).json(created);
   }
 
@@ -127,12 +129,14 @@ public final class DidRoutes {
         body.isNull("cooldownSeconds"),
         body.object("metadata").orElse(null));
     ctx.json(dids.update(id, tenant, patch).orElseThrow(() -> notFound(ctx)));
+    Audit.note(ctx, "update", "did", id, body.fields());
   }
 
   private void delete(Context ctx) {
     if (!dids.delete(id(ctx), visibleTenants(ctx))) {
       throw notFound(ctx);
     }
+    Audit.note(ctx, "delete", "did", id(ctx), null);
     ctx.status(HttpStatus.NO_CONTENT);
   }
 

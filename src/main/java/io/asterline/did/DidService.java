@@ -5,6 +5,7 @@ import io.asterline.did.DidRepository.DidPatch;
 import io.asterline.did.DidRepository.NewDid;
 import io.asterline.did.DidRepository.Page;
 import io.asterline.did.DidRepository.Pool;
+import io.asterline.call.PhoneNumbers;
 import io.asterline.http.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -94,7 +95,7 @@ public final class DidService {
   /** The next number of the pool; with {@code peek} the one rotation would pick now, uncounted. */
   public Optional<Did> next(long tenantId, Optional<String> segment, Optional<String> callee, boolean peek) {
     Pool pool = pool(tenantId, segment.map(DidService::segment),
-        callee.map(c -> number("callee", c)).flatMap(E164::areaCode));
+        callee.map(c -> number("callee", c)).flatMap(PhoneNumbers::areaCode));
     return peek ? dids.peek(pool) : rotate(pool);
   }
 
@@ -146,7 +147,7 @@ public final class DidService {
 
   private Optional<String> areaCodeOf(String callee) {
     try {
-      return E164.areaCode(E164.normalize(callee, defaultCountryCode));
+      return PhoneNumbers.areaCode(PhoneNumbers.require(callee, defaultCountryCode));
     } catch (IllegalArgumentException e) {
       // an unreadable callee only loses local presence; the call itself is judged elsewhere
       return Optional.empty();
@@ -171,13 +172,18 @@ public final class DidService {
 
   /** Creates a number; its fields are checked and the number normalised to E.164. */
   public Did create(NewDid d) {
+    return create(d, OptionalLong.of(d.tenantId()));
+  }
+
+  /** As {@link #create(NewDid)}, for {@code caller}: the tenant the request acts for, empty for the admin. */
+  public Did create(NewDid d, OptionalLong caller) {
     NewDid checked = new NewDid(d.tenantId(), number("number", d.number()), segment(d.segment()),
         name("trunk", d.trunk()), d.status() == null ? "active" : status(d.status()), d.dailyCap(),
         d.cooldownSeconds(), d.metadata());
     try {
       return dids.insert(checked);
     } catch (DataAccessException e) {
-      throw translate(e, checked.number(), d.tenantId());
+      throw translate(e, checked.number(), d.tenantId(), caller);
     }
   }
 
@@ -191,7 +197,7 @@ public final class DidService {
     try {
       return dids.update(id, tenant, checked);
     } catch (DataAccessException e) {
-      throw translate(e, checked.number(), null);
+      throw translate(e, checked.number(), null, tenant);
     }
   }
 
@@ -204,7 +210,7 @@ public final class DidService {
   /** The E.164 form of a number given in {@code field}. */
   public String number(String field, String raw) {
     try {
-      return E164.normalize(raw, defaultCountryCode);
+      return PhoneNumbers.require(raw, defaultCountryCode);
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(field, field + ": " + e.getMessage());
     }
@@ -233,10 +239,21 @@ public final class DidService {
     return value;
   }
 
-  private static RuntimeException translate(DataAccessException e, String number, Long tenantId) {
+  /** {@code caller}: the tenant the request acts for, empty for the admin. */
+  private RuntimeException translate(DataAccessException e, String number, Long tenantId, OptionalLong caller) {
     String state = e.sqlState();
     if ("23505".equals(state)) {
-      return new ApiException(409, "number", "number " + number + " exists already");
+      OptionalLong owner = dids.ownerOf(number);
+      if (caller.isPresent() && owner.equals(caller)) {
+        return new ApiException(409, "number", "number " + number + " is one of this tenant's DIDs already");
+      }
+      if (caller.isEmpty() && owner.isPresent()) {
+        // the operator may know who holds it
+        return new ApiException(409, "number", "number " + number + " is a DID of tenant " + owner.getAsLong());
+      }
+      // a tenant must not learn another tenant's numbers: the same answer as for any number it cannot add
+      return new ApiException(409, "number", "number " + number + " is not available to this tenant; if it"
+          + " should be, ask the administrator");
     }
     if ("23503".equals(state) && tenantId != null) {
       return ApiException.badRequest("tenantId", "no tenant " + tenantId);

@@ -27,10 +27,17 @@ public final class Auth {
 
   private final byte[] adminTokenHash;
   private final TokenLookup tenants;
+  private final TokenLookup disabledTenants;
 
   public Auth(Optional<String> adminToken, TokenLookup tenants) {
+    this(adminToken, tenants, hash -> OptionalLong.empty());
+  }
+
+  /** With {@code disabledTenants}, a disabled tenant's token hears that its tenant is disabled, not "invalid token". */
+  public Auth(Optional<String> adminToken, TokenLookup tenants, TokenLookup disabledTenants) {
     this.adminTokenHash = adminToken.map(t -> hash(t).getBytes(StandardCharsets.US_ASCII)).orElse(null);
     this.tenants = tenants;
+    this.disabledTenants = disabledTenants;
   }
 
   /** Checks the request's token and remembers who it is; 401 when missing or wrong. */
@@ -47,6 +54,12 @@ public final class Auth {
     } else {
       OptionalLong tenant = tenants.activeTenantByTokenHash(hash);
       if (tenant.isEmpty()) {
+        OptionalLong disabled = disabledTenants.activeTenantByTokenHash(hash);
+        if (disabled.isPresent()) {
+          // the token is right: telling its holder why it is refused saves them rotating a good token
+          throw new ApiException(403, null, "tenant " + disabled.getAsLong() + " is disabled; the admin can"
+              + " enable it again (PUT /api/tenants/" + disabled.getAsLong() + " {\"status\": \"active\"})");
+        }
         throw ApiException.unauthorized("invalid token");
       }
       principal = Principal.tenant(tenant.getAsLong());
@@ -75,6 +88,11 @@ public final class Auth {
       throw ApiException.unauthorized("missing bearer token (Authorization: Bearer <token>)");
     }
     return p;
+  }
+
+  /** The principal of this request, or null before (or without) authentication: for the access log. */
+  static Principal principalOrNull(Context ctx) {
+    return ctx.attribute(ATTRIBUTE);
   }
 
   /** A new random token, shown once to whoever creates it. */

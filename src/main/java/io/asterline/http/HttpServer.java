@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+  /**
+   * One line per API request: method, path (no query string), status, milliseconds, who (admin, tenant:ID or -).
+   * Its own logger, so operators can send it elsewhere or turn it off; never a token or a body.
+   */
+  private static final Logger access = LoggerFactory.getLogger("asterline.access");
 
   private final HttpConfig config;
   private final ObjectMapper json;
@@ -34,6 +40,7 @@ public final class HttpServer implements AutoCloseable {
   private final List<Consumer<Javalin>> routeSets = new ArrayList<>();
   private Javalin app;
   private Auth auth;
+  private Audit.Sink audit;
 
   public HttpServer(HttpConfig config, ObjectMapper json) {
     this.config = config;
@@ -63,6 +70,12 @@ public final class HttpServer implements AutoCloseable {
     return routes(app -> app.before("/api/*", auth::authenticate));
   }
 
+  /** Writes the change each successful request noted with {@link Audit#note}. */
+  public HttpServer audit(Audit.Sink sink) {
+    this.audit = sink;
+    return this;
+  }
+
   public HttpServer routes(Consumer<Javalin> routes) {
     routeSets.add(routes);
     return this;
@@ -78,10 +91,16 @@ public final class HttpServer implements AutoCloseable {
       cfg.jetty.defaultPort = config.port();
       cfg.jetty.threadPool = threads;
       cfg.http.defaultContentType = "application/json";
+      // a path that exists with another method is 405 with Allow, not "no such resource"
+      cfg.http.prefer405over404 = true;
+      cfg.requestLogger.http(HttpServer::logAccess);
     });
     app.get("/health", this::health);
+    app.after("/api/*", this::writeAudit);
     routeSets.forEach(r -> r.accept(app));
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+    app.exception(UnrecognizedPropertyException.class, (e, ctx) -> error(ctx, 400,
+        JsonBody.unknownField(path(e), e.getKnownPropertyIds()), path(e)));
     app.exception(InvalidFormatException.class, (e, ctx) -> error(ctx, 400,
         "invalid value for " + path(e) + ": " + e.getValue(), path(e)));
     app.exception(MismatchedInputException.class, (e, ctx) -> error(ctx, 400,
@@ -100,11 +119,42 @@ public final class HttpServer implements AutoCloseable {
       error(ctx, 500, "internal error", null);
     });
     // Javalin's own responses (no such endpoint, wrong method) leave as the same JSON shape
-    app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
-        e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null));
+    app.exception(HttpResponseException.class, (e, ctx) -> {
+      String allowed = e.getDetails().get("availableMethods");
+      if (e.getStatus() == 405 && allowed != null) {
+        ctx.header("Allow", allowed);
+        error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path() + "; allowed: " + allowed, null);
+        return;
+      }
+      error(ctx, e.getStatus(),
+          e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null);
+    });
     app.start();
     log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
     return this;
+  }
+
+  private void writeAudit(Context ctx) {
+    Audit.Event event = Audit.noted(ctx);
+    if (event == null || audit == null || ctx.status().getCode() >= 400) {
+      return;
+    }
+    try {
+      audit.write(event);
+    } catch (RuntimeException e) {
+      // the change is made; losing its audit line must be loud but must not turn the answer into an error
+      log.error("audit: could not record {} {} {} by {}", event.action(), event.entity(), event.entityId(),
+          event.actor(), e);
+    }
+  }
+
+  private static void logAccess(Context ctx, Float ms) {
+    if (!access.isInfoEnabled()) {
+      return;
+    }
+    Principal p = Auth.principalOrNull(ctx);
+    access.info("{} {} {} {}ms {}", ctx.method(), ctx.path(), ctx.status().getCode(), Math.round(ms),
+        p == null ? "-" : Audit.actor(p));
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import io.asterline.call.PhoneNumbers;
 import io.asterline.http.ApiException;
 import java.util.Optional;
 import java.util.UUID;
@@ -11,27 +12,28 @@ import java.util.regex.Pattern;
  */
 final class CallFields {
 
-  static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
   static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   static final Pattern AUDIO_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}");
   static final int MAX_MESSAGE = 2000;
 
   private CallFields() {}
 
-  /** A phone number: separators people type (spaces, dashes, dots, brackets) are dropped, the rest must be E.164. */
+  /**
+   * A phone number: separators people type (spaces, dashes, dots, brackets) are dropped, the rest must be E.164
+   * (the old backend's clients send it so) of a length its country uses.
+   */
   static String number(String field, String raw, boolean required) {
     if (raw == null || raw.isBlank()) {
       if (required) {
-        throw ApiException.badRequest(field, field + " is required: an E.164 number such as +15551234567");
+        throw ApiException.badRequest(field, field + " is required: an E.164 number such as +14155550123");
       }
       return null;
     }
-    String n = raw.replaceAll("[\\s().-]", "");
-    if (!E164.matcher(n).matches()) {
-      throw ApiException.badRequest(field, field + " must be an E.164 number such as +15551234567 (a + and up to 15 "
-          + "digits), got '" + raw + "'");
+    try {
+      return PhoneNumbers.require(raw, null);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(field, field + ": " + e.getMessage());
     }
-    return n;
   }
 
   static Optional<UUID> didId(String field, String raw) {

@@ -19,6 +19,15 @@ public interface CallerIdSelector {
   SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee);
 
   /**
+   * Checks, without taking anything, that the named DID and segment exist for the tenant: a request naming
+   * another tenant's DID or an unknown segment is wrong whatever state Asterisk is in, and a journey is checked
+   * when it is saved rather than when it runs.
+   *
+   * @throws CallerIdException naming the DID or segment that does not exist
+   */
+  void check(long tenantId, Optional<UUID> didId, Optional<String> segment);
+
+  /**
    * Gives back the use {@link #select} counted, for a call that never left (AMI down, originate refused).
    * Called at most once per pick.
    */

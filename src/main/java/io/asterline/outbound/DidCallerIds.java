@@ -50,6 +50,22 @@ public final class DidCallerIds implements CallerIdSelector {
   }
 
   @Override
+  public void check(long tenantId, Optional<UUID> didId, Optional<String> segment) {
+    if (didId.isPresent() && dids.find(didId.get(), OptionalLong.of(tenantId)).isEmpty()) {
+      // another tenant's DID reads as missing: its existence is not confirmed
+      throw new CallerIdException(CallerIdException.Field.DID_ID, "no DID " + didId.get() + " for this tenant");
+    }
+    if (segment.isPresent()) {
+      java.util.List<String> known = dids.segments(OptionalLong.of(tenantId));
+      if (!known.contains(segment.get())) {
+        throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "no such segment " + segment.get()
+            + (known.isEmpty() ? "; the tenant has no numbers yet" : "; the tenant's segments: "
+                + String.join(", ", known)));
+      }
+    }
+  }
+
+  @Override
   public void undo(SelectedDid did) {
     dids.giveBack(did.id());
   }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.asterline.http.ApiException;
+import io.asterline.http.Audit;
 import io.asterline.http.Auth;
+import io.asterline.http.JsonBody;
 import io.asterline.http.Principal;
 import io.asterline.outbound.JourneyRepository.Journey;
 import io.asterline.outbound.JourneyRepository.NewNode;
@@ -78,7 +80,7 @@ final class JourneyRoutes {
     app.post("/api/journeys/{id}/run", this::run);
   }
 
-  private void create(Context ctx) {
+  private void create(Context ctx) throws JsonProcessingException {
     JourneyBody body = body(ctx, JourneyBody.class);
     long tenant = Auth.principal(ctx).scope(body.businessId(), "business_id");
     String name = name("name", body.name());
@@ -89,9 +91,12 @@ final class JourneyRoutes {
       if (n == null) {
         throw ApiException.badRequest("nodes[" + i + "]", "nodes[" + i + "] must be an object with type and config");
       }
-      nodes.add(newNode("nodes[" + i + "].", n, true));
+      nodes.add(newNode(tenant, "nodes[" + i + "].", n, true));
     }
-    ctx.status(201).json(view(journeys.create(tenant, name, nodes)));
+    Journey created = journeys.create(tenant, name, nodes);
+    ObjectNode changes = json.createObjectNode().put("name", name).put("nodes", nodes.size());
+    Audit.note(ctx, "create", "journey", created.id(), changes);
+    ctx.status(201).json(view(created));
   }
 
   private void list(Context ctx) {
@@ -106,26 +111,30 @@ final class JourneyRoutes {
     ctx.json(Map.of("journeys", out));
   }
 
-  private void rename(Context ctx) {
+  private void rename(Context ctx) throws JsonProcessingException {
     Journey j = journey(ctx);
     RenameBody body = body(ctx, RenameBody.class);
     journeys.rename(j.id(), name("name", body.name()));
+    Audit.note(ctx, "update", "journey", j.id(), json.createObjectNode().put("name", body.name().trim()));
     ctx.json(view(journeys.find(j.id()).orElseThrow(() -> noJourney(ctx))));
   }
 
   private void delete(Context ctx) {
     Journey j = journey(ctx);
     journeys.delete(j.id());
+    Audit.note(ctx, "delete", "journey", j.id(), null);
     ctx.status(204);
   }
 
-  private void addNode(Context ctx) {
+  private void addNode(Context ctx) throws JsonProcessingException {
     Journey j = journey(ctx);
-    NewNode n = newNode("", body(ctx, NodeBody.class), true);
-    ctx.status(201).json(view(journeys.addNode(j.id(), n)));
+    NewNode n = newNode(j.tenantId(), "", body(ctx, NodeBody.class), true);
+    Node added = journeys.addNode(j.id(), n);
+    Audit.note(ctx, "create", "journey_node", added.id(), nodeChanges(j, n.type(), n.config(), n.position()));
+    ctx.status(201).json(view(added));
   }
 
-  private void updateNode(Context ctx) {
+  private void updateNode(Context ctx) throws JsonProcessingException {
     Journey j = journey(ctx);
     long nodeId = nodeId(ctx);
     Node current = journeys.node(j.id(), nodeId).orElseThrow(() -> noNode(ctx));
@@ -134,12 +143,29 @@ final class JourneyRoutes {
     String type = body.type() != null ? type("type", body.type()) : current.type();
     String config = null;
     if (body.config() != null || body.type() != null) {
-      JsonNode cfg = body.config() != null ? body.config() : readConfig(current.config());
-      config = config("config", type, cfg);
+      JsonNode cfg = readConfig(current.config());
+      if (body.config() != null && (!type.equals(current.type()) || !body.config().isObject() || !cfg.isObject())) {
+        // another type's keys mean nothing to this one: its config replaces the old one
+        cfg = body.config();
+      } else if (body.config() != null) {
+        // merged: the keys the request names change (null removes one), the others stay as they were
+        ObjectNode merged = ((ObjectNode) cfg).deepCopy();
+        body.config().fields().forEachRemaining(e -> {
+          if (e.getValue().isNull()) {
+            merged.remove(e.getKey());
+          } else {
+            merged.set(e.getKey(), e.getValue());
+          }
+        });
+        cfg = merged;
+      }
+      config = config(j.tenantId(), "config", type, cfg);
     }
     Integer position = position("position", body.position());
     ctx.json(view(journeys.updateNode(j.id(), nodeId, body.type() != null ? type : null, config, position)
         .orElseThrow(() -> noNode(ctx))));
+    Audit.note(ctx, "update", "journey_node", nodeId, nodeChanges(j, body.type() != null ? type : null, config,
+        position));
   }
 
   private void deleteNode(Context ctx) {
@@ -147,10 +173,11 @@ final class JourneyRoutes {
     if (!journeys.deleteNode(j.id(), nodeId(ctx))) {
       throw noNode(ctx);
     }
+    Audit.note(ctx, "delete", "journey_node", nodeId(ctx), json.createObjectNode().put("journey", j.id()));
     ctx.status(204);
   }
 
-  private void run(Context ctx) {
+  private void run(Context ctx) throws JsonProcessingException {
     Journey j = journey(ctx);
     RunBody body = body(ctx, RunBody.class);
     if (body.businessId() != null && body.businessId() != j.tenantId()) {
@@ -228,16 +255,17 @@ final class JourneyRoutes {
     return j;
   }
 
-  private NewNode newNode(String prefix, NodeBody n, boolean typeRequired) {
+  private NewNode newNode(long tenant, String prefix, NodeBody n, boolean typeRequired) {
     if (n.type() == null && typeRequired) {
       throw ApiException.badRequest(prefix + "type", prefix + "type is required, e.g. MAKE_CALL");
     }
     String type = type(prefix + "type", n.type());
-    return new NewNode(type, config(prefix + "config", type, n.config()), position(prefix + "position", n.position()));
+    return new NewNode(type, config(tenant, prefix + "config", type, n.config()),
+        position(prefix + "position", n.position()));
   }
 
   /** The config as stored: an object; for MAKE_CALL only the known keys, checked and normalised. */
-  private String config(String field, String type, JsonNode config) {
+  private String config(long tenant, String field, String type, JsonNode config) {
     if (config == null || config.isNull()) {
       config = json.createObjectNode();
     }
@@ -248,6 +276,8 @@ final class JourneyRoutes {
       return write(config);
     }
     MakeCall m = makeCall(field + ".", config);
+    // checked when saved: a journey naming a DID or segment that does not exist would only fail when run
+    service.checkCallerId(tenant, m.didId(), m.didSegment(), field + ".didId", field + ".didSegment");
     ObjectNode out = json.createObjectNode();
     m.didId().ifPresent(v -> out.put("didId", v.toString()));
     m.didSegment().ifPresent(v -> out.put("didSegment", v));
@@ -285,6 +315,21 @@ final class JourneyRoutes {
         CallFields.voicemailAction(prefix + "voicemailAction", text(c, "voicemailAction"), message, audio,
             prefix + "voicemailMessage"),
         message == null || message.isBlank() ? null : message);
+  }
+
+  /** A node's change for the audit trail: its journey and what was set. */
+  private ObjectNode nodeChanges(Journey j, String type, String config, Integer position) {
+    ObjectNode o = json.createObjectNode().put("journey", j.id());
+    if (type != null) {
+      o.put("type", type);
+    }
+    if (config != null) {
+      o.set("config", readConfig(config));
+    }
+    if (position != null) {
+      o.put("position", position);
+    }
+    return o;
   }
 
   private static String text(JsonNode c, String key) {
@@ -330,12 +375,8 @@ final class JourneyRoutes {
     return parseId("node", ctx.pathParam("node"));
   }
 
-  private static <T> T body(Context ctx, Class<T> type) {
-    T body = ctx.bodyAsClass(type);
-    if (body == null) {
-      throw ApiException.badRequest("body", "a JSON object is required");
-    }
-    return body;
+  private <T> T body(Context ctx, Class<T> type) throws JsonProcessingException {
+    return JsonBody.read(ctx.body(), json, type);
   }
 
   private JsonNode readConfig(String stored) {

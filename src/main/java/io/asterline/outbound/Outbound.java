@@ -7,6 +7,7 @@ import io.asterline.config.ConfigException;
 import io.asterline.http.HealthCheck;
 import io.asterline.recording.StorageConfig;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
 import org.asteriskjava.fastagi.AgiScript;
@@ -36,7 +37,7 @@ public final class Outbound implements AutoCloseable {
   }
 
   public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
-      ObjectMapper json, CallerIdSelector callerIds, Admission admission) {
+      ObjectMapper json, CallerIdSelector callerIds, Admission admission, MeterRegistry metrics) {
     Path recordings = storage.recordingsDir();
     if (recordings.toString().indexOf(',') >= 0) {
       // the recording path reaches the dialplan in an AMI Variable header, which Asterisk splits on commas
@@ -45,10 +46,10 @@ public final class Outbound implements AutoCloseable {
     }
     OutboundCallRepository calls = new OutboundCallRepository(dsl);
     AmiClient ami = new AmiClient(amiConfig);
-    OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls);
+    OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls, metrics);
     ami.start(service);
     return new Outbound(ami, service, calls,
-        new OutboundRoutes(service, config.acceptWait()),
+        new OutboundRoutes(service, config.acceptWait(), json),
         new JourneyRoutes(new JourneyRepository(dsl), service, json, config.acceptWait()),
         new CallRoutes(new CallQueries(dsl)));
   }

@@ -1,8 +1,11 @@
 package io.asterline.outbound;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.http.ApiException;
 import io.asterline.http.Auth;
+import io.asterline.http.JsonBody;
 import io.asterline.outbound.OutboundService.Placed;
 import io.asterline.outbound.OutboundService.Progress;
 import io.javalin.Javalin;
@@ -32,21 +35,20 @@ final class OutboundRoutes {
 
   private final OutboundService service;
   private final Duration acceptWait;
+  private final ObjectMapper json;
 
-  OutboundRoutes(OutboundService service, Duration acceptWait) {
+  OutboundRoutes(OutboundService service, Duration acceptWait, ObjectMapper json) {
     this.service = service;
     this.acceptWait = acceptWait;
+    this.json = json;
   }
 
   void register(Javalin app) {
     app.post("/api/outbound/call", this::call);
   }
 
-  private void call(Context ctx) {
-    CallBody body = ctx.bodyAsClass(CallBody.class);
-    if (body == null) {
-      throw ApiException.badRequest("body", "a JSON object with business_id, lead_id and to_number is required");
-    }
+  private void call(Context ctx) throws JsonProcessingException {
+    CallBody body = JsonBody.read(ctx.body(), json, CallBody.class);
     long tenant = Auth.principal(ctx).scope(body.businessId(), "business_id");
     String audioFile = CallFields.audioFile("audio_file", body.audioFile());
     OutboundService.CallRequest request = new OutboundService.CallRequest(

@@ -20,6 +20,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.asteriskjava.manager.action.OriginateAction;
 import org.asteriskjava.manager.response.ManagerError;
 import org.asteriskjava.manager.response.ManagerResponse;
@@ -109,10 +111,14 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private final ExecutorService events;
   private final ScheduledExecutorService sweeper;
   private final Map<UUID, Pending> pending = new ConcurrentHashMap<>();
+  private final MeterRegistry metrics;
+  /** asterline_calls_ended_total of outbound calls that never reached call-end, by outcome (a small fixed set). */
+  private final Map<String, Counter> ended = new ConcurrentHashMap<>();
 
   /** Call {@link AmiClient#start(AmiClient.Listener)} with the service afterwards, so AMI answers reach it. */
   OutboundService(OutboundConfig config, Path recordingsDir, AmiClient ami, CallerIdSelector callerIds,
-      Admission admission, OutboundCallRepository calls) {
+      Admission admission, OutboundCallRepository calls, MeterRegistry metrics) {
+    this.metrics = metrics;
     this.config = config;
     this.recordingsDir = recordingsDir;
     this.ami = ami;
@@ -162,6 +168,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
    *     caller ID
    */
   public Placed place(CallRequest request) {
+    checkCallerId(request.tenantId(), request.didId(), request.didSegment(), "did_id", "did_segment");
     requireAmi();
     OutboundCallRepository.TenantFacts tenant = calls.tenant(request.tenantId())
         .orElseThrow(() -> ApiException.notFound("no tenant " + request.tenantId()));
@@ -218,6 +225,21 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
     Duration turnIn = Duration.ofNanos((long) (ahead * 1e9 / config.cpsFor(did.trunk())));
     return new Placed(callId, did, call.accepted, turnIn);
+  }
+
+  /**
+   * Checks that the DID and segment a call or a journey node names exist for the tenant, takes nothing.
+   *
+   * @throws ApiException 400 on {@code didField} or {@code segmentField}
+   */
+  public void checkCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment, String didField,
+      String segmentField) {
+    try {
+      callerIds.check(tenantId, didId, segment);
+    } catch (CallerIdException e) {
+      throw ApiException.badRequest(e.field() == CallerIdException.Field.DID_ID ? didField : segmentField,
+          (e.field() == CallerIdException.Field.DID_ID ? didField : segmentField) + ": " + e.getMessage());
+    }
   }
 
   /** The call's state as an API answer shows it, given how far it got while the caller waited. */
@@ -376,6 +398,10 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       }
       if (first) {
         log.info("outbound: originate ended: {} (reason {})", response.outcome(), response.reason());
+        if (!response.answered()) {
+          // an answered call is counted by the FastAGI call-end; one never answered ends here
+          countEnded(response.outcome());
+        }
       }
       return first || call != null || calls.settings(response.callId()).isPresent();
     }
@@ -389,6 +415,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     pending.remove(call.callId);
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
       log.warn("outbound: call not placed ({}): {}", outcome, why.getMessage());
+      countEnded(outcome);
       try {
         try {
           calls.fail(call.callId, outcome);
@@ -403,6 +430,12 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
   }
 
+  /** The same series, with the same labels, as the FastAGI call-end counts every answered call in. */
+  private void countEnded(String outcome) {
+    ended.computeIfAbsent(outcome, o -> metrics.counter("asterline.calls.ended", "direction", "outbound",
+        "outcome", o)).increment();
+  }
+
   private void sweep() {
     try {
       List<UUID> lost = calls.failForgotten(config.originateTimeout().plus(config.responseGrace()),
@@ -410,6 +443,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       for (UUID id : lost) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", id.toString())) {
           log.warn("outbound: Asterisk never reported the end of this originate; failed as originate_lost");
+          countEnded("originate_lost");
           Pending call = pending.remove(id);
           if (call != null) {
             call.over.set(true);

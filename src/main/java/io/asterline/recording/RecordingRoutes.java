@@ -27,6 +27,9 @@ import java.util.function.Consumer;
  */
 final class RecordingRoutes implements Consumer<Javalin> {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RecordingRoutes.class);
+  private static final java.util.regex.Pattern RANGE = java.util.regex.Pattern.compile("bytes=(\\d*)-(\\d*)");
+
   private final RecordingJobs jobs;
   private final RecordingStorage storage;
   private final Runnable requeued;
@@ -69,20 +72,20 @@ final class RecordingRoutes implements Consumer<Javalin> {
   private void download(Context ctx, RecordingJobs.Job job, String what) throws IOException {
     if (job.storageKey() == null) {
       throw ApiException.notFound("the " + what + " of call " + job.callId() + " is not stored "
-          + (job.state().equals("failed") ? "(its job failed: " + job.lastError() + ")"
+          + (job.state().equals("failed") ? "(its job failed" + (Auth.principal(ctx).admin()
+              ? ": " + job.lastError() : "; the admin sees why in GET /api/recordings/jobs") + ")"
               : "yet (its job is " + job.state() + " at step " + job.step() + ")"));
     }
     StoredObject stored = new StoredObject(job.storage(), job.storageBucket(), job.storageKey());
     if (stored.storage().equals("local")) {
       Path file = Path.of(stored.key());
       if (!Files.isRegularFile(file)) {
-        throw ApiException.notFound("the " + what + " of call " + job.callId() + " is no longer in " + file);
+        // where the server keeps files is the operator's business, not the tenant's
+        log.warn("the {} of call {} is no longer at {}", what, job.callId(), file);
+        throw ApiException.notFound("the " + what + " of call " + job.callId() + " is no longer in storage");
       }
       ctx.header("Content-Disposition", "inline; filename=\"" + job.kind().fileName(job.callId()) + "\"");
-      ctx.writeSeekableStream(Files.newInputStream(file), "audio/wav", Files.size(file));
-      // audio has no charset; Jetty would append the API's default one
-      ctx.res().setCharacterEncoding(null);
-      ctx.res().setContentType("audio/wav");
+      sendFile(ctx, file);
       return;
     }
     if (!(storage instanceof S3Storage)) {
@@ -95,6 +98,69 @@ final class RecordingRoutes implements Consumer<Javalin> {
     body.put("url", link.url().toString());
     body.put("expiresAt", link.expiresAt());
     ctx.json(body);
+  }
+
+  /**
+   * The WAV, or the one byte range the request asks for (players seek with ranges). Exact: {@code bytes=a-b} is
+   * those bytes, {@code bytes=a-} to the end, {@code bytes=-n} the last n; a range starting past the end is 416.
+   * A malformed or multi-part Range is ignored and the whole file sent, as RFC 9110 allows.
+   */
+  private static void sendFile(Context ctx, Path file) throws IOException {
+    long size = Files.size(file);
+    long start = 0;
+    long end = size - 1;
+    boolean partial = false;
+    String range = ctx.header("Range");
+    java.util.regex.Matcher m = range == null ? null : RANGE.matcher(range.trim());
+    if (m != null && m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+      try {
+        if (m.group(1).isEmpty()) {
+          long suffix = Long.parseLong(m.group(2));
+          start = Math.max(0, size - suffix);
+          partial = suffix > 0;
+          if (suffix == 0) {
+            start = size;
+          }
+        } else {
+          start = Long.parseLong(m.group(1));
+          end = m.group(2).isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(m.group(2)));
+          partial = start <= end || start >= size;
+        }
+      } catch (NumberFormatException e) {
+        start = 0;
+        end = size - 1;
+        partial = false;
+      }
+      if (start >= size || start > end) {
+        ctx.res().setCharacterEncoding(null);
+        ctx.status(416).header("Content-Range", "bytes */" + size)
+            .json(Map.of("error", "range " + range + " is outside the recording's " + size + " bytes"));
+        return;
+      }
+    }
+    ctx.status(partial ? 206 : 200);
+    ctx.header("Accept-Ranges", "bytes");
+    if (partial) {
+      ctx.header("Content-Range", "bytes " + start + "-" + end + "/" + size);
+    }
+    long length = end - start + 1;
+    // audio has no charset; Jetty would append the API's default one
+    ctx.res().setCharacterEncoding(null);
+    ctx.res().setContentType("audio/wav");
+    ctx.res().setContentLengthLong(length);
+    try (java.io.InputStream in = Files.newInputStream(file); java.io.OutputStream out = ctx.res().getOutputStream()) {
+      in.skipNBytes(start);
+      byte[] buffer = new byte[64 * 1024];
+      long left = length;
+      while (left > 0) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          break;
+        }
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+    }
   }
 
   private void transcript(Context ctx) {

@@ -65,6 +65,14 @@ public final class TenantRepository {
         .map(OptionalLong::of).orElse(OptionalLong.empty());
   }
 
+  /** The disabled tenant whose token has this hash, so its caller hears why it is refused. */
+  public OptionalLong disabledTenantByTokenHash(String sha256Hex) {
+    return dsl.select(TENANT.ID).from(TENANT)
+        .where(TENANT.API_TOKEN_HASH.eq(sha256Hex)).and(TENANT.STATUS.eq("disabled"))
+        .fetchOptional(TENANT.ID)
+        .map(OptionalLong::of).orElse(OptionalLong.empty());
+  }
+
   /** Creates a tenant holding the token with this hash; unset settings take the database defaults. */
   public Tenant create(Tenant.Settings settings, String tokenHash) {
     return create(settings, tokenHash, null);

@@ -1,8 +1,9 @@
 package io.asterline.tenant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.did.E164;
+import io.asterline.call.PhoneNumbers;
 import io.asterline.http.ApiException;
+import io.asterline.http.Audit;
 import io.asterline.http.Auth;
 import io.asterline.http.JsonBody;
 import io.javalin.Javalin;
@@ -24,6 +25,8 @@ public final class TenantRoutes {
   private static final Set<String> FIELDS = Set.of("name", "status", "maxConcurrentCalls", "aiModel", "aiVoice",
       "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled", "voicemailGreetingSound",
       "openaiApiKey");
+  /** Fields the audit trail records only as "(set)" or null. */
+  private static final Set<String> SECRETS = Set.of("openaiApiKey");
   /** Fields whose null means "remove it". */
   private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound", "openaiApiKey");
   /** What an OpenAI key looks like (sk-..., sk-proj-...): enough to refuse a pasted sentence, never echoed back. */
@@ -79,6 +82,7 @@ public final class TenantRoutes {
     } catch (DataAccessException e) {
       throw translate(e, settings);
     }
+    Audit.note(ctx, "create", "tenant", tenant.id(), body.fields(), SECRETS);
     ctx.status(HttpStatus.CREATED).json(withToken(tenant, token));
   }
 
@@ -95,6 +99,7 @@ public final class TenantRoutes {
     } catch (DataAccessException e) {
       throw translate(e, settings);
     }
+    Audit.note(ctx, "update", "tenant", id, body.fields(), SECRETS);
   }
 
   /** The tenant's own OpenAI key when the body sets one; checked without ever quoting it. */
@@ -111,6 +116,8 @@ public final class TenantRoutes {
     Auth.principal(ctx).requireAdmin();
     String token = Auth.newToken();
     Tenant tenant = tenants.replaceTokenHash(id(ctx), Auth.hash(token)).orElseThrow(() -> notFound(ctx));
+    // that the token changed, never the token
+    Audit.note(ctx, "replace_token", "tenant", tenant.id(), null);
     ctx.json(withToken(tenant, token));
   }
 
@@ -135,7 +142,7 @@ public final class TenantRoutes {
     }
     String transfer = body.string("transferNumber").map(t -> {
       try {
-        return E164.normalize(t, defaultCountryCode);
+        return PhoneNumbers.require(t, defaultCountryCode);
       } catch (IllegalArgumentException e) {
         throw ApiException.badRequest("transferNumber", "transferNumber: " + e.getMessage());
       }

@@ -197,6 +197,14 @@ class DidRoutesTest {
     assertThat(api.post(acmeToken, BASE, """
         {"tenantId": %d, "number": "+14155550199", "segment": "s", "trunk": "T"}""".formatted(globex)).status())
         .isEqualTo(404);
+    Response taken = create(acmeToken, "+14155550101", "mine");
+    assertThat(taken.status()).isEqualTo(409);
+    assertThat(taken.text("error")).contains("+14155550101", "not available")
+        .doesNotContain("exists").doesNotContain("globex").doesNotContain("tenant " + globex);
+    assertThat(create(globexToken, "+14155550101", "again").text("error")).contains("this tenant's DIDs already");
+    assertThat(api.post(ADMIN_TOKEN, BASE, """
+        {"tenantId": %d, "number": "+14155550101", "segment": "s", "trunk": "T"}""".formatted(acme)).text("error"))
+        .contains("tenant " + globex);
     assertThat(api.get(acmeToken, BASE + "/next-available-by-segment?segment=twilio-main").body().toString())
         .isEqualTo("{\"available\":false}");
     assertThat(api.get(globexToken, BASE + "/" + theirs).body().path("segment").asText()).isEqualTo("twilio-main");
@@ -253,6 +261,17 @@ class DidRoutesTest {
     assertField(api.put(acmeToken, BASE + "/" + id, "{\"number\": \"+1\"}"), 400, "number");
     assertField(api.put(acmeToken, BASE + "/" + id, "{\"cooldownSeconds\": -5}"), 400, "cooldownSeconds");
     assertThat(api.get(acmeToken, BASE + "/" + id).text("status")).as("nothing stored").isEqualTo("active");
+  }
+
+  @Test
+  void numbersMustHaveALengthTheirCountryUses() {
+    Response shortNational = create(acmeToken, "12345", "s");
+    assertField(shortNational, 400, "number");
+    assertThat(shortNational.text("error")).contains("number", "'12345'", "too short for +1", "looks like +1");
+    Response nineDigits = create(acmeToken, "+1234567890", "s");
+    assertField(nineDigits, 400, "number");
+    assertThat(nineDigits.text("error")).contains("'+1234567890'", "too short for +1");
+    assertThat(api.get(acmeToken, BASE).body().path("total").asInt()).as("nothing stored").isZero();
   }
 
   private static void assertField(Response r, int status, String field) {

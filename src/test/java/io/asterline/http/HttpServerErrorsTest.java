@@ -69,6 +69,22 @@ class HttpServerErrorsTest {
   }
 
   @Test
+  void anUnknownFieldIsNamedWithTheKnownOnes() throws Exception {
+    HttpResponse<String> r = send(at("/api/orders")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"+15551234567\",\"count\":1,\"bogus\":1}")));
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("\"error\":\"unknown field bogus; known fields: count, to\"", "\"field\":\"bogus\"");
+  }
+
+  @Test
+  void aWrongMethodIs405WithAllow() throws Exception {
+    HttpResponse<String> r = send(at("/api/orders").DELETE());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(405);
+    assertThat(r.headers().firstValue("Allow")).hasValue("POST");
+    assertThat(r.body()).contains("\"error\":\"DELETE is not allowed on /api/orders; allowed: POST\"");
+  }
+
+  @Test
   void aResponseWeCannotWriteIsA500() throws Exception {
     HttpResponse<String> broken = send(at("/api/broken").GET());
     assertThat(broken.statusCode()).isEqualTo(500);

@@ -36,8 +36,17 @@ public final class TestApi implements AutoCloseable {
 
   @SafeVarargs
   public TestApi(Auth.TokenLookup tenants, Consumer<Javalin>... routes) {
+    this(tenants, null, routes);
+  }
+
+  /** With an audit sink, which receives what the routes note. */
+  @SafeVarargs
+  public TestApi(Auth.TokenLookup tenants, Audit.Sink audit, Consumer<Javalin>... routes) {
     HttpConfig config = new HttpConfig(InetAddress.getLoopbackAddress(), 0, Optional.empty(), Optional.of(ADMIN_TOKEN));
     HttpServer s = new HttpServer(config, json).auth(new Auth(config.adminToken(), tenants));
+    if (audit != null) {
+      s.audit(audit);
+    }
     for (Consumer<Javalin> r : routes) {
       s.routes(r);
     }

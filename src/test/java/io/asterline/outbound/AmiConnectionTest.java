@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 class AmiConnectionTest {
 
   private static String call(OutboundFixture f) {
-    return "{\"business_id\":" + f.tenant + ",\"lead_id\":7,\"to_number\":\"+1234567890\"}";
+    return "{\"business_id\":" + f.tenant + ",\"lead_id\":7,\"to_number\":\"+12345678900\"}";
   }
 
   @Test

@@ -39,7 +39,7 @@ class JourneyApiTest {
     HttpResponse<String> r = f.post("/api/journeys", f.token, "{\"business_id\":" + f.tenant + ",\"name\":\"Welcome\","
         + "\"nodes\":["
         + "{\"type\":\"MAKE_CALL\",\"config\":{\"didSegment\":\"twilio-main\",\"audioFile\":\"custom/voice_template_123\","
-        + "\"transferNumber\":\"+1234567890\"}},"
+        + "\"transferNumber\":\"+12345678900\"}},"
         + "{\"type\":\"SEND_SMS\",\"config\":{\"text\":\"hello\"}},"
         + "{\"type\":\"MAKE_CALL\",\"config\":{\"didId\":\"" + named + "\",\"didSegment\":\"twilio-main\"}}]}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
@@ -105,6 +105,52 @@ class JourneyApiTest {
   }
 
   @Test
+  void makeCallNodesNamingAMissingDidOrSegmentAreRefusedWhenSaved() throws Exception {
+    long id = create().path("id").asLong();
+    HttpResponse<String> did = f.post("/api/journeys/" + id + "/nodes", f.token,
+        "{\"type\":\"MAKE_CALL\",\"config\":{\"didId\":\"" + UUID.randomUUID() + "\"}}");
+    assertThat(did.statusCode()).as(did.body()).isEqualTo(400);
+    assertThat(f.read(did).path("field").asText()).isEqualTo("config.didId");
+    HttpResponse<String> segment = f.post("/api/journeys", f.token, "{\"name\":\"x\",\"nodes\":[{\"type\":"
+        + "\"MAKE_CALL\",\"config\":{\"didSegment\":\"nowhere\"}}]}");
+    assertThat(segment.statusCode()).as(segment.body()).isEqualTo(400);
+    assertThat(f.read(segment).path("field").asText()).isEqualTo("nodes[0].config.didSegment");
+    long node = f.read(f.get("/api/journeys/" + id, f.token)).path("nodes").get(0).path("id").asLong();
+    HttpResponse<String> update = f.put("/api/journeys/" + id + "/nodes/" + node, f.token,
+        "{\"config\":{\"didSegment\":\"nowhere\"}}");
+    assertThat(update.statusCode()).as(update.body()).isEqualTo(400);
+  }
+
+  @Test
+  void updatingANodesConfigKeepsTheKeysItDoesNotMention() throws Exception {
+    long id = create().path("id").asLong();
+    long node = f.read(f.get("/api/journeys/" + id, f.token)).path("nodes").get(0).path("id").asLong();
+    HttpResponse<String> r = f.put("/api/journeys/" + id + "/nodes/" + node, f.token,
+        "{\"config\":{\"voicemailAction\":\"leave_message\",\"voicemailMessage\":\"Hi\"}}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode config = f.read(r).path("config");
+    assertThat(config.path("didSegment").asText()).isEqualTo("twilio-main");
+    assertThat(config.path("audioFile").asText()).isEqualTo("custom/voice_template_123");
+    assertThat(config.path("voicemailMessage").asText()).isEqualTo("Hi");
+    // an explicit null removes a key
+    JsonNode cleared = f.read(f.put("/api/journeys/" + id + "/nodes/" + node, f.token,
+        "{\"config\":{\"audioFile\":null}}")).path("config");
+    assertThat(cleared.has("audioFile")).isFalse();
+    assertThat(cleared.path("didSegment").asText()).isEqualTo("twilio-main");
+  }
+
+  @Test
+  void aJsonNullBodyIsA400() throws Exception {
+    long id = create().path("id").asLong();
+    for (String path : new String[] {"/api/journeys", "/api/journeys/" + id + "/nodes", "/api/journeys/" + id + "/run"}) {
+      HttpResponse<String> r = f.post(path, f.token, "null");
+      assertThat(r.statusCode()).as(path + " -> " + r.body()).isEqualTo(400);
+      assertThat(f.read(r).path("error").asText()).as(path).contains("JSON object");
+    }
+    assertThat(f.put("/api/journeys/" + id, f.token, "null").statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void aRunPlacesEachMakeCallNodeInOrderWithItsOwnCallerId() throws Exception {
     long id = create().path("id").asLong();
     HttpResponse<String> r = f.post("/api/journeys/" + id + "/run", f.token,
@@ -126,7 +172,7 @@ class JourneyApiTest {
     assertThat(first.get("Channel")).isEqualTo("PJSIP/+15559876543@TWILIO");
     assertThat(first.get("CallerID")).isIn("+15550001111", "+15550002222");
     assertThat(first.all("Variable")).contains("ASTERLINE_AUDIO_FILE=custom/voice_template_123",
-        "ASTERLINE_TRANSFER_NUMBER=+1234567890");
+        "ASTERLINE_TRANSFER_NUMBER=+12345678900");
     assertThat(second.get("Channel")).isEqualTo("PJSIP/+15559876543@DIDWW");
     assertThat(second.get("CallerID")).isEqualTo("+15550003333");
 

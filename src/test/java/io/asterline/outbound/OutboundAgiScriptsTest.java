@@ -64,7 +64,7 @@ class OutboundAgiScriptsTest {
 
   private UUID place(String extra) throws Exception {
     HttpResponse<String> r = f.post("/api/outbound/call", f.token, "{\"business_id\":" + f.tenant
-        + ",\"to_number\":\"+1234567890\"" + extra + "}");
+        + ",\"to_number\":\"+12345678900\"" + extra + "}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     return UUID.fromString(f.read(r).path("call_id").asText());
   }

@@ -39,7 +39,7 @@ class OutboundCallApiTest {
 
   @Test
   void originateCarriesExactlyTheFieldsTheDialplanNeeds() throws Exception {
-    HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"lead_id\":123,\"to_number\":\"+1234567890\","
+    HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"lead_id\":123,\"to_number\":\"+12345678900\","
         + "\"transfer_number\":\"+15557654321\",\"audio_file\":\"custom/voice_template_123\","
         + "\"voicemail_action\":\"leave_message\",\"voicemail_message\":\"Hi, this is Acme.\"}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
@@ -52,7 +52,7 @@ class OutboundCallApiTest {
 
     FakeAmi.Packet o = f.ami.nextOriginate(5, TimeUnit.SECONDS);
     assertThat(o).isNotNull();
-    assertThat(o.get("Channel")).isEqualTo("PJSIP/+1234567890@TWILIO");
+    assertThat(o.get("Channel")).isEqualTo("PJSIP/+12345678900@TWILIO");
     assertThat(o.get("Context")).isEqualTo("asterline-outbound");
     assertThat(o.get("Exten")).isEqualTo("s");
     assertThat(o.get("Priority")).isEqualTo("1");
@@ -77,7 +77,7 @@ class OutboundCallApiTest {
     assertThat(stored.path("direction").asText()).isEqualTo("outbound");
     assertThat(stored.path("state").asText()).isEqualTo("ringing");
     assertThat(stored.path("caller_id").asText()).isEqualTo("+15550001111");
-    assertThat(stored.path("remote_number").asText()).isEqualTo("+1234567890");
+    assertThat(stored.path("remote_number").asText()).isEqualTo("+12345678900");
     assertThat(stored.path("lead_id").asLong()).isEqualTo(123);
     var settings = f.dsl.selectFrom(OUTBOUND_CALL).where(OUTBOUND_CALL.CALL_ID.eq(UUID.fromString(callId))).fetchOne();
     assertThat(settings.getTransferNumber()).isEqualTo("+15557654321");
@@ -107,7 +107,7 @@ class OutboundCallApiTest {
         {"answered", "answered"}, {"failed", "busy"}, {"failed", "no_answer"}, {"failed", "congestion"},
         {"failed", "failed"}, {"failed", "failed"}};
     for (int[] c : cases) {
-      HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"lead_id\":1,\"to_number\":\"+1234567890\"}");
+      HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"lead_id\":1,\"to_number\":\"+12345678900\"}");
       assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
       UUID id = UUID.fromString(f.read(r).path("call_id").asText());
       FakeAmi.Packet o = f.ami.nextOriginate(5, TimeUnit.SECONDS);
@@ -118,6 +118,10 @@ class OutboundCallApiTest {
       OutboundFixture.await(() -> state.equals(f.dsl.select(CALL.STATE).from(CALL).where(CALL.ID.eq(id))
           .fetchOne(CALL.STATE)), "reason " + c[0] + " -> " + state);
       JsonNode shown = f.read(f.get("/api/calls/" + id, f.token));
+      if (!outcome.equals("answered")) {
+        OutboundFixture.await(() -> f.metrics.find("asterline.calls.ended").tags("direction", "outbound", "outcome",
+            outcome).counter() != null, "asterline_calls_ended_total{outcome=" + outcome + "}");
+      }
       assertThat(shown.path("state").asText()).as("reason " + c[0]).isEqualTo(state);
       assertThat(shown.path("outcome").asText()).as("reason " + c[0]).isEqualTo(outcome);
       assertThat(f.dsl.fetchValue(OUTBOUND_CALL.ORIGINATE_REASON, OUTBOUND_CALL.CALL_ID.eq(id))).isEqualTo(c[0]);
@@ -133,9 +137,29 @@ class OutboundCallApiTest {
   }
 
   @Test
+  void failedAndBusyCallsAreCountedAsEndedOnce() throws Exception {
+    for (int reason : new int[] {5, 0}) {
+      HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+      FakeAmi.Packet o = f.ami.nextOriginate(5, TimeUnit.SECONDS);
+      f.ami.originateResponse(o, reason);
+      UUID id = UUID.fromString(f.read(r).path("call_id").asText());
+      String outcome = OriginateResponse.outcomeOf(reason);
+      OutboundFixture.await(() -> f.metrics.find("asterline.calls.ended").tags("direction", "outbound", "outcome",
+          outcome).counter() != null, outcome + " counted");
+      // the dialplan's failed extension reports the same end again: still one
+      f.outbound.service().originateEnded(new OriginateResponse(id, reason, null));
+    }
+    assertThat(f.metrics.get("asterline.calls.ended").tags("direction", "outbound", "outcome", "busy").counter()
+        .count()).isEqualTo(1.0);
+    assertThat(f.metrics.get("asterline.calls.ended").tags("direction", "outbound", "outcome", "failed").counter()
+        .count()).isEqualTo(1.0);
+  }
+
+  @Test
   void aRefusedOriginateAnswers503AndGivesTheSlotAndTheDidUseBack() throws Exception {
     f.ami.answerOriginate(p -> Optional.of("Extension does not exist."));
-    HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"lead_id\":1,\"to_number\":\"+1234567890\"}");
+    HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"lead_id\":1,\"to_number\":\"+12345678900\"}");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
     assertThat(f.read(r).path("error").asText()).contains("Extension does not exist.");
     assertThat(f.usage(did)).isZero();
@@ -148,9 +172,9 @@ class OutboundCallApiTest {
   @Test
   void aTenantAtItsLimitGets409AndNothingIsTaken() throws Exception {
     f.dsl.execute("UPDATE tenant SET max_concurrent_calls = 1");
-    HttpResponse<String> first = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\"}");
+    HttpResponse<String> first = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\"}");
     assertThat(first.statusCode()).isEqualTo(202);
-    HttpResponse<String> second = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567891\"}");
+    HttpResponse<String> second = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678910\"}");
     assertThat(second.statusCode()).as(second.body()).isEqualTo(409);
     assertThat(f.read(second).path("error").asText()).contains("limit of 1");
     assertThat(f.usage(did)).isEqualTo(1);
@@ -159,28 +183,30 @@ class OutboundCallApiTest {
     // the first call ends unanswered: its slot is free again
     f.ami.originateResponse(f.ami.nextOriginate(5, TimeUnit.SECONDS), 3);
     OutboundFixture.await(() -> f.dsl.fetchCount(ADMISSION_SLOT) == 0, "slot released");
-    assertThat(call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567891\"}").statusCode()).isEqualTo(202);
+    assertThat(call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678910\"}").statusCode()).isEqualTo(202);
   }
 
   @Test
   void badRequestsAreRefusedNamingTheField() throws Exception {
     String[][] cases = {
         {"{\"business_id\":" + f.tenant + ",\"to_number\":\"12345\"}", "to_number"},
+        // nine digits after +1: no North American number is that short
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\"}", "to_number"},
         {"{\"business_id\":" + f.tenant + "}", "to_number"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"did_id\":\"nope\"}", "did_id"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"did_id\":\"" + UUID.randomUUID() + "\"}",
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"did_id\":\"nope\"}", "did_id"},
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"did_id\":\"" + UUID.randomUUID() + "\"}",
             "did_id"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"did_segment\":\"nowhere\"}", "did_segment"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"transfer_number\":\"0800\"}",
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"did_segment\":\"nowhere\"}", "did_segment"},
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"transfer_number\":\"0800\"}",
             "transfer_number"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"voicemail_action\":\"leave_message\"}",
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"voicemail_action\":\"leave_message\"}",
             "voicemail_message"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"voicemail_action\":\"shout\"}",
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"voicemail_action\":\"shout\"}",
             "voicemail_action"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"audio_file\":\"../../etc/passwd\"}",
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"audio_file\":\"../../etc/passwd\"}",
             "audio_file"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"lead_id\":-4}", "lead_id"},
-        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\",\"caller\":\"x\"}", "caller"},
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"lead_id\":-4}", "lead_id"},
+        {"{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\",\"caller\":\"x\"}", "caller"},
     };
     for (String[] c : cases) {
       HttpResponse<String> r = call(c[0]);
@@ -188,7 +214,7 @@ class OutboundCallApiTest {
       assertThat(f.read(r).path("field").asText()).as(c[0]).isEqualTo(c[1]);
     }
     f.dsl.execute("UPDATE did SET status = 'inactive'");
-    HttpResponse<String> inactive = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+1234567890\","
+    HttpResponse<String> inactive = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\","
         + "\"did_segment\":\"default\"}");
     assertThat(inactive.statusCode()).isEqualTo(400);
     assertThat(f.read(inactive).path("error").asText()).contains("no active or available DID");
@@ -199,20 +225,59 @@ class OutboundCallApiTest {
   }
 
   @Test
+  void anotherTenantsDidOrAnUnknownSegmentIsA400WhateverAmisState() throws Exception {
+    String otherToken = io.asterline.http.Auth.newToken();
+    long other = f.dsl.insertInto(io.asterline.db.generated.Tables.TENANT)
+        .set(io.asterline.db.generated.Tables.TENANT.NAME, "globex")
+        .set(io.asterline.db.generated.Tables.TENANT.API_TOKEN_HASH, io.asterline.http.Auth.hash(otherToken))
+        .returning(io.asterline.db.generated.Tables.TENANT.ID).fetchOne(io.asterline.db.generated.Tables.TENANT.ID);
+    f.ami.stop();
+    OutboundFixture.await(() -> f.amiState().equals("DOWN"), "AMI down");
+    HttpResponse<String> foreign = f.post("/api/outbound/call", otherToken, "{\"business_id\":" + other
+        + ",\"to_number\":\"+12345678900\",\"did_id\":\"" + did + "\"}");
+    assertThat(foreign.statusCode()).as(foreign.body()).isEqualTo(400);
+    assertThat(f.read(foreign).path("field").asText()).isEqualTo("did_id");
+    HttpResponse<String> segment = call("{\"business_id\":" + f.tenant
+        + ",\"to_number\":\"+12345678900\",\"did_segment\":\"nowhere\"}");
+    assertThat(segment.statusCode()).as(segment.body()).isEqualTo(400);
+    assertThat(f.read(segment).path("field").asText()).isEqualTo("did_segment");
+    assertThat(f.read(segment).path("error").asText()).contains("nowhere", "default");
+    HttpResponse<String> fine = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\"}");
+    assertThat(fine.statusCode()).as("a valid request still hears that AMI is down").isEqualTo(503);
+  }
+
+  @Test
+  void aDisabledTenantsTokenHearsThatItsTenantIsDisabled() throws Exception {
+    f.dsl.execute("UPDATE tenant SET status = 'disabled' WHERE id = " + f.tenant);
+    HttpResponse<String> r = f.get("/api/calls", f.token);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    assertThat(f.read(r).path("error").asText()).contains("tenant " + f.tenant + " is disabled");
+    assertThat(r.body()).doesNotContain(f.token);
+    assertThat(f.get("/api/calls", "atl_wrong").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void aJsonNullBodyIsA400() throws Exception {
+    HttpResponse<String> r = call("null");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(f.read(r).path("field").asText()).isEqualTo("body");
+  }
+
+  @Test
   void aTenantTokenActsOnlyForItsOwnBusiness() throws Exception {
-    HttpResponse<String> other = call("{\"business_id\":" + (f.tenant + 1) + ",\"to_number\":\"+1234567890\"}");
+    HttpResponse<String> other = call("{\"business_id\":" + (f.tenant + 1) + ",\"to_number\":\"+12345678900\"}");
     assertThat(other.statusCode()).isEqualTo(404);
-    HttpResponse<String> noToken = f.post("/api/outbound/call", null, "{\"to_number\":\"+1234567890\"}");
+    HttpResponse<String> noToken = f.post("/api/outbound/call", null, "{\"to_number\":\"+12345678900\"}");
     assertThat(noToken.statusCode()).isEqualTo(401);
     HttpResponse<String> adminWithout = f.post("/api/outbound/call", OutboundFixture.ADMIN,
-        "{\"to_number\":\"+1234567890\"}");
+        "{\"to_number\":\"+12345678900\"}");
     assertThat(adminWithout.statusCode()).isEqualTo(400);
     assertThat(f.read(adminWithout).path("field").asText()).isEqualTo("business_id");
     HttpResponse<String> admin = f.post("/api/outbound/call", OutboundFixture.ADMIN,
         "{\"business_id\":" + f.tenant + ",\"to_number\":\"(123) 456-7890\"}");
     assertThat(admin.statusCode()).as(admin.body()).isEqualTo(400);
-    HttpResponse<String> tokenOnly = f.post("/api/outbound/call", f.token, "{\"to_number\":\"+1 234 567 890\"}");
+    HttpResponse<String> tokenOnly = f.post("/api/outbound/call", f.token, "{\"to_number\":\"+1 234 567 8900\"}");
     assertThat(tokenOnly.statusCode()).as(tokenOnly.body()).isEqualTo(202);
-    assertThat(f.read(tokenOnly).path("to_number").asText()).isEqualTo("+1234567890");
+    assertThat(f.read(tokenOnly).path("to_number").asText()).isEqualTo("+12345678900");
   }
 }

@@ -43,6 +43,8 @@ public final class OutboundFixture implements AutoCloseable {
   public final Outbound outbound;
   public final HttpServer http;
   public final ObjectMapper json = Json.mapper();
+  public final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
   public final long tenant;
   public final String token;
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -76,11 +78,12 @@ public final class OutboundFixture implements AutoCloseable {
     outbound = Outbound.start(AmiConfig.from(settings), OutboundConfig.from(settings), StorageConfig.from(settings),
         dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()));
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()), metrics);
     TenantRepository tenants = new TenantRepository(dsl);
     http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
         .health(outbound.health())
-        .auth(new Auth(Optional.of(ADMIN), tenants::activeTenantByTokenHash))
+        .auth(new Auth(Optional.of(ADMIN), tenants::activeTenantByTokenHash,
+            tenants::disabledTenantByTokenHash))
         .routes(outbound::routes)
         .start();
   }

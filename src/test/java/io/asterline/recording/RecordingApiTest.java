@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
@@ -100,6 +101,31 @@ class RecordingApiTest {
     assertThat(part.statusCode()).isEqualTo(206);
     assertThat(part.headers().firstValue("Content-Range")).get().asString().startsWith("bytes 100-");
     assertThat(part.body()).isNotEmpty().isEqualTo(Arrays.copyOfRange(audio, 100, 100 + part.body().length));
+    // ranges are exact: the end counts, suffixes are the last bytes, what lies past the end is 416
+    HttpResponse<byte[]> first = send("GET", "/api/calls/" + id + "/recording", acmeToken, Map.of("Range", "bytes=0-99"));
+    assertThat(first.statusCode()).isEqualTo(206);
+    assertThat(first.headers().firstValue("Content-Range")).hasValue("bytes 0-99/" + audio.length);
+    assertThat(first.body()).isEqualTo(Arrays.copyOfRange(audio, 0, 100));
+    HttpResponse<byte[]> last = send("GET", "/api/calls/" + id + "/recording", acmeToken, Map.of("Range", "bytes=-100"));
+    assertThat(last.statusCode()).isEqualTo(206);
+    assertThat(last.headers().firstValue("Content-Range"))
+        .hasValue("bytes " + (audio.length - 100) + "-" + (audio.length - 1) + "/" + audio.length);
+    assertThat(last.body()).isEqualTo(Arrays.copyOfRange(audio, audio.length - 100, audio.length));
+    HttpResponse<byte[]> past = send("GET", "/api/calls/" + id + "/recording", acmeToken,
+        Map.of("Range", "bytes=" + audio.length + "-"));
+    assertThat(past.statusCode()).isEqualTo(416);
+    assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */" + audio.length);
+    // the server's directories are not the tenant's business
+    Files.deleteIfExists(path);
+    java.nio.file.Path stored = java.nio.file.Path.of(db.dsl().fetchValue(
+        "SELECT storage_key FROM recording_job WHERE call_id = '" + id + "'").toString());
+    Files.deleteIfExists(stored);
+    HttpResponse<byte[]> gone = get("/api/calls/" + id + "/recording", acmeToken);
+    assertThat(gone.statusCode()).isEqualTo(404);
+    assertThat(new String(gone.body(), java.nio.charset.StandardCharsets.UTF_8)).doesNotContain(recordings.toString())
+        .doesNotContain(stored.getParent().toString());
+    // restored for the checks below
+    Files.write(stored, audio);
 
     HttpResponse<byte[]> text = get("/api/calls/" + id + "/transcript", acmeToken);
     assertThat(text.statusCode()).isEqualTo(200);

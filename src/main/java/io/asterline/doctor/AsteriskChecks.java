@@ -175,25 +175,22 @@ final class AsteriskChecks {
       }
       states.put(m, s);
     }
-    List<String> running = new ArrayList<>();
-    List<String> unknown = new ArrayList<>();
-    for (Map.Entry<Module, State> e : states.entrySet()) {
-      Module m = e.getKey();
-      switch (e.getValue()) {
-        case RUNNING -> running.add(m.name());
-        case UNKNOWN -> unknown.add(m.name());
-        case MISSING -> {
-          String fix = "load it (asterisk -rx \"module load " + m.name() + ".so\"" + (m.required()
-              ? ", and require = " + m.name() + ".so in modules.conf" : ", with amd.conf present") + ") or use an "
-              + "Asterisk image that builds it (README: Changing the Asterisk image)";
-          String line = "not running: " + m.without() + "; " + fix;
-          findings.add(m.required() ? Finding.fail("module " + m.name(), line) : Finding.warn("module " + m.name(), line));
-        }
-        default -> throw new IllegalStateException();
-      }
-    }
+    List<String> running = states.entrySet().stream().filter(e -> e.getValue() == State.RUNNING)
+        .map(e -> e.getKey().name()).toList();
+    List<String> unknown = states.entrySet().stream().filter(e -> e.getValue() == State.UNKNOWN)
+        .map(e -> e.getKey().name()).toList();
     if (!running.isEmpty()) {
       findings.add(Finding.ok("modules", "running: " + String.join(", ", running)));
+    }
+    for (Map.Entry<Module, State> e : states.entrySet()) {
+      Module m = e.getKey();
+      if (e.getValue() == State.MISSING) {
+        String fix = "load it (asterisk -rx \"module load " + m.name() + ".so\"" + (m.required()
+            ? ", and require = " + m.name() + ".so in modules.conf" : ", with amd.conf present") + ") or use an "
+            + "Asterisk image that builds it (README: Changing the Asterisk image)";
+        String line = "not running: " + m.without() + "; " + fix;
+        findings.add(m.required() ? Finding.fail("module " + m.name(), line) : Finding.warn("module " + m.name(), line));
+      }
     }
     if (!unknown.isEmpty()) {
       findings.add(Finding.skip("modules", "this AMI user may not list modules; add `system` to its read/write to let "

@@ -58,11 +58,12 @@ public final class DoctorCommand implements Callable<Integer> {
     }
     out.println(Finding.ok("configuration", "read and valid").line());
     out.flush();
-    // the findings are the output: the parts' own INFO lines (connecting, logged in) would only interleave
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    Level before = root.getLevel();
+    // the findings are the output: the parts' own lines (asterisk-java's connecting, logged in, reflection
+    // warnings) would only interleave with them; ASTERLINE_LOG_LEVEL set asks for them back
+    Map<Logger, Level> before = new java.util.LinkedHashMap<>();
     if (env.get("ASTERLINE_LOG_LEVEL") == null) {
-      root.setLevel(Level.WARN);
+      quiet(before, org.slf4j.Logger.ROOT_LOGGER_NAME, Level.WARN);
+      quiet(before, "org.asteriskjava", Level.ERROR);
     }
     try {
       boolean passed = new Doctor(parsed, Json.mapper(), duration("--timeout", timeout), duration("--ping-wait", pingWait))
@@ -72,8 +73,14 @@ public final class DoctorCommand implements Callable<Integer> {
           });
       return passed ? 0 : 1;
     } finally {
-      root.setLevel(before);
+      before.forEach(Logger::setLevel);
     }
+  }
+
+  private static void quiet(Map<Logger, Level> before, String name, Level level) {
+    Logger logger = (Logger) LoggerFactory.getLogger(name);
+    before.put(logger, logger.getLevel());
+    logger.setLevel(level);
   }
 
   private Duration duration(String option, String value) {

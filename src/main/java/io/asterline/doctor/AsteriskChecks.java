@@ -158,15 +158,14 @@ final class AsteriskChecks {
   private enum State { RUNNING, MISSING, UNKNOWN }
 
   private void modules() throws AmiLost {
-    Optional<String> probe = getvar("IFMODULE(func_module.so)");
-    boolean getvarAllowed = probe != null;
-    boolean ifmodule = getvarAllowed && "1".equals(probe.orElse(""));
+    Value probe = getvar("IFMODULE(func_module.so)");
+    boolean getvarAllowed = !probe.denied();
+    boolean ifmodule = probe.is("1");
     Map<Module, State> states = new LinkedHashMap<>();
     for (Module m : MODULES) {
       State s;
       if (ifmodule) {
-        Optional<String> v = getvar("IFMODULE(" + m.name() + ".so)");
-        s = v != null && "1".equals(v.orElse("")) ? State.RUNNING : State.MISSING;
+        s = getvar("IFMODULE(" + m.name() + ".so)").is("1") ? State.RUNNING : State.MISSING;
       } else if (m.name().equals("func_module") && getvarAllowed) {
         // Getvar answered, but IFMODULE() was not a function it knew
         s = State.MISSING;
@@ -241,8 +240,9 @@ final class AsteriskChecks {
     }
     List<String> found = new ArrayList<>();
     for (Map.Entry<String, Integer> t : trunks.get().entrySet()) {
-      Optional<String> context = getvar("PJSIP_ENDPOINT(" + t.getKey() + ",context)");
-      if (context == null) {
+      Value endpoint = getvar("PJSIP_ENDPOINT(" + t.getKey() + ",context)");
+      Optional<String> context = endpoint.value();
+      if (endpoint.denied()) {
         findings.add(Finding.skip("trunks", "this AMI user may not read dialplan functions; add `reporting` to its "
             + "write to let doctor look up the trunks' PJSIP endpoints"));
         return;
@@ -264,14 +264,14 @@ final class AsteriskChecks {
 
   private void reachability(Optional<PingWatch> watch, String audioSocketAddress) throws AmiLost {
     List<String> agis = new ArrayList<>();
-    Optional<String> primary = getvar("ASTERLINE_AGI");
-    if (primary == null) {
+    Value primary = getvar("ASTERLINE_AGI");
+    if (primary.denied()) {
       findings.add(Finding.skip("fastagi", "this AMI user may not read global variables; add `reporting` to its "
           + "write to let doctor read ASTERLINE_AGI"));
       return;
     }
-    agis.add(primary.filter(s -> !s.isBlank()).orElse(DEFAULT_AGI));
-    getvar("ASTERLINE_AGI_BACKUP").filter(s -> !s.isBlank()).ifPresent(agis::add);
+    agis.add(primary.value().orElse(DEFAULT_AGI));
+    getvar("ASTERLINE_AGI_BACKUP").value().ifPresent(agis::add);
     if (audioSocketAddress == null) {
       findings.add(Finding.skip("audiosocket", "audiosocket.port is 0 and agi.audiosocket-address unset, so the "
           + "address Asterisk dials is known only to a running node: set AGI_AUDIOSOCKET_ADDRESS"));
@@ -377,17 +377,24 @@ final class AsteriskChecks {
 
   // ------------------------------------------------------------------ AMI plumbing
 
-  /** A global variable's or function's value (empty when unset); null when this user may not use Getvar. */
-  private Optional<String> getvar(String variable) throws AmiLost {
+  /** Getvar's answer: {@code denied} when this user may not use Getvar, else the value (empty when unset). */
+  private record Value(boolean denied, Optional<String> value) {
+    boolean is(String expected) {
+      return value.filter(expected::equals).isPresent();
+    }
+  }
+
+  /** A global variable's or a function's value. */
+  private Value getvar(String variable) throws AmiLost {
     ManagerResponse r = send(new GetVarAction(variable));
     if (denied(r)) {
-      return null;
+      return new Value(true, Optional.empty());
     }
     if (r instanceof ManagerError) {
-      return Optional.empty();
+      return new Value(false, Optional.empty());
     }
     String value = r.getAttribute("Value");
-    return Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty());
+    return new Value(false, Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty()));
   }
 
   private static boolean denied(ManagerResponse r) {

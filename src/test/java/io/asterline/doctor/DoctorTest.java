@@ -324,6 +324,29 @@ class DoctorTest {
     assertThat(run.line("FAIL  twilio")).contains("refused the credentials").contains("HTTP 401");
   }
 
+  @Test
+  void anUnreachableDatabaseFailsAndWhatNeedsItIsSkipped() throws IOException {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    ami.writeClasses("originate", "call", "reporting", "system");
+    Map<String, String> o = options();
+    o.remove("database.user");
+    o.put("database.url", "postgresql://asterline:db-secret-d0c70r@127.0.0.1:" + closed + "/asterline");
+    Run run = doctor(o);
+
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.line("FAIL  database")).contains("cannot connect to").contains("127.0.0.1:" + closed)
+        .contains("DATABASE_URL");
+    assertThat(run.out()).doesNotContain("db-secret-d0c70r");
+    assertThat(run.line("SKIP  trunks")).contains("database");
+    assertThat(run.line("SKIP  fastagi")).contains("without the database");
+    // the rest still runs
+    assertThat(run.line("OK    audiosocket")).isNotNull();
+    assertThat(run.line("OK    realtime")).isNotNull();
+  }
+
   /** What api.openai.com answers a WebSocket upgrade with a key it does not know: 401 and a JSON error. */
   private static final class RefusingRealtime implements AutoCloseable {
     private final ServerSocket server;

@@ -238,6 +238,14 @@ final class AsteriskChecks {
       findings.add(Finding.skip("trunks", "no DIDs yet, so no trunk to look for"));
       return;
     }
+    Value lookup = getvar("IFMODULE(func_pjsip_endpoint.so)");
+    if (!lookup.denied() && !lookup.is("1")) {
+      // without PJSIP_ENDPOINT() every endpoint would look missing
+      findings.add(Finding.skip("trunks", "func_pjsip_endpoint is not running, so doctor cannot look up the DIDs' "
+          + "trunks (" + String.join(", ", trunks.get().keySet()) + "); load it, or check them with asterisk -rx "
+          + "\"pjsip show endpoints\""));
+      return;
+    }
     List<String> found = new ArrayList<>();
     for (Map.Entry<String, Integer> t : trunks.get().entrySet()) {
       Value endpoint = getvar("PJSIP_ENDPOINT(" + t.getKey() + ",context)");

@@ -246,6 +246,15 @@ class DoctorTest {
   }
 
   @Test
+  void withoutPjsipEndpointFunctionTheTrunksAreSkippedNotReportedMissing() {
+    ami.withoutModules("func_pjsip_endpoint");
+    Run run = doctor(options());
+
+    assertThat(run.line("SKIP  trunks")).contains("func_pjsip_endpoint is not running").contains("TWILIO");
+    assertThat(run.lines()).noneMatch(l -> l.startsWith("FAIL  trunk"));
+  }
+
+  @Test
   void aWrongAmiPasswordNamesTheUserAndHostButNeverAPassword() {
     Map<String, String> o = options();
     o.put("ami.password", "wrong-" + AMI_SECRET);

@@ -9,6 +9,7 @@ import io.asterline.config.ConfigException;
 import io.asterline.recording.RecordingsCommand;
 import io.asterline.report.ReportCommand;
 import io.asterline.did.DidsCommand;
+import io.asterline.doctor.DoctorCommand;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,6 +39,7 @@ public final class Main implements Runnable {
         .addSubcommand(new RecordingsCommand(env))
         .addSubcommand(new ReportCommand(env))
         .addSubcommand(DidsCommand.commandLine(env))
+        .addSubcommand(new DoctorCommand(env))
         .addSubcommand(new CommandLine(new CallCommand()).addSubcommand(new SimulateCommand()));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof ConfigException) {
@@ -53,6 +55,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "a command is required: serve, migrate, config, dids, recordings or report");
+        "a command is required: serve, migrate, config, doctor, dids, recordings or report");
   }
 }

@@ -9,6 +9,7 @@ import io.asterline.db.Migrations;
 import io.asterline.audit.AuditLog;
 import io.asterline.degraded.DegradedMode;
 import io.asterline.did.DidRoutes;
+import io.asterline.doctor.PingScript;
 import io.asterline.did.DidService;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
@@ -23,6 +24,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.TenantRoutes;
+import java.util.HashMap;
+import java.util.Map;
+import org.asteriskjava.fastagi.AgiScript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,7 +113,7 @@ public final class Asterline implements AutoCloseable {
       // registered after everything it hands calls to, so it stops taking calls before they go
       AgiService agi = lifecycle.register("agi", AgiService.start(
           config.agi().withAudioSocketAddress(audioSocketAddress), config.storage().recordingsDir(), database.dsl(),
-          config.database().poolSize(), recordingQueue, metrics, outbound.agiScripts(), degraded));
+          config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database), degraded));
       http.health(agi.health());
 
       // registered last so it stops first: calls still in progress after the grace period end through their
@@ -130,6 +134,13 @@ public final class Asterline implements AutoCloseable {
       lifecycle.close();
       throw e;
     }
+  }
+
+  /** The FastAGI scripts of other features, served beside agi's own. */
+  private static Map<String, AgiScript> otherScripts(Outbound outbound, Database database) {
+    Map<String, AgiScript> scripts = new HashMap<>(outbound.agiScripts());
+    scripts.put(PingScript.NAME, new PingScript(database.dsl()));
+    return scripts;
   }
 
   public Database database() {

@@ -20,10 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Twilio's IncomingPhoneNumbers list endpoint on 127.0.0.1: HTTP Basic auth checked, pages in Twilio's
  * exact JSON envelope with relative {@code next_page_uri}s carrying a PageToken, and injectable failures.
  */
-final class FakeTwilio implements AutoCloseable {
+public final class FakeTwilio implements AutoCloseable {
 
-  static final String ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
-  static final String AUTH_TOKEN = "fake-auth-token-0123456789";
+  public static final String ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef";
+  public static final String AUTH_TOKEN = "fake-auth-token-0123456789";
   static final String LIST_PATH = "/2010-04-01/Accounts/" + ACCOUNT_SID + "/IncomingPhoneNumbers.json";
 
   /** A number the account holds. */
@@ -48,11 +48,11 @@ final class FakeTwilio implements AutoCloseable {
     server.start();
   }
 
-  FakeTwilio() throws IOException {
+  public FakeTwilio() throws IOException {
     this(ACCOUNT_SID, AUTH_TOKEN);
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
@@ -76,6 +76,15 @@ final class FakeTwilio implements AutoCloseable {
           {"code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.", \
           "message": "Authentication Error - invalid username", \
           "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}""");
+      return;
+    }
+    if (path.equals("/2010-04-01/Accounts/" + ACCOUNT_SID + ".json")) {
+      // the account resource, as Twilio's API v2010 answers it (trimmed of its subresource URIs)
+      send(ex, 200, """
+          {"auth_token": "%s", "date_created": "Thu, 30 Jul 2015 20:00:00 +0000", \
+          "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000", "friendly_name": "Asterline test", \
+          "owner_account_sid": "%s", "sid": "%s", "status": "active", "type": "Full", \
+          "uri": "/2010-04-01/Accounts/%s.json"}""".formatted(AUTH_TOKEN, ACCOUNT_SID, ACCOUNT_SID, ACCOUNT_SID));
       return;
     }
     if (!path.equals(LIST_PATH)) {

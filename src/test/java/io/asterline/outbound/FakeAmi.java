@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,6 +33,12 @@ import java.util.function.Function;
  * what asterisk-java sends at login (Challenge, Login with the MD5 key, CoreSettings, Command), Ping, Logoff
  * and Originate (the immediate response; the OriginateResponse event when the test sends it), and
  * {@code Response: Error} to anything else, as Asterisk does.
+ *
+ * <p>For {@code asterline doctor} it also plays an Asterisk 22 with a dialplan, modules and PJSIP endpoints: Getvar
+ * of globals and of {@code IFMODULE()} / {@code PJSIP_ENDPOINT()}, ModuleCheck, ShowDialPlan with a Context, and
+ * the manager user's write classes ("Permission denied", "Originate Access Forbidden"), with the exact responses
+ * Asterisk 22.10.1 gives. With {@link #placeCalls} an Originate of an {@code AudioSocket/} channel connects to that
+ * address and sends the UUID frame, then runs an {@code AGI} application's FastAGI request, as Asterisk does.
  */
 public final class FakeAmi implements AutoCloseable {
 
@@ -84,7 +93,24 @@ public final class FakeAmi implements AutoCloseable {
   private final AtomicReference<Function<Packet, Optional<String>>> originateAnswer =
       new AtomicReference<>(p -> Optional.empty());
 
+  /** The manager user's write classes; the shipped manager.conf's by default. */
+  private volatile Set<String> writeClasses = Set.of("originate", "call", "reporting");
+  private final Set<String> modules = ConcurrentHashMap.newKeySet();
+  private final Set<String> contexts = ConcurrentHashMap.newKeySet();
+  /** PJSIP endpoint -> its context. */
+  private final Map<String, String> endpoints = new ConcurrentHashMap<>();
+  private final Map<String, String> globals = new ConcurrentHashMap<>();
+  private volatile boolean placeCalls;
+
+  /** Every module the shipped dialplan needs, running. */
+  public static final List<String> DIALPLAN_MODULES = List.of("res_pjsip", "chan_pjsip", "res_agi", "res_audiosocket",
+      "chan_audiosocket", "app_dial", "app_mixmonitor", "app_record", "app_playtones", "func_module", "app_amd",
+      "func_pjsip_endpoint");
+
   private FakeAmi(String user, String password, int port) {
+    modules.addAll(DIALPLAN_MODULES);
+    contexts.addAll(List.of("from-trunk", "asterline-settings", "asterline-outbound", "asterline-failure",
+        "asterline-voicemail", "asterline-call-end", "asterline-after-agent"));
     this.user = user;
     this.password = password;
     this.fixedPort = port;
@@ -118,6 +144,40 @@ public final class FakeAmi implements AutoCloseable {
   /** How Originate is answered from now on: empty = "Originate successfully queued", else Response: Error. */
   public void answerOriginate(Function<Packet, Optional<String>> answer) {
     originateAnswer.set(answer);
+  }
+
+  /** The manager user's write classes (manager.conf {@code write =}). */
+  public FakeAmi writeClasses(String... classes) {
+    writeClasses = Set.of(classes);
+    return this;
+  }
+
+  /** These modules are not loaded. */
+  public FakeAmi withoutModules(String... names) {
+    modules.removeAll(List.of(names));
+    return this;
+  }
+
+  public FakeAmi withoutContexts(String... names) {
+    contexts.removeAll(List.of(names));
+    return this;
+  }
+
+  public FakeAmi endpoint(String name, String context) {
+    endpoints.put(name, context);
+    return this;
+  }
+
+  /** A [globals] variable of the dialplan. */
+  public FakeAmi global(String name, String value) {
+    globals.put(name, value);
+    return this;
+  }
+
+  /** Originates of AudioSocket channels really connect, and an AGI application really runs (see the class). */
+  public FakeAmi placeCalls() {
+    placeCalls = true;
+    return this;
   }
 
   /** The next Originate received, or null after the timeout. */
@@ -286,7 +346,42 @@ public final class FakeAmi implements AutoCloseable {
         c.write(response("Goodbye", id, "Message: Thanks for all the fish."));
         return false;
       }
+      case "getvar" -> {
+        if (!allowed("call", "reporting")) {
+          c.write(response("Error", id, "Message: Permission denied"));
+        } else {
+          String variable = String.valueOf(p.get("Variable"));
+          c.write(response("Success", id, "Variable: " + variable + "\r\nValue: " + value(variable)));
+        }
+      }
+      case "modulecheck" -> {
+        if (!allowed("system")) {
+          c.write(response("Error", id, "Message: Permission denied"));
+        } else if (modules.contains(String.valueOf(p.get("Module")).replaceAll("\\..*", ""))) {
+          c.write(response("Success", id, "Version: "));
+        } else {
+          c.write(response("Error", id, "Message: Module not loaded"));
+        }
+      }
+      case "showdialplan" -> showDialplan(c, p, id);
       case "originate" -> {
+        String app = p.get("Application") == null ? "" : p.get("Application").toLowerCase(Locale.ROOT);
+        if (!allowed("originate")) {
+          c.write(response("Error", id, "Message: Permission denied"));
+          return true;
+        }
+        if (!allowed("system") && List.of("system", "exec", "agi", "mixmonitor", "externalivr", "originate").stream()
+            .anyMatch(app::contains)) {
+          c.write(response("Error", id, "Message: Originate Access Forbidden: app or data blacklisted"));
+          return true;
+        }
+        if (placeCalls && String.valueOf(p.get("Channel")).startsWith("AudioSocket/")) {
+          c.write(response("Success", id, "Message: Originate successfully queued"));
+          Thread t = new Thread(() -> placeCall(p), "fake-ami-call");
+          t.setDaemon(true);
+          t.start();
+          return true;
+        }
         Optional<String> error = originateAnswer.get().apply(p);
         if (error.isPresent()) {
           c.write(response("Error", id, "Message: " + error.get()));
@@ -298,6 +393,99 @@ public final class FakeAmi implements AutoCloseable {
       default -> c.write(response("Error", id, "Message: Invalid/unknown command"));
     }
     return true;
+  }
+
+  private boolean allowed(String... classes) {
+    return List.of(classes).stream().anyMatch(writeClasses::contains);
+  }
+
+  /** Getvar's Value: a function Asterisk knows (with func_module / func_pjsip_endpoint loaded), else a global. */
+  private String value(String variable) {
+    java.util.regex.Matcher ifmodule = java.util.regex.Pattern.compile("IFMODULE\\(([^).]+)(\\.so)?\\)").matcher(variable);
+    if (ifmodule.matches()) {
+      return modules.contains("func_module") ? (modules.contains(ifmodule.group(1)) ? "1" : "0") : "";
+    }
+    java.util.regex.Matcher endpoint = java.util.regex.Pattern.compile("PJSIP_ENDPOINT\\(([^,]+),context\\)")
+        .matcher(variable);
+    if (endpoint.matches()) {
+      // Asterisk logs "Failed to retrieve information for endpoint" and answers an empty value
+      return modules.contains("func_pjsip_endpoint") ? endpoints.getOrDefault(endpoint.group(1), "") : "";
+    }
+    return globals.getOrDefault(variable, "");
+  }
+
+  /** As pbx.c's manager_show_dialplan answers for one context: a list, or an error when it does not exist. */
+  private void showDialplan(Connection c, Packet p, String id) throws IOException {
+    if (!allowed("config", "reporting")) {
+      c.write(response("Error", id, "Message: Permission denied"));
+      return;
+    }
+    String context = p.get("Context");
+    if (context == null || !contexts.contains(context)) {
+      c.write(response("Error", id, "Message: Did not find context " + context));
+      return;
+    }
+    String actionId = id == null ? "" : "ActionID: " + id + "\r\n";
+    c.write(response("Success", id, "EventList: start\r\nMessage: DialPlan list will follow")
+        + "Event: ListDialplan\r\n" + actionId + "Context: " + context + "\r\nExtension: s\r\nPriority: 1\r\n"
+        + "Application: NoOp\r\nAppData: \r\nRegistrar: pbx_config\r\n\r\n"
+        + "Event: ShowDialPlanComplete\r\n" + actionId + "EventList: Complete\r\nListItems: 1\r\n"
+        + "ListExtensions: 1\r\nListPriorities: 1\r\nListContexts: 1\r\n\r\n");
+  }
+
+  /**
+   * What Asterisk does for {@code Originate Channel: AudioSocket/host:port/uuid/c(slin)} with an Application:
+   * chan_audiosocket connects and sends the UUID frame, the channel answers (OriginateResponse reason 4; a refused
+   * connection is reason 8), then the application runs; AGI connects to its agi:// URL with the Data's arguments.
+   */
+  private void placeCall(Packet p) {
+    String[] dial = String.valueOf(p.get("Channel")).split("/");
+    String address = dial[1];
+    UUID uuid = UUID.fromString(dial[2]);
+    int colon = address.lastIndexOf(':');
+    boolean answered;
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+          2000);
+      java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(19).put((byte) 0x01).putShort((short) 16)
+          .putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+      socket.getOutputStream().write(frame.array());
+      socket.getOutputStream().flush();
+      answered = true;
+    } catch (IOException | RuntimeException e) {
+      answered = false;
+    }
+    String event = "Event: OriginateResponse\r\n"
+        + "Privilege: call,all\r\n"
+        + "ActionID: " + p.get("ActionID") + "\r\n"
+        + "Response: " + (answered ? "Success" : "Failure") + "\r\n"
+        + "Channel: " + (answered ? "AudioSocket/" + address + "-" + uuid : p.get("Channel")) + "\r\n"
+        + "Application: " + p.get("Application") + "\r\n"
+        + "Data: " + p.get("Data") + "\r\n"
+        + "Reason: " + (answered ? 4 : 8) + "\r\n"
+        + "Uniqueid: " + (answered ? "1796527831.5" : "<unknown>") + "\r\n"
+        + "CallerIDNum: <unknown>\r\n"
+        + "CallerIDName: <unknown>\r\n"
+        + "\r\n";
+    try {
+      p.from().write(event);
+    } catch (IOException e) {
+      return;
+    }
+    if (answered && "agi".equalsIgnoreCase(p.get("Application"))) {
+      String[] data = String.valueOf(p.get("Data")).split(",");
+      java.net.URI url = java.net.URI.create(data[0]);
+      try {
+        new io.asterline.agi.FakeAsterisk(url.getPort())
+            .send(io.asterline.agi.FakeAsterisk.request(url.getPath().substring(1))
+                .args(java.util.Arrays.copyOfRange(data, 1, data.length))
+                .env("channel", "AudioSocket/" + address + "-" + uuid)
+                .env("type", "AudioSocket")
+                .env("context", "default"));
+      } catch (IOException e) {
+        // AGISTATUS=FAILURE: "Couldn't connect to any host.  FastAGI failed."
+      }
+    }
   }
 
   private static String response(String response, String actionId, String rest) {

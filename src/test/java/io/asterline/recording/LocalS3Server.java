@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * on our own Netty bootstrap so it binds 127.0.0.1 on an ephemeral port (LocalS3 itself binds every
  * interface on a port it probes first, which races with the other engineers' tests).
  */
-final class LocalS3Server implements AutoCloseable {
+public final class LocalS3Server implements AutoCloseable {
 
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -51,7 +51,7 @@ final class LocalS3Server implements AutoCloseable {
   private final Channel channel;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
-  LocalS3Server() throws InterruptedException {
+  public LocalS3Server() throws InterruptedException {
     LocalS3Manager manager = LocalS3Manager.createInMemoryS3Manager(null, false);
     ServiceFactory services = new DefaultServiceFactory();
     BucketService buckets = manager.bucketService();
@@ -95,7 +95,7 @@ final class LocalS3Server implements AutoCloseable {
         .channel();
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort());
   }
 

@@ -264,6 +264,7 @@ public final class AsteriskBench {
 
   private void functional() throws Exception {
     System.out.println("\n== functional checks");
+    doctor();
     inbound();
     outbound();
     unknownDid();
@@ -275,6 +276,33 @@ public final class AsteriskBench {
     failover();
     audioSocketUnreachable();
     asterlineStopped();
+  }
+
+  /**
+   * asterline doctor against the real Asterisk, as an operator runs it on a node's host: it passes on the shipped
+   * configuration, and names the module when one the dialplan needs is not running.
+   */
+  private void doctor() throws Exception {
+    NodeProcess.CommandResult good = node1.command("doctor");
+    check("doctor: the shipped configuration passes", good.exit() == 0, summary(good));
+    asterisk.cli("module unload app_playtones.so");
+    try {
+      NodeProcess.CommandResult broken = node1.command("doctor");
+      check("doctor: a module the dialplan needs is missing -> named, exit 1",
+          broken.exit() == 1 && broken.output().contains("app_playtones"), summary(broken));
+    } finally {
+      asterisk.cli("module load app_playtones.so");
+    }
+  }
+
+  private static String summary(NodeProcess.CommandResult r) {
+    StringBuilder b = new StringBuilder("exit " + r.exit());
+    for (String line : r.output().split("\n")) {
+      if (line.startsWith("FAIL") || line.startsWith("WARN") || line.contains("app_playtones")) {
+        b.append("; ").append(line.trim());
+      }
+    }
+    return b.toString();
   }
 
   private void inbound() throws Exception {

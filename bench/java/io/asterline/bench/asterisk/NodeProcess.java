@@ -75,6 +75,22 @@ final class NodeProcess implements AutoCloseable {
     throw new IllegalStateException(name + " did not become healthy within 60 s; see " + log);
   }
 
+  /** Runs a command of the packaged jar with this node's environment, as an operator on its host would. */
+  record CommandResult(int exit, String output) {}
+
+  CommandResult command(String... args) throws IOException, InterruptedException {
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("java", "-jar", jar.toString()));
+    cmd.addAll(java.util.List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new CommandResult(p.exitValue(), out);
+  }
+
   int health() {
     try {
       return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health"))

@@ -18,11 +18,27 @@ public record Tenant(
     String transferNumber,
     boolean recordingEnabled,
     String voicemailGreetingSound,
+    String inboundRoute,
+    String aiGoodbye,
+    String aiFallback,
+    int silenceTimeoutMs,
+    String voicemailDetection,
+    int voicemailWindowMs,
+    String voicemailAction,
+    String voicemailMessage,
+    boolean transcriptionEnabled,
+    /** Whether the tenant has an OpenAI key of its own; the key itself is write-only. */
+    boolean openaiApiKeySet,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt) {
 
   /** As tenant_status_known accepts them; a disabled tenant's token stops working. */
   public static final Set<String> STATUSES = Set.of("active", "disabled");
+  /** As the database's checks accept them (V2, V4). */
+  public static final Set<String> INBOUND_ROUTES = Set.of("agent", "forward", "voicemail", "reject");
+  public static final Set<String> FALLBACKS = Set.of("transfer", "voicemail", "hangup");
+  public static final Set<String> VOICEMAIL_DETECTIONS = Set.of("off", "outbound", "all");
+  public static final Set<String> VOICEMAIL_ACTIONS = Set.of("hangup", "leave_message");
   /** As tenant_language_format accepts it: en, en-US. */
   public static final Pattern LANGUAGE = Pattern.compile("[a-z]{2}(-[A-Z]{2})?");
   /**
@@ -50,5 +66,15 @@ public record Tenant(
       boolean clearTransferNumber,
       Boolean recordingEnabled,
       String voicemailGreetingSound,
-      boolean clearVoicemailGreetingSound) {}
+      boolean clearVoicemailGreetingSound,
+      String inboundRoute,
+      String aiGoodbye,
+      String aiFallback,
+      Integer silenceTimeoutMs,
+      String voicemailDetection,
+      Integer voicemailWindowMs,
+      String voicemailAction,
+      String voicemailMessage,
+      boolean clearVoicemailMessage,
+      Boolean transcriptionEnabled) {}
 }

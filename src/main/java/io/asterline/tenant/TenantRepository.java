@@ -148,6 +148,17 @@ public final class TenantRepository {
     if (s.voicemailGreetingSound() != null || s.clearVoicemailGreetingSound()) {
       v.put(TENANT.VOICEMAIL_GREETING_SOUND, s.voicemailGreetingSound());
     }
+    putIfSet(v, TENANT.INBOUND_ROUTE, s.inboundRoute());
+    putIfSet(v, TENANT.AI_GOODBYE, s.aiGoodbye());
+    putIfSet(v, TENANT.AI_FALLBACK, s.aiFallback());
+    putIfSet(v, TENANT.SILENCE_TIMEOUT_MS, s.silenceTimeoutMs());
+    putIfSet(v, TENANT.VOICEMAIL_DETECTION, s.voicemailDetection());
+    putIfSet(v, TENANT.VOICEMAIL_WINDOW_MS, s.voicemailWindowMs());
+    putIfSet(v, TENANT.VOICEMAIL_ACTION, s.voicemailAction());
+    if (s.voicemailMessage() != null || s.clearVoicemailMessage()) {
+      v.put(TENANT.VOICEMAIL_MESSAGE, s.voicemailMessage());
+    }
+    putIfSet(v, TENANT.TRANSCRIPTION_ENABLED, s.transcriptionEnabled());
     return v;
   }
 
@@ -160,6 +171,9 @@ public final class TenantRepository {
   private static Tenant toTenant(TenantRecord r) {
     return new Tenant(r.getId(), r.getName(), r.getStatus(), r.getMaxConcurrentCalls(), r.getAiModel(),
         r.getAiVoice(), r.getAiInstructions(), r.getAiGreeting(), r.getAiLanguage(), r.getTransferNumber(),
-        r.getRecordingEnabled(), r.getVoicemailGreetingSound(), r.getCreatedAt(), r.getUpdatedAt());
+        r.getRecordingEnabled(), r.getVoicemailGreetingSound(), r.getInboundRoute(), r.getAiGoodbye(),
+        r.getAiFallback(), r.getSilenceTimeoutMs(), r.getVoicemailDetection(), r.getVoicemailWindowMs(),
+        r.getVoicemailAction(), r.getVoicemailMessage(), r.getTranscriptionEnabled(), r.getOpenaiApiKey() != null,
+        r.getCreatedAt(), r.getUpdatedAt());
   }
 }

@@ -24,11 +24,13 @@ public final class TenantRoutes {
   private static final String BASE = "/api/tenants";
   private static final Set<String> FIELDS = Set.of("name", "status", "maxConcurrentCalls", "aiModel", "aiVoice",
       "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled", "voicemailGreetingSound",
-      "openaiApiKey");
+      "openaiApiKey", "inboundRoute", "aiGoodbye", "aiFallback", "silenceTimeoutMs", "voicemailDetection",
+      "voicemailWindowMs", "voicemailAction", "voicemailMessage", "transcriptionEnabled");
   /** Fields the audit trail records only as "(set)" or null. */
   private static final Set<String> SECRETS = Set.of("openaiApiKey");
   /** Fields whose null means "remove it". */
-  private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound", "openaiApiKey");
+  private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound", "openaiApiKey",
+      "voicemailMessage");
   /** What an OpenAI key looks like (sk-..., sk-proj-...): enough to refuse a pasted sentence, never echoed back. */
   private static final java.util.regex.Pattern API_KEY = java.util.regex.Pattern.compile("sk-[A-Za-z0-9_-]{16,300}");
 
@@ -166,7 +168,26 @@ public final class TenantRoutes {
         body.isNull("transferNumber"),
         body.bool("recordingEnabled").orElse(null),
         greeting,
-        body.isNull("voicemailGreetingSound"));
+        body.isNull("voicemailGreetingSound"),
+        oneOf(body, "inboundRoute", Tenant.INBOUND_ROUTES),
+        nonBlank(body, "aiGoodbye"),
+        oneOf(body, "aiFallback", Tenant.FALLBACKS),
+        body.integer("silenceTimeoutMs", 1000, 3_600_000).orElse(null),
+        oneOf(body, "voicemailDetection", Tenant.VOICEMAIL_DETECTIONS),
+        body.integer("voicemailWindowMs", 1000, 120_000).orElse(null),
+        oneOf(body, "voicemailAction", Tenant.VOICEMAIL_ACTIONS),
+        nonBlank(body, "voicemailMessage"),
+        body.isNull("voicemailMessage"),
+        body.bool("transcriptionEnabled").orElse(null));
+  }
+
+  private static String oneOf(JsonBody body, String field, Set<String> known) {
+    String v = body.string(field).orElse(null);
+    if (v != null && !known.contains(v)) {
+      throw ApiException.badRequest(field, "unknown " + field + " '" + v + "'; one of "
+          + String.join(", ", new java.util.TreeSet<>(known)));
+    }
+    return v;
   }
 
   private static String nonBlank(JsonBody body, String field) {
@@ -188,6 +209,14 @@ public final class TenantRoutes {
   private static RuntimeException translate(DataAccessException e, Tenant.Settings settings) {
     if ("23505".equals(e.sqlState())) {
       return new ApiException(409, "name", "a tenant named '" + settings.name() + "' exists already");
+    }
+    // the settings that depend on each other, as the database checks them
+    String text = String.valueOf(e.getMessage());
+    if ("23514".equals(e.sqlState()) && text.contains("tenant_forward_needs_number")) {
+      return ApiException.badRequest("inboundRoute", "inboundRoute forward needs a transferNumber to forward to");
+    }
+    if ("23514".equals(e.sqlState()) && text.contains("tenant_voicemail_message_needed")) {
+      return ApiException.badRequest("voicemailAction", "voicemailAction leave_message needs a voicemailMessage");
     }
     return e;
   }

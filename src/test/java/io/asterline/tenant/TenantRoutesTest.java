@@ -38,6 +38,49 @@ class TenantRoutesTest {
     db.close();
   }
 
+  /** Every per-tenant setting the README documents is settable and readable through the API. */
+  @Test
+  void everyAgentSettingIsSettableAndReadable() {
+    Response created = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Settings\"}");
+    long id = created.body().path("tenant").path("id").asLong();
+    assertThat(created.body().path("tenant").path("aiFallback").asText()).as("database default").isEqualTo("transfer");
+    assertThat(created.body().path("tenant").path("openaiApiKeySet").asBoolean()).isFalse();
+
+    Response updated = api.put(ADMIN_TOKEN, "/api/tenants/" + id, """
+        {"inboundRoute": "voicemail", "aiGoodbye": "Bye now.", "aiFallback": "hangup", "silenceTimeoutMs": 9000,
+         "voicemailDetection": "all", "voicemailWindowMs": 8000, "voicemailAction": "leave_message",
+         "voicemailMessage": "Please call us back.", "transcriptionEnabled": true}""");
+    assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+    Response read = api.get(ADMIN_TOKEN, "/api/tenants/" + id);
+    assertThat(read.text("inboundRoute")).isEqualTo("voicemail");
+    assertThat(read.text("aiGoodbye")).isEqualTo("Bye now.");
+    assertThat(read.text("aiFallback")).isEqualTo("hangup");
+    assertThat(read.body().path("silenceTimeoutMs").asInt()).isEqualTo(9000);
+    assertThat(read.text("voicemailDetection")).isEqualTo("all");
+    assertThat(read.body().path("voicemailWindowMs").asInt()).isEqualTo(8000);
+    assertThat(read.text("voicemailAction")).isEqualTo("leave_message");
+    assertThat(read.text("voicemailMessage")).isEqualTo("Please call us back.");
+    assertThat(read.body().path("transcriptionEnabled").asBoolean()).isTrue();
+    assertThat(db.dsl().fetchValue(TENANT.TRANSCRIPTION_ENABLED, TENANT.ID.eq(id))).isTrue();
+
+    Response badFallback = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"aiFallback\": \"pray\"}");
+    assertThat(badFallback.status()).isEqualTo(400);
+    assertThat(badFallback.text("field")).isEqualTo("aiFallback");
+    assertThat(badFallback.text("error")).contains("hangup, transfer, voicemail");
+    Response tooShort = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"silenceTimeoutMs\": 10}");
+    assertThat(tooShort.status()).isEqualTo(400);
+    assertThat(tooShort.text("field")).isEqualTo("silenceTimeoutMs");
+    // settings that depend on each other: a message to leave needs its text, a forward needs its number
+    Response noMessage = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"voicemailMessage\": null}");
+    assertThat(noMessage.status()).as(noMessage.toString()).isEqualTo(400);
+    assertThat(noMessage.text("field")).isEqualTo("voicemailAction");
+    Response noNumber = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"inboundRoute\": \"forward\"}");
+    assertThat(noNumber.status()).as(noNumber.toString()).isEqualTo(400);
+    assertThat(noNumber.text("field")).isEqualTo("inboundRoute");
+    // nothing stored changed
+    assertThat(api.get(ADMIN_TOKEN, "/api/tenants/" + id).text("voicemailMessage")).isEqualTo("Please call us back.");
+  }
+
   /** A tenant's OpenAI key goes in through the API, is stored sealed, and never comes back out. */
   @Test
   void theTenantsOpenAiKeyIsWriteOnlyAndStoredEncrypted() {

@@ -82,7 +82,7 @@ public final class DidsCommand implements Runnable {
       TenantConfig tenants = TenantConfig.from(settings);
       checkArguments(dids);
       ObjectMapper json = Json.mapper();
-      try (Database database = Database.open(DatabaseConfig.from(settings))) {
+      try (Database database = Database.attach(DatabaseConfig.from(settings))) {
         Migrations.apply(database.dataSource());
         long tenantId = tenantId(new TenantRepository(database.dsl()), tenants);
         DidRepository repository = new DidRepository(database.dsl(), json, dids.defaultDailyCap(),

@@ -6,10 +6,15 @@ import io.asterline.app.ServeCommand;
 import io.asterline.audiosocket.SimulateCommand;
 import io.asterline.call.CallCommand;
 import io.asterline.config.ConfigException;
+import io.asterline.config.UserException;
 import io.asterline.recording.RecordingsCommand;
 import io.asterline.report.ReportCommand;
 import io.asterline.did.DidsCommand;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.Map;
+import org.flywaydb.core.api.FlywayException;
+import org.jooq.exception.DataAccessException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,20 +44,51 @@ public final class Main implements Runnable {
         .addSubcommand(new ReportCommand(env))
         .addSubcommand(DidsCommand.commandLine(env))
         .addSubcommand(new CommandLine(new CallCommand()).addSubcommand(new SimulateCommand()));
+    cli.setParameterExceptionHandler(Main::usageError);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
       if (e instanceof ConfigException) {
-        commandLine.getErr().println("configuration error: " + e.getMessage());
-        commandLine.getErr().flush();
-        return 1;
+        err.println("configuration error: " + e.getMessage());
+      } else if (e instanceof UserException || e instanceof UncheckedIOException) {
+        // UncheckedIOException: a port or a file the start could not have (its message names the key)
+        err.println("asterline " + commandLine.getCommandName() + ": " + e.getMessage());
+      } else if (e instanceof DataAccessException || e instanceof FlywayException) {
+        err.println("asterline " + commandLine.getCommandName() + ": the database failed: " + rootMessage(e)
+            + " (check database.url / DATABASE_URL, or that the database is running)");
+      } else {
+        throw e;
       }
-      throw e;
+      err.flush();
+      return 1;
     });
     return cli;
+  }
+
+  /**
+   * A mistake on the command line: the one line that says what is wrong and where the help is, not the whole
+   * usage text (which buries that line); exit 2, the status scripts know for usage errors.
+   */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("see '" + cmd.getCommandSpec().qualifiedName() + " --help'");
+    err.flush();
+    return 2;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "a command is required: serve, migrate, config, dids, recordings or report");
+        "a command is required: serve, migrate, config, dids, recordings, report or call");
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.asterline.config.UserException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -102,9 +103,28 @@ public final class HttpServer implements AutoCloseable {
     // Javalin's own responses (no such endpoint, wrong method) leave as the same JSON shape
     app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
         e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null));
-    app.start();
+    try {
+      app.start();
+    } catch (RuntimeException e) {
+      if (causedByBind(e)) {
+        app.stop();
+        throw new UserException("http: cannot listen on " + config.bind().getHostAddress() + ":" + config.port()
+            + ": the port is in use (by another Asterline?); stop what holds it, or choose another port with"
+            + " http.port (HTTP_PORT), e.g. -Dhttp.port=8081");
+      }
+      throw e;
+    }
     log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
     return this;
+  }
+
+  private static boolean causedByBind(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || t.getClass().getSimpleName().equals("JavalinBindException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public int port() {

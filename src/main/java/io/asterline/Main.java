@@ -29,6 +29,9 @@ public final class Main implements Runnable {
   CommandSpec spec;
 
   public static void main(String[] args) {
+    // before the first logger exists: a command's stdout is its output (JSON, CSV) and stays free of log lines;
+    // serve has no output but its log, which stays on stdout as before
+    System.setProperty("asterline.log.target", isServe(args) ? "System.out" : "System.err");
     System.setProperty("org.jooq.no-logo", "true");
     System.setProperty("org.jooq.no-tips", "true");
     System.exit(commandLine(System.getenv()).execute(args));
@@ -84,6 +87,15 @@ public final class Main implements Runnable {
       t = t.getCause();
     }
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  private static boolean isServe(String[] args) {
+    for (String arg : args) {
+      if (!arg.startsWith("-")) {
+        return arg.equals("serve");
+      }
+    }
+    return false;
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.asterline.audiosocket.SimulateCommand;
 import io.asterline.call.CallCommand;
 import io.asterline.config.ConfigException;
 import io.asterline.config.UserException;
+import io.asterline.http.TokenCommand;
 import io.asterline.recording.RecordingsCommand;
 import io.asterline.report.ReportCommand;
 import io.asterline.did.DidsCommand;
@@ -46,6 +47,7 @@ public final class Main implements Runnable {
         .addSubcommand(new RecordingsCommand(env))
         .addSubcommand(new ReportCommand(env))
         .addSubcommand(DidsCommand.commandLine(env))
+        .addSubcommand(TokenCommand.commandLine(env))
         .addSubcommand(new CommandLine(new CallCommand()).addSubcommand(new SimulateCommand()));
     cli.setParameterExceptionHandler(Main::usageError);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -101,6 +103,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "a command is required: serve, migrate, config, dids, recordings, report or call");
+        "a command is required: serve, migrate, config, token, dids, recordings, report or call");
   }
 }

@@ -8,6 +8,7 @@ import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
 import io.asterline.did.DidRoutes;
 import io.asterline.did.DidService;
+import io.asterline.http.AdminTokenRepository;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.outbound.DidCallerIds;
@@ -21,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.TenantRoutes;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +41,12 @@ public final class Asterline implements AutoCloseable {
   private final AudioSocketServer audioSocket;
   private final ShutdownConfig shutdown;
   private final Outbound outbound;
+  private Optional<String> newAdminToken;
   private boolean closed;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown) {
+      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+    this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.outbound = outbound;
     this.lifecycle = lifecycle;
@@ -64,6 +68,15 @@ public final class Asterline implements AutoCloseable {
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
       TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
       apiKeys.encryptPlainText();
+      // without admin.token nothing could use /api: the first start on this database makes a token (only its
+      // hash is kept), which the serve command shows once
+      AdminTokenRepository adminTokens = new AdminTokenRepository(database.dsl());
+      Optional<String> newAdminToken = config.http().adminToken().isPresent() ? Optional.empty()
+          : adminTokens.createIfAbsent();
+      if (config.http().adminToken().isEmpty() && newAdminToken.isEmpty()) {
+        log.info("http: /api takes the admin token generated on the first start on this database; a lost one is"
+            + " replaced by 'asterline token admin --rotate'");
+      }
 
       PrometheusMeterRegistry metrics = Metrics.registry();
       DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
@@ -71,7 +84,7 @@ public final class Asterline implements AutoCloseable {
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash))
+          .auth(new Auth(config.http().adminToken(), adminTokens::isAdminTokenHash, tenants::activeTenantByTokenHash))
           .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
           .routes(DidRoutes.of(dids, json));
 
@@ -111,7 +124,7 @@ public final class Asterline implements AutoCloseable {
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown());
+      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown(), newAdminToken);
     } catch (RuntimeException e) {
       if (unregistered != null) {
         unregistered.close();
@@ -119,6 +132,20 @@ public final class Asterline implements AutoCloseable {
       lifecycle.close();
       throw e;
     }
+  }
+
+  /**
+   * The admin token this start generated (the first start on a database without {@code admin.token}), handed
+   * out once: later calls answer empty, so it is shown once and not kept.
+   */
+  public synchronized Optional<String> takeNewAdminToken() {
+    Optional<String> token = newAdminToken;
+    newAdminToken = Optional.empty();
+    return token;
+  }
+
+  public String httpHost() {
+    return http.host();
   }
 
   public Database database() {

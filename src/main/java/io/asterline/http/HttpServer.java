@@ -131,6 +131,15 @@ public final class HttpServer implements AutoCloseable {
     return app.port();
   }
 
+  /** The host a client on this machine reaches the server at: its bind address, or loopback for a wildcard. */
+  public String host() {
+    if (config.bind().isAnyLocalAddress()) {
+      return "127.0.0.1";
+    }
+    String address = config.bind().getHostAddress();
+    return address.contains(":") ? "[" + address + "]" : address;
+  }
+
   /**
    * Every part's state, to anyone (balancers and the container health check need only the status code). The
    * details name database hosts, users and the AMI address: only the admin token sees them.

@@ -56,9 +56,9 @@ public final class Main implements Runnable {
         err.println("configuration error: " + e.getMessage());
       } else if (e instanceof UserException || e instanceof UncheckedIOException) {
         // UncheckedIOException: a port or a file the start could not have (its message names the key)
-        err.println("asterline " + commandLine.getCommandName() + ": " + e.getMessage());
+        err.println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
       } else if (e instanceof DataAccessException || e instanceof FlywayException) {
-        err.println("asterline " + commandLine.getCommandName() + ": the database failed: " + rootMessage(e)
+        err.println(commandLine.getCommandSpec().qualifiedName() + ": the database failed: " + rootMessage(e)
             + " (check database.url / DATABASE_URL, or that the database is running)");
       } else {
         throw e;

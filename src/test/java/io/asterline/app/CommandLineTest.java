@@ -108,7 +108,8 @@ class CommandLineTest {
     Run r = run(Map.of("DATABASE_URL", "postgresql://nobody:x@127.0.0.1:1/none"),
         "dids", "import", "csv", "no-such-numbers.csv", "--segment", "s", "--trunk", "T");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains("cannot read no-such-numbers.csv: no such file").doesNotContain("Exception");
+    assertThat(r.err()).startsWith("asterline dids import csv: cannot read no-such-numbers.csv: no such file")
+        .doesNotContain("Exception");
   }
 
   @Test

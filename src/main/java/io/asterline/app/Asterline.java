@@ -73,6 +73,8 @@ public final class Asterline implements AutoCloseable {
       AdminTokenRepository adminTokens = new AdminTokenRepository(database.dsl());
       Optional<String> newAdminToken = config.http().adminToken().isPresent() ? Optional.empty()
           : adminTokens.createIfAbsent();
+      // commands run beside this node may use its embedded PostgreSQL from now on: the schema and tenant are there
+      database.announce();
       if (config.http().adminToken().isEmpty() && newAdminToken.isEmpty()) {
         log.info("http: /api takes the admin token generated on the first start on this database; a lost one is"
             + " replaced by 'asterline token admin --rotate'");

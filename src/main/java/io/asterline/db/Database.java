@@ -9,9 +9,13 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -36,11 +40,16 @@ public final class Database implements AutoCloseable {
    * the pid of the Java process running it; the password is in the directory's {@code password} file).
    */
   public static final String RUNNING_FILE = "running.json";
+  /** Held while an embedded PostgreSQL starts in the directory. */
+  static final String START_LOCK_FILE = "start.lock";
+  /** How long a command waits for a starting serve (the first start: initdb, migrations) to announce itself. */
+  private static final Duration STARTING_SERVE_WAIT = Duration.ofSeconds(90);
 
   private final HikariDataSource pool;
   private final EmbeddedPostgres embedded;
   private final boolean embeddedDefault;
   private final Path runningFile;
+  private volatile boolean announced;
   private final String description;
   private final DSLContext dsl;
 
@@ -64,23 +73,56 @@ public final class Database implements AutoCloseable {
       return open(config);
     }
     Path dir = embeddedDir(config);
-    Optional<Running> running = Running.read(dir.resolve(RUNNING_FILE));
-    if (running.isPresent()) {
-      Running r = running.get();
-      String jdbc = "jdbc:postgresql://127.0.0.1:" + r.port() + "/postgres";
-      String password = embeddedPassword(dir);
-      if (answers(jdbc, password)) {
-        log.info("database: embedded PostgreSQL of the running Asterline (pid {}), 127.0.0.1:{}", r.pid(), r.port());
-        return new Database(pool(config, jdbc, EmbeddedAuth.SUPERUSER, password), null, true, null,
-            "embedded PostgreSQL of the running Asterline (pid " + r.pid() + ", " + dir + ")");
+    // a serve started moments ago holds the directory and announces its server once it is up (serve, then a
+    // command in the next terminal, is the usual first hour); another command holding it lets go when it ends
+    long deadline = System.nanoTime() + STARTING_SERVE_WAIT.toNanos();
+    boolean said = false;
+    while (true) {
+      Optional<Database> running = connectToRunning(config, dir);
+      if (running.isPresent()) {
+        return running.get();
       }
-      // the file outlived its server (a stopping node, a reused pid): start our own, as if there were none
-      log.info("database: {} names pid {} but nothing answers on 127.0.0.1:{}", dir.resolve(RUNNING_FILE),
-          r.pid(), r.port());
+      try {
+        return open(config);
+      } catch (OrphanedPostmaster.InUseException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        if (!said) {
+          log.info("database: {} is in use by another Asterline (a serve starting?); waiting up to {} s", dir,
+              STARTING_SERVE_WAIT.toSeconds());
+          said = true;
+        }
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
-    return open(config);
   }
 
+  private static Optional<Database> connectToRunning(DatabaseConfig config, Path dir) {
+    Optional<Running> running = Running.read(dir.resolve(RUNNING_FILE));
+    if (running.isEmpty()) {
+      return Optional.empty();
+    }
+    Running r = running.get();
+    String jdbc = "jdbc:postgresql://127.0.0.1:" + r.port() + "/postgres";
+    String password = embeddedPassword(dir);
+    if (!answers(jdbc, password)) {
+      // the file outlived its server (a stopping node, a reused pid): start our own, as if there were none
+      log.debug("database: {} names pid {} but nothing answers on 127.0.0.1:{}", dir.resolve(RUNNING_FILE),
+          r.pid(), r.port());
+      return Optional.empty();
+    }
+    log.info("database: embedded PostgreSQL of the running Asterline (pid {}), 127.0.0.1:{}", r.pid(), r.port());
+    return Optional.of(new Database(pool(config, jdbc, EmbeddedAuth.SUPERUSER, password), null, true, null,
+        "embedded PostgreSQL of the running Asterline (pid " + r.pid() + ", " + dir + ")"));
+  }
+
+  /** The configured database, else the embedded PostgreSQL of the data directory, started here. */
   public static Database open(DatabaseConfig config) {
     if (config.url().isPresent()) {
       DatabaseUrl url = config.url().get();
@@ -93,9 +135,8 @@ public final class Database implements AutoCloseable {
     String jdbc = pg.getJdbcUrl(EmbeddedAuth.SUPERUSER, "postgres");
     log.info("database: embedded PostgreSQL, data in {}, listening on 127.0.0.1:{}", dir, pg.getPort());
     try {
-      Path runningFile = Running.write(dir.resolve(RUNNING_FILE), pg.getPort());
-      return new Database(pool(config, jdbc, EmbeddedAuth.SUPERUSER, embeddedPassword(dir)), pg, true, runningFile,
-          "embedded PostgreSQL (" + dir + ")");
+      return new Database(pool(config, jdbc, EmbeddedAuth.SUPERUSER, embeddedPassword(dir)), pg, true,
+          dir.resolve(RUNNING_FILE), "embedded PostgreSQL (" + dir + ")");
     } catch (RuntimeException e) {
       closeQuietly(pg);
       throw e;
@@ -165,6 +206,30 @@ public final class Database implements AutoCloseable {
   public static EmbeddedPostgres startEmbedded(Path dir, int port) {
     try {
       Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+    // zonky runs initdb before it takes its lock: two processes starting on a fresh directory at once (serve,
+    // and a command typed in the next terminal) would both run initdb in it. One start at a time, then.
+    Path startLock = dir.resolve(START_LOCK_FILE);
+    try (FileChannel channel = FileChannel.open(startLock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        throw OrphanedPostmaster.inUse(dir.resolve("data").toAbsolutePath().normalize());
+      }
+      return startEmbeddedLocked(dir, port);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static EmbeddedPostgres startEmbeddedLocked(Path dir, int port) {
+    try {
       Path data = dir.resolve("data");
       Path dist = dir.resolve("dist");
       new OrphanedPostmaster(data, ORPHAN_FAST_SHUTDOWN).stopIfPresent();
@@ -228,6 +293,18 @@ public final class Database implements AutoCloseable {
     return dsl;
   }
 
+  /**
+   * For serve, once the database is ready for commands (migrated, default tenant created): tells the commands run
+   * beside it where its embedded PostgreSQL listens, in {@link #RUNNING_FILE}. Nothing to do for a configured
+   * database, or one this process does not run. A command's own server is never announced: it stops when the
+   * command ends, under anyone using it.
+   */
+  public synchronized void announce() {
+    if (embedded != null && runningFile != null && !announced) {
+      announced = Running.write(runningFile, embedded.getPort()) != null;
+    }
+  }
+
   /** Whether this is the embedded default (no database URL), started here or by the running serve. */
   public boolean isEmbedded() {
     return embeddedDefault;
@@ -240,7 +317,7 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
-    if (runningFile != null) {
+    if (announced) {
       try {
         Files.deleteIfExists(runningFile);
       } catch (IOException e) {

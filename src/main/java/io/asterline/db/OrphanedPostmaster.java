@@ -116,8 +116,15 @@ final class OrphanedPostmaster {
     return inUse(dataDir);
   }
 
-  static UserException inUse(Path dataDir) {
-    return new UserException("the embedded PostgreSQL data directory " + dataDir
+  /** The data directory is held by another live process: a serve running, or still starting. */
+  static final class InUseException extends UserException {
+    InUseException(String message) {
+      super(message);
+    }
+  }
+
+  static InUseException inUse(Path dataDir) {
+    return new InUseException("the embedded PostgreSQL data directory " + dataDir
         + " is in use by another running Asterline (still starting, or a second serve); commands use the database"
         + " of a running serve once it has started; else stop it or set data.dir (ASTERLINE_DATA_DIR) to another"
         + " directory");

@@ -56,7 +56,8 @@ class FirstHourProcessTest {
   static void startServe() throws Exception {
     serve = process("serve", "-Dhttp.port=0", "-Dagi.port=0", "-Daudiosocket.port=0").redirectErrorStream(true).start();
     Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
           serveOutput.add(line);
@@ -119,7 +120,8 @@ class FirstHourProcessTest {
     // the log line naming the database went to stderr, not into the JSON
     assertThat(report.err()).contains("database: embedded PostgreSQL of the running Asterline");
 
-    Run missing = command("dids", "import", "csv", dir.resolve("nope.csv").toString(), "--segment", "s", "--trunk", "T");
+    Run missing = command("dids", "import", "csv", dir.resolve("nope.csv").toString(),
+        "--segment", "s", "--trunk", "T");
     assertThat(missing.exit()).isEqualTo(1);
     assertThat(missing.err()).contains("cannot read").contains("no such file").doesNotContain("Exception");
   }

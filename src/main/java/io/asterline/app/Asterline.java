@@ -11,6 +11,7 @@ import io.asterline.degraded.DegradedMode;
 import io.asterline.did.DidRoutes;
 import io.asterline.doctor.PingScript;
 import io.asterline.did.DidService;
+import io.asterline.http.AdminTokenRepository;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.outbound.DidCallerIds;
@@ -26,6 +27,7 @@ import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.TenantRoutes;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.asteriskjava.fastagi.AgiScript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,10 +47,12 @@ public final class Asterline implements AutoCloseable {
   private final AudioSocketServer audioSocket;
   private final ShutdownConfig shutdown;
   private final Outbound outbound;
+  private Optional<String> newAdminToken;
   private boolean closed;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown) {
+      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+    this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.outbound = outbound;
     this.lifecycle = lifecycle;
@@ -70,6 +74,17 @@ public final class Asterline implements AutoCloseable {
       tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
       TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
       apiKeys.encryptPlainText();
+      // without admin.token nothing could use /api: the first start on this database makes a token (only its
+      // hash is kept), which the serve command shows once
+      AdminTokenRepository adminTokens = new AdminTokenRepository(database.dsl());
+      Optional<String> newAdminToken = config.http().adminToken().isPresent() ? Optional.empty()
+          : adminTokens.createIfAbsent();
+      // commands run beside this node may use its embedded PostgreSQL from now on: the schema and tenant are there
+      database.announce();
+      if (config.http().adminToken().isEmpty() && newAdminToken.isEmpty()) {
+        log.info("http: /api takes the admin token generated on the first start on this database; a lost one is"
+            + " replaced by 'asterline token admin --rotate'");
+      }
 
       // before the parts that write to it, so it closes after them; writes left from the last run are replayed by
       // the FastAGI part's timer as soon as it starts
@@ -82,8 +97,8 @@ public final class Asterline implements AutoCloseable {
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), tenants::activeTenantByTokenHash,
-            tenants::disabledTenantByTokenHash))
+          .auth(new Auth(config.http().adminToken(), adminTokens::isAdminTokenHash, tenants::activeTenantByTokenHash,
+              tenants::disabledTenantByTokenHash))
           .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
           .routes(DidRoutes.of(dids, json));
       AuditLog audit = new AuditLog(database.dsl(), json);
@@ -126,7 +141,7 @@ public final class Asterline implements AutoCloseable {
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown());
+      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown(), newAdminToken);
     } catch (RuntimeException e) {
       if (unregistered != null) {
         unregistered.close();
@@ -141,6 +156,20 @@ public final class Asterline implements AutoCloseable {
     Map<String, AgiScript> scripts = new HashMap<>(outbound.agiScripts());
     scripts.put(PingScript.NAME, new PingScript(database.dsl()));
     return scripts;
+  }
+
+  /**
+   * The admin token this start generated (the first start on a database without {@code admin.token}), handed
+   * out once: later calls answer empty, so it is shown once and not kept.
+   */
+  public synchronized Optional<String> takeNewAdminToken() {
+    Optional<String> token = newAdminToken;
+    newAdminToken = Optional.empty();
+    return token;
+  }
+
+  public String httpHost() {
+    return http.host();
   }
 
   public Database database() {

@@ -30,7 +30,7 @@ public final class MigrateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DatabaseConfig db = DatabaseConfig.from(config.settings(env));
-    try (Database database = Database.open(db)) {
+    try (Database database = Database.attach(db)) {
       int ran = Migrations.apply(database.dataSource());
       PrintWriter out = spec.commandLine().getOut();
       out.println(ran == 0 ? "schema already up to date" : "applied " + ran + " migration(s)");

@@ -79,7 +79,9 @@ public final class SimulateCommand implements Callable<Integer> {
       try {
         caller = Wav.readSlin8k(audio);
       } catch (IllegalArgumentException | IOException e) {
-        err.println("--audio " + e.getMessage());
+        // a missing file's exception message is its name alone ("--audio x.wav" said nothing)
+        err.println("--audio " + (e instanceof java.nio.file.NoSuchFileException ? audio + ": no such file"
+            : e instanceof java.nio.file.AccessDeniedException ? audio + ": permission denied" : e.getMessage()));
         err.flush();
         return 2;
       }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import io.asterline.config.UserException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +45,7 @@ final class OrphanedPostmaster {
   /**
    * Stops the orphaned postmaster of the data directory, if there is one; returns whether it stopped one.
    *
-   * @throws IllegalStateException when another running process holds the data directory
+   * @throws UserException when another running process holds the data directory
    */
   boolean stopIfPresent() {
     Path pidFile = dataDir.resolve("postmaster.pid");
@@ -111,10 +112,22 @@ final class OrphanedPostmaster {
     }
   }
 
-  private IllegalStateException inUse() {
-    return new IllegalStateException("the embedded PostgreSQL data directory " + dataDir
-        + " is in use by another running Asterline; stop it first or set data.dir (ASTERLINE_DATA_DIR) to"
-        + " another directory");
+  private UserException inUse() {
+    return inUse(dataDir);
+  }
+
+  /** The data directory is held by another live process: a serve running, or still starting. */
+  static final class InUseException extends UserException {
+    InUseException(String message) {
+      super(message);
+    }
+  }
+
+  static InUseException inUse(Path dataDir) {
+    return new InUseException("the embedded PostgreSQL data directory " + dataDir
+        + " is in use by another running Asterline (still starting, or a second serve); commands use the database"
+        + " of a running serve once it has started; else stop it or set data.dir (ASTERLINE_DATA_DIR) to another"
+        + " directory");
   }
 
   /**

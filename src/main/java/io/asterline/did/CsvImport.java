@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.asterline.did.DidImporter.Row;
 import io.asterline.did.DidImporter.Summary;
 import io.asterline.did.DidImporter.Tally;
+import io.asterline.config.UserException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,6 +48,26 @@ public final class CsvImport {
     this.json = json;
   }
 
+  /** Fails, saying why in words, when the file cannot be read. */
+  static void requireReadable(Path file) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new UserException("cannot read " + file + ": " + why(file, null) + " (give the path of a CSV file)");
+    }
+  }
+
+  private static String why(Path file, IOException e) {
+    if (e instanceof NoSuchFileException || (e == null && !Files.exists(file))) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException || (e == null && Files.exists(file) && !Files.isReadable(file))) {
+      return "permission denied";
+    }
+    if (Files.isDirectory(file)) {
+      return "it is a directory";
+    }
+    return e == null ? "not a regular file" : e.getMessage();
+  }
+
   Result run(Path file, long tenantId, String segment, String trunk, Optional<String> provider, Progress progress) {
     String text;
     try {
@@ -52,7 +75,7 @@ public final class CsvImport {
     } catch (CharacterCodingException e) {
       return new Result(new Summary(0, 0, 0, 0), Optional.of(file + " is not UTF-8 text"));
     } catch (IOException e) {
-      return new Result(new Summary(0, 0, 0, 0), Optional.of("cannot read " + file + ": " + e.getMessage()));
+      return new Result(new Summary(0, 0, 0, 0), Optional.of("cannot read " + file + ": " + why(file, e)));
     }
     List<CsvFile.Line> lines = CsvFile.parse(text);
     if (lines.isEmpty() || lines.get(0).error() != null) {

@@ -82,7 +82,7 @@ public final class DidsCommand implements Runnable {
       TenantConfig tenants = TenantConfig.from(settings);
       checkArguments(dids);
       ObjectMapper json = Json.mapper();
-      try (Database database = Database.open(DatabaseConfig.from(settings))) {
+      try (Database database = Database.attach(DatabaseConfig.from(settings))) {
         Migrations.apply(database.dataSource());
         long tenantId = tenantId(new TenantRepository(database.dsl()), tenants);
         DidRepository repository = new DidRepository(database.dsl(), json, dids.defaultDailyCap(),
@@ -149,10 +149,13 @@ public final class DidsCommand implements Runnable {
           + " API key pair).")
   static final class TwilioCommand extends ImportBase {
 
-    @Parameters(index = "0", defaultValue = "twilio-main", description = "segment (default: ${DEFAULT-VALUE})")
+    // arity 0..1: optional, and the usage line shows them so ([<segment>])
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SEGMENT", defaultValue = "twilio-main",
+        description = "segment (default: ${DEFAULT-VALUE})")
     String segment;
 
-    @Parameters(index = "1", defaultValue = "TWILIO", description = "trunk (default: ${DEFAULT-VALUE})")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "TRUNK", defaultValue = "TWILIO",
+        description = "trunk (default: ${DEFAULT-VALUE})")
     String trunk;
 
     TwilioCommand(Map<String, String> env) {
@@ -204,6 +207,8 @@ public final class DidsCommand implements Runnable {
     void checkArguments(DidConfig config) {
       name("--segment", segment);
       name("--trunk", trunk);
+      // before a database is opened or started, and in words rather than an exception's name
+      CsvImport.requireReadable(file);
     }
 
     @Override

@@ -11,8 +11,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Bearer-token authentication for {@code /api}. The admin token comes from configuration; tenant tokens
- * are stored as SHA-256 hashes, so the database never holds a usable token.
+ * Bearer-token authentication for {@code /api}. The admin token comes from configuration ({@code admin.token});
+ * without it, from the database, where {@code serve} generates one on its first start. Tenant tokens and the
+ * generated admin token are stored as SHA-256 hashes, so the database never holds a usable token.
  */
 public final class Auth {
 
@@ -22,20 +23,35 @@ public final class Auth {
     OptionalLong activeTenantByTokenHash(String sha256Hex);
   }
 
+  /** Whether a hash is the generated admin token's (consulted only when no admin token is configured). */
+  @FunctionalInterface
+  public interface AdminLookup {
+    boolean isAdminTokenHash(String sha256Hex);
+
+    AdminLookup NONE = hash -> false;
+  }
+
   private static final String ATTRIBUTE = "asterline.principal";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final byte[] adminTokenHash;
+  private final AdminLookup generatedAdmin;
   private final TokenLookup tenants;
   private final TokenLookup disabledTenants;
 
   public Auth(Optional<String> adminToken, TokenLookup tenants) {
-    this(adminToken, tenants, hash -> OptionalLong.empty());
+    this(adminToken, AdminLookup.NONE, tenants, hash -> OptionalLong.empty());
   }
 
-  /** With {@code disabledTenants}, a disabled tenant's token hears that its tenant is disabled, not "invalid token". */
-  public Auth(Optional<String> adminToken, TokenLookup tenants, TokenLookup disabledTenants) {
+  /**
+   * A configured admin token is the only admin token; without one, {@code generatedAdmin} decides (looked up on
+   * every request, so a rotation on any node takes effect everywhere at once). With {@code disabledTenants}, a
+   * disabled tenant's token hears that its tenant is disabled, not "invalid token".
+   */
+  public Auth(Optional<String> adminToken, AdminLookup generatedAdmin, TokenLookup tenants,
+      TokenLookup disabledTenants) {
     this.adminTokenHash = adminToken.map(t -> hash(t).getBytes(StandardCharsets.US_ASCII)).orElse(null);
+    this.generatedAdmin = generatedAdmin;
     this.tenants = tenants;
     this.disabledTenants = disabledTenants;
   }
@@ -48,8 +64,7 @@ public final class Auth {
     }
     String hash = hash(header.substring(7).trim());
     Principal principal;
-    if (adminTokenHash != null
-        && MessageDigest.isEqual(adminTokenHash, hash.getBytes(StandardCharsets.US_ASCII))) {
+    if (isAdminHash(hash)) {
       principal = Principal.administrator();
     } else {
       OptionalLong tenant = tenants.activeTenantByTokenHash(hash);
@@ -74,11 +89,21 @@ public final class Auth {
    */
   public boolean isAdmin(Context ctx) {
     String header = ctx.header("Authorization");
-    if (adminTokenHash == null || header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.substring(7).isBlank()) {
       return false;
     }
-    String hash = hash(header.substring(7).trim());
-    return MessageDigest.isEqual(adminTokenHash, hash.getBytes(StandardCharsets.US_ASCII));
+    try {
+      return isAdminHash(hash(header.substring(7).trim()));
+    } catch (RuntimeException e) {
+      return false; // the database is down: /health says so, without the details
+    }
+  }
+
+  private boolean isAdminHash(String hash) {
+    if (adminTokenHash != null) {
+      return MessageDigest.isEqual(adminTokenHash, hash.getBytes(StandardCharsets.US_ASCII));
+    }
+    return generatedAdmin.isAdminTokenHash(hash);
   }
 
   /** The principal {@link #authenticate} stored for this request. */

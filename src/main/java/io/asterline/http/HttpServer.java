@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.asterline.config.UserException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -129,7 +130,17 @@ public final class HttpServer implements AutoCloseable {
       error(ctx, e.getStatus(),
           e.getStatus() == 404 ? "no such resource: " + ctx.method() + " " + ctx.path() : e.getMessage(), null);
     });
-    app.start();
+    try {
+      app.start();
+    } catch (RuntimeException e) {
+      if (causedByBind(e)) {
+        app.stop();
+        throw new UserException("http: cannot listen on " + config.bind().getHostAddress() + ":" + config.port()
+            + ": the port is in use (by another Asterline?); stop what holds it, or choose another port with"
+            + " http.port (HTTP_PORT), e.g. -Dhttp.port=8081");
+      }
+      throw e;
+    }
     log.info("http: listening on {}:{}", config.bind().getHostAddress(), port());
     return this;
   }
@@ -157,8 +168,26 @@ public final class HttpServer implements AutoCloseable {
         p == null ? "-" : Audit.actor(p));
   }
 
+  private static boolean causedByBind(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || t.getClass().getSimpleName().equals("JavalinBindException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public int port() {
     return app.port();
+  }
+
+  /** The host a client on this machine reaches the server at: its bind address, or loopback for a wildcard. */
+  public String host() {
+    if (config.bind().isAnyLocalAddress()) {
+      return "127.0.0.1";
+    }
+    String address = config.bind().getHostAddress();
+    return address.contains(":") ? "[" + address + "]" : address;
   }
 
   /**

@@ -61,7 +61,7 @@ public final class RecordingsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (Database database = Database.open(DatabaseConfig.from(config.settings(parent.env)))) {
+      try (Database database = Database.attach(DatabaseConfig.from(config.settings(parent.env)))) {
         int n = new RecordingJobs(database.dsl()).retryFailed(which.failed ? null : which.callId);
         PrintWriter out = spec.commandLine().getOut();
         out.println("requeued " + n + " failed recording job(s)");
@@ -102,7 +102,7 @@ public final class RecordingsCommand implements Runnable {
       if (limit < 1 || limit > 10_000) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be from 1 to 10000, got " + limit);
       }
-      try (Database database = Database.open(DatabaseConfig.from(config.settings(parent.env)))) {
+      try (Database database = Database.attach(DatabaseConfig.from(config.settings(parent.env)))) {
         List<RecordingJobs.Job> jobs = new RecordingJobs(database.dsl()).list(s, limit);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%-8s %-36s %-9s %-7s %-10s %-8s %s%n", "job", "call", "kind", "state", "step", "attempts",

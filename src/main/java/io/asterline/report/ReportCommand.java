@@ -114,7 +114,7 @@ public final class ReportCommand implements Runnable {
         put(raw, "segment", segment);
         ReportParams params = ReportParams.parse(raw, Clock.systemUTC());
         params.checkTakenBy(report);
-        try (Database database = Database.open(DatabaseConfig.from(settings))) {
+        try (Database database = Database.attach(DatabaseConfig.from(settings))) {
           String text = (f == null ? ReportFormat.TABLE : f).write(report,
               new ReportRunner(database.dsl(), rc.timeout()).run(report, params));
           PrintWriter out = spec.commandLine().getOut();

@@ -93,4 +93,29 @@ class CommandLineTest {
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("configuration error").contains("database.url");
   }
+
+  @Test
+  void aUsageErrorIsOneLineAndAPointerToTheHelpWithExitTwo() {
+    Run r = run(Map.of(), "dids", "import", "csv", "numbers.csv", "--segment", "s");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("--trunk").contains("see 'asterline dids import csv --help'")
+        .doesNotContain("Usage:");
+    assertThat(r.err().lines().count()).isEqualTo(2);
+  }
+
+  @Test
+  void aMissingCsvFileIsNamedWithoutATraceAndBeforeAnyDatabase() {
+    Run r = run(Map.of("DATABASE_URL", "postgresql://nobody:x@127.0.0.1:1/none"),
+        "dids", "import", "csv", "no-such-numbers.csv", "--segment", "s", "--trunk", "T");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).startsWith("asterline dids import csv: cannot read no-such-numbers.csv: no such file")
+        .doesNotContain("Exception");
+  }
+
+  @Test
+  void twilioHelpShowsItsDefaultedArgumentsAsOptional() {
+    Run r = run(Map.of(), "dids", "import", "twilio", "--help");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).contains("[SEGMENT] [TRUNK]");
+  }
 }

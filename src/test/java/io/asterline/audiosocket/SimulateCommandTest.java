@@ -192,6 +192,16 @@ class SimulateCommandTest {
     assertThat(err.toString()).contains("cd.wav").contains("8000 Hz").contains("2 channel(s), 44100 Hz");
   }
 
+  @Test
+  void aMissingAudioFileIsSaidInWords() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine(Map.of());
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute("call", "simulate", "--did", "+4930123456", "--audio", dir.resolve("none.wav").toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("none.wav: no such file");
+  }
+
   /** Where the greeting's first 80 samples start in what was heard, or -1. */
   private static int indexOf(short[] heard, byte[] mulaw) {
     outer:

@@ -1,9 +1,11 @@
 package io.asterline.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.asterline.app.Json;
 import io.asterline.config.Settings;
+import io.asterline.config.UserException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -100,5 +102,16 @@ class HttpServerErrorsTest {
     HttpResponse<String> missing = send(at("/api/nothing-here").GET());
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("\"error\":\"no such resource: GET /api/nothing-here\"");
+  }
+
+  @Test
+  void aPortInUseStopsTheStartNamingTheKey() {
+    HttpServer second = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(),
+        Map.of("http.port", Integer.toString(server.port())))), Json.mapper())
+        .auth(new Auth(Optional.of(TOKEN), hash -> OptionalLong.empty()));
+    assertThatThrownBy(second::start)
+        .isInstanceOf(UserException.class)
+        .hasMessageContaining(":" + server.port())
+        .hasMessageContaining("http.port (HTTP_PORT)");
   }
 }

@@ -82,7 +82,7 @@ public final class OutboundFixture implements AutoCloseable {
     TenantRepository tenants = new TenantRepository(dsl);
     http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
         .health(outbound.health())
-        .auth(new Auth(Optional.of(ADMIN), tenants::activeTenantByTokenHash,
+        .auth(new Auth(Optional.of(ADMIN), Auth.AdminLookup.NONE, tenants::activeTenantByTokenHash,
             tenants::disabledTenantByTokenHash))
         .routes(outbound::routes)
         .start();

@@ -24,9 +24,9 @@ public final class CallSettingsRepository {
 
   /**
    * Marks the call connected to the agent (and answered, if nothing said so before) and returns its settings,
-   * in one statement; empty when no such call exists or it has already ended (the caller is gone, nothing to
-   * talk to). The tenant's OpenAI key comes back decrypted; one that does not decrypt fails the read (never falls
-   * back to the service's key).
+   * in one statement; empty when no such call exists, it has already ended (the caller is gone, nothing to
+   * talk to), or it already had its agent leg, here or on another node. The tenant's OpenAI key comes back
+   * decrypted; one that does not decrypt fails the read (never falls back to the service's key).
    */
   /** A tenant's key from its stored form (sealed, or plain text from before encryption), for the Realtime session. */
   public String revealApiKey(long tenantId, String stored) {
@@ -45,6 +45,9 @@ public final class CallSettingsRepository {
         .where(CALL.ID.eq(callId))
         .and(CALL.TENANT_ID.eq(TENANT.ID))
         .and(CALL.STATE.notIn("ended", "failed"))
+        // one agent leg per call in the whole cluster: Asterisk never reconnects an AudioSocket leg, so a second
+        // connection naming a call that already had one (on this node or another) is a copied call id
+        .and(CALL.AGENT_CONNECTED_AT.isNull())
         .returningResult(CALL.TENANT_ID, CALL.DIRECTION, TENANT.OPENAI_API_KEY, TENANT.AI_MODEL, TENANT.AI_VOICE,
             TENANT.AI_INSTRUCTIONS, TENANT.AI_GREETING, TENANT.AI_GOODBYE, TENANT.AI_LANGUAGE,
             TENANT.TRANSFER_NUMBER, CALL.ALLOWED_TRANSFER_NUMBERS, TENANT.AI_FALLBACK, TENANT.SILENCE_TIMEOUT_MS,

@@ -41,6 +41,8 @@ class AudioSocketHostilePeersTest {
   static TestDatabase.Db db;
   static FakeRealtimeServer fake;
   static AudioSocketServer server;
+  /** A second node on the same database. */
+  static AudioSocketServer otherNode;
   static EventLoopGroup asterisk;
 
   @BeforeAll
@@ -53,12 +55,16 @@ class AudioSocketHostilePeersTest {
     server = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
         new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
         new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
+    otherNode = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
+        new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
+        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
     asterisk = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 
   @AfterAll
   static void stop() throws Exception {
     server.close();
+    otherNode.close();
     fake.close();
     asterisk.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     db.close();
@@ -85,7 +91,30 @@ class AudioSocketHostilePeersTest {
     assertThat(first.snapshot().size()).as("the first leg still gets frames").isGreaterThan(before + 5);
     assertThat(first.hangupNanos).isZero();
 
-    // once the first leg has gone, the call id is free again on this node (the row says whether it may talk)
+    // once the first leg has gone the call has had its agent: the row refuses any later leg
+    leg.hangUp();
+    assertThat(leg.awaitClosed(3000)).isTrue();
+  }
+
+  /** The call id copied to another node of the cluster: the database knows the call already has its leg. */
+  @Test
+  void aSecondLegOnAnotherNodeIsRefusedToo() throws Exception {
+    UUID call = call();
+    RecordingListener first = new RecordingListener();
+    AsteriskAudioSocketClient leg = connect(call, first);
+    RecordingListener.await("the first leg's agent audio", 5000, () -> first.agentFrames() > 5);
+    int sessions = fake.sessions.size();
+
+    RecordingListener second = new RecordingListener();
+    AsteriskAudioSocketClient intruder = AsteriskAudioSocketClient.connect(asterisk,
+        new InetSocketAddress("127.0.0.1", otherNode.port()), call, AsteriskAudioSocketClient.SILENCE, second);
+
+    assertThat(intruder.awaitClosed(5000)).as("the leg on the other node is ended").isTrue();
+    assertThat(second.hangupNanos).as("with a hangup frame").isNotZero();
+    assertThat(second.agentFrames()).as("and hears no agent").isZero();
+    Thread.sleep(300);
+    assertThat(fake.sessions).as("no second Realtime session").hasSize(sessions);
+    assertThat(leg.isOpen()).as("the first leg keeps talking").isTrue();
     leg.hangUp();
     assertThat(leg.awaitClosed(3000)).isTrue();
   }

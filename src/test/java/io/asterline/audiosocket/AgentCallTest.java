@@ -5,7 +5,6 @@ import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.asterline.app.Json;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
@@ -14,11 +13,9 @@ import io.asterline.db.generated.tables.records.TenantRecord;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.FakeRealtimeServer;
 import io.asterline.realtime.MuLaw;
-import io.asterline.realtime.OpenAiConfig;
 import io.asterline.secrets.SecretBox;
 import io.asterline.secrets.SecretsConfig;
 import io.asterline.tenant.TenantApiKeys;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -71,13 +68,9 @@ class AgentCallTest {
   }
 
   static AudioSocketServer server(String realtimeUrl, Map<String, String> overrides) {
-    Map<String, String> o = new HashMap<>(Map.of("openai.api-key", "sk-test-123", "realtime.url", realtimeUrl,
-        "audiosocket.port", "0", "audiosocket.io-threads", "1", "secrets.key", SECRETS_KEY));
+    Map<String, String> o = new HashMap<>(Map.of("secrets.key", SECRETS_KEY));
     o.putAll(overrides);
-    Settings settings = Settings.of(Map.of(), Map.of(), o);
-    return AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
-        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
+    return TestAudioSocketServer.start(db, realtimeUrl, o);
   }
 
   // ------------------------------------------------------------------ greeting, audio, pacing

@@ -4,17 +4,10 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.asterline.app.Json;
-import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
 import io.asterline.db.generated.tables.records.TenantRecord;
 import io.asterline.realtime.FakeRealtimeServer;
-import io.asterline.realtime.OpenAiConfig;
-import io.asterline.secrets.SecretBox;
-import io.asterline.secrets.SecretsConfig;
-import io.asterline.tenant.TenantApiKeys;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -49,15 +42,9 @@ class AudioSocketHostilePeersTest {
   static void start() throws Exception {
     db = TestDatabase.fresh();
     fake = new FakeRealtimeServer();
-    Settings settings = Settings.of(Map.of(), Map.of(), Map.of("openai.api-key", "sk-test-123",
-        "realtime.url", fake.url(), "audiosocket.port", "0", "audiosocket.io-threads", "1",
-        "audiosocket.allow", "127.0.0.1/32"));
-    server = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
-        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
-    otherNode = AudioSocketServer.start(AudioSocketConfig.from(settings), OpenAiConfig.from(settings), db.dsl(),
-        new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),
-        new SimpleMeterRegistry(), io.asterline.degraded.TestDegradedMode.open());
+    // two nodes on one database: the second shows a call id copied to another node is refused too
+    server = TestAudioSocketServer.start(db, fake.url(), Map.of("audiosocket.allow", "127.0.0.1/32"));
+    otherNode = TestAudioSocketServer.start(db, fake.url(), Map.of("audiosocket.allow", "127.0.0.1/32"));
     asterisk = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"), NioIoHandler.newFactory());
   }
 

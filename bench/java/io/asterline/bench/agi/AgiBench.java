@@ -72,9 +72,10 @@ public final class AgiBench {
     db.dsl().insertInto(DID).set(DID.TENANT_ID, tenant).set(DID.NUMBER, "+15551234567").set(DID.TRUNK, "TWILIO")
         .execute();
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(),
-        Map.of("agi.port", "0", "agi.audiosocket-address", "127.0.0.1:9092", "agi.max-calls", "1000000", "agi.pool-size", "500",
+        Map.of("agi.port", "0", "agi.audiosocket-address", "127.0.0.1:9092", "admission.max-calls", "1000000", "agi.pool-size", "500",
             "agi.db-batch-linger", stringOption(args, "--db-batch-linger", "2ms"))));
-    AgiService asterline = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
+    AgiService asterline = AgiService.start(config, new io.asterline.admission.Admission(db.dsl(),
+        new io.asterline.admission.AdmissionConfig(1_000_000, java.time.Duration.ofHours(4))), Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
         CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
         io.asterline.degraded.DegradedMode.open(Files.createTempDirectory("bench-data"), config.journalMaxBytes(),
             io.asterline.app.Json.mapper()));

@@ -51,8 +51,9 @@ public final class SlowlorisBench {
     db.dsl().insertInto(DID).set(DID.TENANT_ID, tenant).set(DID.NUMBER, "+15551234567").set(DID.TRUNK, "TWILIO")
         .execute();
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(),
-        Map.of("agi.port", "0", "agi.max-calls", "1000000")));
-    AgiService agi = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
+        Map.of("agi.port", "0", "admission.max-calls", "1000000")));
+    AgiService agi = AgiService.start(config, new io.asterline.admission.Admission(db.dsl(),
+        new io.asterline.admission.AdmissionConfig(1_000_000, java.time.Duration.ofHours(4))), Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
         CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
         io.asterline.degraded.TestDegradedMode.open());
     FakeAsterisk asterisk = new FakeAsterisk(agi.port());

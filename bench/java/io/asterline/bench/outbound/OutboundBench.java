@@ -30,7 +30,7 @@ public final class OutboundBench {
 
   private static void placement(int calls, int concurrency) throws Exception {
     try (OutboundFixture f = OutboundFixture.start(Map.of("outbound.cps", "1000", "outbound.trunk-cps",
-        "B1=1000,B2=1000,B3=1000,B4=1000", "agi.max-calls", "100000"), 100000)) {
+        "B1=1000,B2=1000,B3=1000,B4=1000", "admission.max-calls", "100000"), 100000)) {
       for (int i = 0; i < 4; i++) {
         f.did("+1555000100" + i, "bench", "B" + (i + 1));
       }

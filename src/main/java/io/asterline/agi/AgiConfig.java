@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The FastAGI server Asterisk calls during each call, and the admission rules it applies.
+ * The FastAGI server Asterisk calls during each call. The call limits it applies are admission's
+ * ({@link io.asterline.admission.AdmissionConfig}).
  *
  * @param audioSocketAddress host:port Asterisk dials for the conversation (ASTERLINE_AUDIOSOCKET); with several
  *     nodes, each advertises its own so the node that admitted a call can also take its audio. Null when
@@ -26,8 +27,6 @@ public record AgiConfig(
     int maxConnectionsPerSource,
     Duration dbDeadline,
     Duration dbBatchLinger,
-    int maxCalls,
-    Duration maxCallDuration,
     String audioSocketAddress,
     Duration didCacheRefresh,
     String defaultCountryCode,
@@ -52,10 +51,6 @@ public record AgiConfig(
   public static final ConfigKey DB_BATCH_LINGER = ConfigKey.of("agi.db-batch-linger", "2ms",
       "under sustained load, how long inbound and call-end requests wait for others to share one database batch "
           + "(0 = never)");
-  public static final ConfigKey MAX_CALLS = ConfigKey.of("agi.max-calls", "1000",
-      "most calls admitted at once in the whole cluster (each tenant also has its own max_concurrent_calls)");
-  public static final ConfigKey MAX_CALL_DURATION = ConfigKey.of("agi.max-call-duration", "4h",
-      "a call's admission slot is reclaimed this long after admission if its end was never reported");
   public static final ConfigKey AUDIOSOCKET_ADDRESS = ConfigKey.of("agi.audiosocket-address", null,
       "host:port Asterisk dials for the conversation of calls this node admits (ASTERLINE_AUDIOSOCKET); unset = "
           + "the AudioSocket server's audiosocket.bind (127.0.0.1 when it is 0.0.0.0 or ::) and the port it listens on");
@@ -67,7 +62,7 @@ public record AgiConfig(
           + "when full, inbound answers ERROR (the dialplan's failure route) instead of DEGRADED");
 
   public static final List<ConfigKey> KEYS = List.of(BIND, PORT, POOL_SIZE, ALLOW, READ_TIMEOUT, REQUEST_TIMEOUT,
-      MAX_CONNECTIONS_PER_SOURCE, DB_DEADLINE, DB_BATCH_LINGER, MAX_CALLS, MAX_CALL_DURATION, AUDIOSOCKET_ADDRESS,
+      MAX_CONNECTIONS_PER_SOURCE, DB_DEADLINE, DB_BATCH_LINGER, AUDIOSOCKET_ADDRESS,
       DID_CACHE_REFRESH, JOURNAL_MAX_BYTES,
       PhoneNumbers.DEFAULT_COUNTRY_CODE);
 
@@ -105,10 +100,6 @@ public record AgiConfig(
       throw settings.invalid(DB_BATCH_LINGER,
           "from 0 to a quarter of " + DB_DEADLINE.name() + " (" + deadline.toMillis() + "ms)");
     }
-    Duration maxDuration = settings.duration(MAX_CALL_DURATION);
-    if (maxDuration.toSeconds() < 60 || maxDuration.toSeconds() > Integer.MAX_VALUE) {
-      throw settings.invalid(MAX_CALL_DURATION, "at least 1m");
-    }
     String audioSocket = settings.optional(AUDIOSOCKET_ADDRESS).orElse(null);
     if (audioSocket != null && !isHostPort(audioSocket)) {
       throw settings.invalid(AUDIOSOCKET_ADDRESS, "host:port with a port from 1 to 65535, e.g. 10.0.0.5:9092 or [::1]:9092");
@@ -122,15 +113,14 @@ public record AgiConfig(
       throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
     }
     return new AgiConfig(settings.address(BIND), settings.port(PORT), poolSize,
-        List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger,
-        settings.integer(MAX_CALLS, 0, Integer.MAX_VALUE), maxDuration, audioSocket, refresh, countryCode,
+        List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger, audioSocket, refresh, countryCode,
         settings.integer(JOURNAL_MAX_BYTES, 1_000_000, Integer.MAX_VALUE));
   }
 
   /** This configuration with the AudioSocket address it hands out (the server's own when none was set). */
   public AgiConfig withAudioSocketAddress(String address) {
     return new AgiConfig(bind, port, poolSize, allow, readTimeout, requestTimeout, maxConnectionsPerSource, dbDeadline,
-        dbBatchLinger, maxCalls, maxCallDuration, address, didCacheRefresh, defaultCountryCode, journalMaxBytes);
+        dbBatchLinger, address, didCacheRefresh, defaultCountryCode, journalMaxBytes);
   }
 
   /** Asterisk's AudioSocket dial string wants host:port with the port; IPv6 in brackets. */

@@ -4,7 +4,6 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
-import io.asterline.db.generated.Routines;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.OffsetDateTime;
@@ -265,11 +264,5 @@ final class AgiRepository {
         .where(CALL.ID.eq(callId))
         .returning(CALL.TENANT_ID, CALL.VOICEMAIL_FILE)
         .fetchOptional(r -> new Voicemail(r.getTenantId(), r.getVoicemailFile()));
-  }
-
-  /** Releases the slots of calls that outlived the maximum call duration; returns how many. */
-  int reclaimExpiredSlots() {
-    Integer n = dsl.select(Routines.admissionReclaim()).fetchOne(0, Integer.class);
-    return n == null ? 0 : n;
   }
 }

@@ -1,5 +1,6 @@
 package io.asterline.agi;
 
+import io.asterline.admission.Admission;
 import io.asterline.call.CallEvents;
 import io.asterline.call.CallRepository;
 import io.asterline.degraded.DegradedMode;
@@ -47,14 +48,13 @@ public final class AgiService implements AutoCloseable {
   private final Journal journal;
   private final LocalCalls localCalls;
   private final TenantSettingsRepository tenants;
-  private final Duration maxCallDuration;
   private final Admission admission;
   private final CallEvents events;
   private final ScheduledExecutorService maintenance;
   private final FastAgiServer server;
 
-  private AgiService(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads, CallEvents events,
-      MeterRegistry metrics, Map<String, AgiScript> otherScripts, DegradedMode degraded) {
+  private AgiService(AgiConfig config, Admission admission, Path recordingsDir, DSLContext dsl, int dbThreads,
+      CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts, DegradedMode degraded) {
     this.repository = new AgiRepository(dsl);
     this.events = events;
     // a queue deep enough for every AGI thread: under load requests wait their turn (within the deadline)
@@ -65,8 +65,7 @@ public final class AgiService implements AutoCloseable {
     this.localCalls = degraded.calls();
     this.journal = degraded.journal();
     this.tenants = new TenantSettingsRepository(dsl);
-    this.maxCallDuration = config.maxCallDuration();
-    this.admission = new Admission(repository, config.maxCalls(), config.maxCallDuration());
+    this.admission = admission;
     this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "agi-maintenance");
       t.setDaemon(true);
@@ -117,20 +116,22 @@ public final class AgiService implements AutoCloseable {
   }
 
   /**
-   * Starts the FastAGI server. {@code dbThreads} bounds how many AGI requests use the database at once
+   * Starts the FastAGI server; inbound admits through {@code admission} (shared with outbound calls, and drained
+   * with them). {@code dbThreads} bounds how many AGI requests use the database at once
    * (the connection pool size is the natural value). {@code otherScripts} are other features' scripts
    * (outbound's), served beside the four of this package.
    */
-  public static AgiService start(AgiConfig config, Path recordingsDir, DSLContext dsl, int dbThreads,
-      CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts, DegradedMode degraded) {
-    return new AgiService(config, recordingsDir, dsl, dbThreads, events, metrics, otherScripts, degraded);
+  public static AgiService start(AgiConfig config, Admission admission, Path recordingsDir, DSLContext dsl,
+      int dbThreads, CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts,
+      DegradedMode degraded) {
+    return new AgiService(config, admission, recordingsDir, dsl, dbThreads, events, metrics, otherScripts, degraded);
   }
 
   public int port() {
     return server.port();
   }
 
-  /** Stop admitting new calls (graceful shutdown). */
+  /** The admission this server's inbound script admits through (drain it to stop taking calls). */
   public Admission admission() {
     return admission;
   }
@@ -191,7 +192,7 @@ public final class AgiService implements AutoCloseable {
   }
 
   int reclaim() {
-    localCalls.expire(Instant.now(), maxCallDuration);
+    localCalls.expire(Instant.now(), admission.config().maxCallDuration());
     try {
       return admission.reclaim();
     } catch (RuntimeException e) {

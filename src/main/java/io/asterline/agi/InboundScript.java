@@ -1,5 +1,6 @@
 package io.asterline.agi;
 
+import io.asterline.admission.Admission;
 import io.asterline.agi.AgiRepository.Admitted;
 import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.agi.AgiRepository.NewCall;

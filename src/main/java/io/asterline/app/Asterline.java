@@ -1,6 +1,7 @@
 package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.admission.Admission;
 import io.asterline.agi.AgiService;
 import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
@@ -16,7 +17,6 @@ import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.outbound.DidCallerIds;
 import io.asterline.outbound.Outbound;
-import io.asterline.outbound.SlotAdmission;
 import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
@@ -46,15 +46,15 @@ public final class Asterline implements AutoCloseable {
   private final AgiService agi;
   private final AudioSocketServer audioSocket;
   private final ShutdownConfig shutdown;
-  private final Outbound outbound;
+  private final Admission admission;
   private Optional<String> newAdminToken;
   private boolean closed;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+      AudioSocketServer audioSocket, Admission admission, ShutdownConfig shutdown, Optional<String> newAdminToken) {
     this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
-    this.outbound = outbound;
+    this.admission = admission;
     this.lifecycle = lifecycle;
     this.database = database;
     this.http = http;
@@ -119,15 +119,18 @@ public final class Asterline implements AutoCloseable {
           : config.audioSocket().dialAddress(audioSocket.port());
       log.info("agent legs dial AudioSocket at {}", audioSocketAddress);
 
+      // one slot store and one drain for calls in both directions
+      Admission admission = new Admission(database.dsl(), config.admission());
       Outbound outbound = lifecycle.register("outbound",
           Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
               config.storage(), database.dsl(), json, new DidCallerIds(dids),
-              new SlotAdmission(database.dsl(), config.agi().maxCalls(), config.agi().maxCallDuration()), metrics));
+              admission, metrics));
       http.health(outbound.health()).routes(outbound::routes);
 
       // registered after everything it hands calls to, so it stops taking calls before they go
       AgiService agi = lifecycle.register("agi", AgiService.start(
-          config.agi().withAudioSocketAddress(audioSocketAddress), config.storage().recordingsDir(), database.dsl(),
+          config.agi().withAudioSocketAddress(audioSocketAddress), admission, config.storage().recordingsDir(),
+          database.dsl(),
           config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database), degraded));
       http.health(agi.health());
 
@@ -141,7 +144,7 @@ public final class Asterline implements AutoCloseable {
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown(), newAdminToken);
+      return new Asterline(lifecycle, database, http, agi, audioSocket, admission, config.shutdown(), newAdminToken);
     } catch (RuntimeException e) {
       if (unregistered != null) {
         unregistered.close();
@@ -193,8 +196,9 @@ public final class Asterline implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: new inbound calls are refused at once (inbound answers OVER_CAPACITY, so the dialplan
-   * sends them to its fallback, and /health turns 503 so a balancer looks elsewhere), calls in progress go on
+   * Stops gracefully: admission drains, so new calls are refused at once in both directions (inbound answers
+   * OVER_CAPACITY, so the dialplan sends them to its fallback, and /health turns 503 so a balancer looks elsewhere;
+   * outbound requests get 503), calls in progress go on
    * for up to the grace period, then every part stops in reverse order of start.
    */
   @Override
@@ -203,8 +207,7 @@ public final class Asterline implements AutoCloseable {
       return;
     }
     closed = true;
-    agi.admission().drain();
-    outbound.service().drain();
+    admission.drain();
     int active = audioSocket.activeCalls();
     log.info("asterline stopping: no new calls; {} call(s) in progress get up to {} s", active,
         shutdown.gracePeriod().toSeconds());

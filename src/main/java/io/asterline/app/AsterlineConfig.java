@@ -1,5 +1,6 @@
 package io.asterline.app;
 
+import io.asterline.admission.AdmissionConfig;
 import io.asterline.agi.AgiConfig;
 import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.config.ConfigKey;
@@ -17,6 +18,8 @@ import io.asterline.secrets.SecretsConfig;
 import io.asterline.tenant.TenantConfig;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The whole typed configuration, one record per feature. Every value is read and checked here, at start,
@@ -33,10 +36,13 @@ public record AsterlineConfig(
     AmiConfig ami,
     OutboundConfig outbound,
     AgiConfig agi,
+    AdmissionConfig admission,
     DidConfig dids,
     AudioSocketConfig audioSocket,
     ShutdownConfig shutdown,
     SecretsConfig secrets) {
+
+  private static final Logger log = LoggerFactory.getLogger(AsterlineConfig.class);
 
   /** Every key any feature reads, for {@code asterline config} and the README. */
   public static List<ConfigKey> keys() {
@@ -51,6 +57,7 @@ public record AsterlineConfig(
     keys.addAll(AmiConfig.KEYS);
     keys.addAll(OutboundConfig.KEYS);
     keys.addAll(AgiConfig.KEYS);
+    keys.addAll(AdmissionConfig.KEYS);
     keys.addAll(DidConfig.KEYS);
     keys.addAll(AudioSocketConfig.KEYS);
     keys.addAll(ShutdownConfig.KEYS);
@@ -59,6 +66,7 @@ public record AsterlineConfig(
   }
 
   public static AsterlineConfig from(Settings settings) {
+    settings.renamedKeysNotice(keys()).ifPresent(log::warn);
     return new AsterlineConfig(
         DatabaseConfig.from(settings),
         HttpConfig.from(settings),
@@ -70,6 +78,7 @@ public record AsterlineConfig(
         AmiConfig.from(settings),
         OutboundConfig.from(settings),
         AgiConfig.from(settings),
+        AdmissionConfig.from(settings),
         DidConfig.from(settings),
         AudioSocketConfig.from(settings),
         ShutdownConfig.from(settings),

@@ -45,6 +45,7 @@ public final class ConfigCommand implements Callable<Integer> {
     for (String unknown : settings.unknownKeys(keys)) {
       out.println("# warning: unknown key " + unknown + " (misspelt?) is ignored");
     }
+    settings.renamedKeysNotice(keys).ifPresent(notice -> out.println("# warning: " + notice));
     out.flush();
     try {
       AsterlineConfig.from(settings);

@@ -199,7 +199,7 @@ public final class SimulateCommand implements Callable<Integer> {
       return status.equals("OK") || status.equals("DEGRADED");
     } catch (IOException e) {
       err.println("FastAGI call-end failed: " + e.getMessage() + " (the call keeps its slot until"
-          + " agi.max-call-duration)");
+          + " admission.max-call-duration)");
       err.flush();
       return false;
     }

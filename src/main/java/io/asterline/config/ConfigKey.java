@@ -12,8 +12,12 @@ import java.util.Objects;
  * <p>Environment names are derived: {@code http.port} is read from {@code ASTERLINE_HTTP_PORT}, then
  * {@code HTTP_PORT}, then any alias (the names deployments already use in their {@code .env} files,
  * such as {@code DEFAULT_TENANT_ID}).
+ *
+ * <p>A key that moved keeps its old name as {@code formerName} ({@link #renamedFrom}): a value set under the old
+ * name (file, option or its environment names) still counts, and the start says once that it should be renamed.
  */
-public record ConfigKey(String name, String defaultValue, Display display, List<String> aliases, String description) {
+public record ConfigKey(String name, String defaultValue, Display display, List<String> aliases, String description,
+    String formerName) {
 
   /** How a value may be printed by {@code asterline config}. */
   public enum Display {
@@ -31,6 +35,10 @@ public record ConfigKey(String name, String defaultValue, Display display, List<
     Objects.requireNonNull(description, "description");
   }
 
+  public ConfigKey(String name, String defaultValue, Display display, List<String> aliases, String description) {
+    this(name, defaultValue, display, aliases, description, null);
+  }
+
   /** A key with a default ({@code null} when the key is optional). */
   public static ConfigKey of(String name, String defaultValue, String description) {
     return new ConfigKey(name, defaultValue, Display.PLAIN, List.of(), description);
@@ -42,11 +50,16 @@ public record ConfigKey(String name, String defaultValue, Display display, List<
   }
 
   public ConfigKey withAliases(String... envNames) {
-    return new ConfigKey(name, defaultValue, display, List.of(envNames), description);
+    return new ConfigKey(name, defaultValue, display, List.of(envNames), description, formerName);
   }
 
   public ConfigKey displayedAs(Display newDisplay) {
-    return new ConfigKey(name, defaultValue, newDisplay, aliases, description);
+    return new ConfigKey(name, defaultValue, newDisplay, aliases, description, formerName);
+  }
+
+  /** This key, still read under the name it had before ({@code oldName}) when the new name is not set. */
+  public ConfigKey renamedFrom(String oldName) {
+    return new ConfigKey(name, defaultValue, display, aliases, description, oldName);
   }
 
   public boolean isSecret() {
@@ -55,15 +68,25 @@ public record ConfigKey(String name, String defaultValue, Display display, List<
 
   /** Environment variable names that set this key, most specific first. */
   public List<String> envNames() {
-    String derived = name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    List<String> names = new ArrayList<>();
-    names.add("ASTERLINE_" + derived);
-    names.add(derived);
+    List<String> names = derivedEnvNames(name);
     for (String alias : aliases) {
       if (!names.contains(alias)) {
         names.add(alias);
       }
     }
+    return names;
+  }
+
+  /** The environment names of the former name (empty when the key was never renamed). */
+  public List<String> formerEnvNames() {
+    return formerName == null ? List.of() : derivedEnvNames(formerName);
+  }
+
+  private static List<String> derivedEnvNames(String key) {
+    String derived = key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    List<String> names = new ArrayList<>();
+    names.add("ASTERLINE_" + derived);
+    names.add(derived);
     return names;
   }
 

@@ -95,23 +95,55 @@ public final class Settings {
     }
   }
 
-  /** The value set for a key in any layer, without its default. */
+  /**
+   * The value set for a key in any layer, without its default. Within a layer the key's name counts before its
+   * former name (a renamed key), so a layer that sets both uses the new one; a higher layer still wins.
+   */
   public Optional<Value> lookup(ConfigKey key) {
     String option = options.get(key.name());
     if (option != null) {
       return Optional.of(new Value(option, Source.OPTION, "option -D" + key.name()));
     }
-    for (String envName : key.envNames()) {
-      String v = env.get(envName);
-      if (v != null) {
-        return Optional.of(new Value(v, Source.ENVIRONMENT, "env " + envName));
+    if (key.formerName() != null && options.get(key.formerName()) != null) {
+      return Optional.of(new Value(options.get(key.formerName()), Source.OPTION, "option -D" + key.formerName()));
+    }
+    for (List<String> names : List.of(key.envNames(), key.formerEnvNames())) {
+      for (String envName : names) {
+        String v = env.get(envName);
+        if (v != null) {
+          return Optional.of(new Value(v, Source.ENVIRONMENT, "env " + envName));
+        }
       }
     }
     String fromFile = file.get(key.name());
     if (fromFile != null) {
       return Optional.of(new Value(fromFile, Source.FILE, "file " + fileName));
     }
+    if (key.formerName() != null && file.get(key.formerName()) != null) {
+      return Optional.of(new Value(file.get(key.formerName()), Source.FILE,
+          "file " + fileName + " as " + key.formerName()));
+    }
     return Optional.empty();
+  }
+
+  /**
+   * One line naming every renamed key still set under its old name (in any layer), with its new name; empty when
+   * none is. Said once at start, so an operator renames them before the old names go.
+   */
+  public Optional<String> renamedKeysNotice(List<ConfigKey> known) {
+    List<String> used = new ArrayList<>();
+    for (ConfigKey key : known) {
+      if (key.formerName() == null) {
+        continue;
+      }
+      boolean set = options.containsKey(key.formerName()) || file.containsKey(key.formerName())
+          || key.formerEnvNames().stream().anyMatch(env::containsKey);
+      if (set) {
+        used.add(key.formerName() + " is now " + key.name());
+      }
+    }
+    return used.isEmpty() ? Optional.empty() : Optional.of("config: deprecated keys, rename them (the old names still "
+        + "work for now): " + String.join(", ", used));
   }
 
   /** The effective value, the default when unset; empty when neither exists. Blank counts as unset. */
@@ -238,7 +270,12 @@ public final class Settings {
   /** Keys present in the file or given as options that no feature declares: likely typos. */
   public Set<String> unknownKeys(List<ConfigKey> known) {
     Set<String> names = new LinkedHashSet<>();
-    known.forEach(k -> names.add(k.name()));
+    known.forEach(k -> {
+      names.add(k.name());
+      if (k.formerName() != null) {
+        names.add(k.formerName());
+      }
+    });
     Set<String> unknown = new LinkedHashSet<>();
     for (String k : file.keySet()) {
       if (!names.contains(k)) {

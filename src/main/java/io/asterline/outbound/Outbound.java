@@ -1,6 +1,7 @@
 package io.asterline.outbound;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.admission.Admission;
 import io.asterline.call.CallQueries;
 import io.asterline.call.CallRoutes;
 import io.asterline.config.ConfigException;

@@ -65,7 +65,7 @@ public record OutboundConfig(
     }
     return new OutboundConfig(timeout, cps, Map.copyOf(perTrunk), settings.duration(ACCEPT_WAIT), maxQueueWait, grace,
         // the agent leg of an outbound call goes where inbound calls of this node go (agi.audiosocket-address);
-        // the cluster-wide call limit is agi.max-calls, shared by both directions
+        // the cluster-wide call limit is admission.max-calls (admission.AdmissionConfig), shared by both directions
         // (unset: null until the wiring fills in the AudioSocket server's own address)
         settings.optional(AgiConfig.AUDIOSOCKET_ADDRESS).isPresent() ? hostPort(settings, AgiConfig.AUDIOSOCKET_ADDRESS)
             : null);

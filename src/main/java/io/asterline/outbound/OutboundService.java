@@ -1,5 +1,7 @@
 package io.asterline.outbound;
 
+import io.asterline.admission.Admission;
+import io.asterline.admission.AdmissionRefusedException;
 import io.asterline.http.ApiException;
 import io.asterline.recording.RecordingKind;
 import java.nio.file.Path;
@@ -144,16 +146,10 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.SECONDS);
   }
 
-  private volatile boolean draining;
-
-  /** Stops placing new calls (graceful shutdown); calls already placed or queued go on. */
-  public void drain() {
-    draining = true;
-  }
-
   /** @throws ApiException 503 when this node is stopping or AMI is not connected */
   public void requireAmi() {
-    if (draining) {
+    // the admission drained for a shutdown: calls already placed or queued go on, no new ones
+    if (admission.draining()) {
       throw ApiException.unavailable("outbound calls are unavailable: this node is shutting down");
     }
     if (!ami.connected()) {

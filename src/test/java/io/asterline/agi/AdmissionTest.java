@@ -26,7 +26,7 @@ class AdmissionTest {
   static void start() throws Exception {
     // the deadline is generous here: this test is about atomicity, and a loaded CI box must not turn a slow
     // answer into DEGRADED (which admits without a slot)
-    fx = new AgiFixture(Map.of("agi.db-deadline", "30s", "agi.max-calls", "1000"));
+    fx = new AgiFixture(Map.of("agi.db-deadline", "30s", "admission.max-calls", "1000"));
     callers = Executors.newFixedThreadPool(200, r -> new Thread(r, "fake-asterisk"));
   }
 
@@ -74,7 +74,7 @@ class AdmissionTest {
 
   @Test
   void theClusterMaximumHoldsAcrossTenants() throws Exception {
-    try (AgiFixture small = new AgiFixture(Map.of("agi.db-deadline", "30s", "agi.max-calls", "3"))) {
+    try (AgiFixture small = new AgiFixture(Map.of("agi.db-deadline", "30s", "admission.max-calls", "3"))) {
       long a = small.tenant("a", 10);
       long b = small.tenant("b", 10);
       small.did(a, "+15550000101");

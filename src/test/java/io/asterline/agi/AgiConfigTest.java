@@ -19,7 +19,6 @@ class AgiConfigTest {
     assertThat(c.poolSize()).isEqualTo(500);
     assertThat(c.allow()).extracting(Cidr::toString).containsExactly("127.0.0.0/8", "0:0:0:0:0:0:0:1/128");
     assertThat(c.dbDeadline()).isEqualTo(Duration.ofMillis(300));
-    assertThat(c.maxCallDuration()).isEqualTo(Duration.ofHours(4));
     // unset: the wiring fills in where the AudioSocket server listens (app.AudioSocketAddressTest)
     assertThat(c.audioSocketAddress()).isNull();
     assertThat(c.defaultCountryCode()).isEqualTo("1");
@@ -41,7 +40,6 @@ class AgiConfigTest {
     assertInvalid("agi.audiosocket-address", "10.0.0.5", "agi.audiosocket-address");
     assertInvalid("agi.audiosocket-address", "host,evil:9092", "agi.audiosocket-address");
     assertInvalid("agi.db-deadline", "300", "agi.db-deadline");
-    assertInvalid("agi.max-call-duration", "10s", "agi.max-call-duration");
     assertInvalid("phone.default-country-code", "+1", "phone.default-country-code");
     assertInvalid("agi.port", "agi", "agi.port");
   }

@@ -1,5 +1,7 @@
 package io.asterline.agi;
 
+import io.asterline.admission.Admission;
+import io.asterline.admission.AdmissionConfig;
 import static io.asterline.db.generated.Tables.ADMISSION_SLOT;
 import static io.asterline.db.generated.Tables.ADMISSION_TENANT_USAGE;
 import static io.asterline.db.generated.Tables.ADMISSION_TOTAL;
@@ -65,7 +67,8 @@ final class AgiFixture implements AutoCloseable {
       }
     };
     this.degraded = DegradedMode.open(dataDir, config.journalMaxBytes(), Json.mapper());
-    this.agi = AgiService.start(config, recordings, db.dsl(), 8, events, metrics, Map.of(), degraded);
+    Admission admission = new Admission(db.dsl(), AdmissionConfig.from(Settings.of(Map.of(), Map.of(), options)));
+    this.agi = AgiService.start(config, admission, recordings, db.dsl(), 8, events, metrics, Map.of(), degraded);
     this.asterisk = new FakeAsterisk(agi.port());
   }
 

@@ -1,5 +1,7 @@
 package io.asterline.agi;
 
+import io.asterline.admission.Admission;
+import io.asterline.admission.AdmissionConfig;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
@@ -40,7 +42,7 @@ class ScriptTest {
     pending = new PendingWrites(TestDegradedMode.open().journal(), repository, new CallRepository(db.dsl()),
         CallEvents.NONE);
     LocalCalls local = new LocalCalls();
-    Admission admission = new Admission(repository, 100, Duration.ofHours(4));
+    Admission admission = new Admission(db.dsl(), new AdmissionConfig(100, Duration.ofHours(4)));
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     admissions = new DbBatch<>("inbound", 8, 16, deadline,
         asks -> repository.admitInboundBatch(asks, admission.maxCalls(), admission.holdSeconds()));

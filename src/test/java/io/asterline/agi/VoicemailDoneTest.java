@@ -15,6 +15,7 @@ import io.asterline.recording.RecordingQueue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +41,8 @@ class VoicemailDoneTest {
     db = TestDatabase.fresh();
     recordings = Files.createTempDirectory("asterline-voicemail");
     AgiConfig config = AgiConfig.from(Settings.of(Map.of(), Map.of(), Map.of("agi.port", "0")));
-    agi = AgiService.start(config, recordings, db.dsl(), 4, new RecordingQueue(new RecordingJobs(db.dsl()), () -> { }),
+    agi = AgiService.start(config, new io.asterline.admission.Admission(db.dsl(),
+        new io.asterline.admission.AdmissionConfig(1000, Duration.ofHours(4))), recordings, db.dsl(), 4, new RecordingQueue(new RecordingJobs(db.dsl()), () -> { }),
         new SimpleMeterRegistry(), Map.of(), io.asterline.degraded.TestDegradedMode.open());
     asterisk = new FakeAsterisk(agi.port());
     // acme sends every caller to voicemail and has its own greeting; plain talks to the agent, default greeting

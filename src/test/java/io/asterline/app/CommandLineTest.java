@@ -55,6 +55,16 @@ class CommandLineTest {
   }
 
   @Test
+  void configShowsARenamedKeySetUnderItsOldNameAndSaysToRenameIt() {
+    Run r = run(Map.of("AGI_MAX_CALLS", "12"), "config", "-Dagi.max-call-duration=2h");
+    assertThat(r.exit()).isZero();
+    assertThat(r.out()).containsPattern("admission\\.max-calls\\s+= 12\\s+# env AGI_MAX_CALLS")
+        .containsPattern("admission\\.max-call-duration\\s+= 2h\\s+# option -Dagi.max-call-duration")
+        .contains("agi.max-calls is now admission.max-calls")
+        .doesNotContain("unknown key agi.max-call-duration");
+  }
+
+  @Test
   void configOptionsOverrideTheEnvironment() {
     Run r = run(Map.of("HTTP_PORT", "9000"), "config", "-Dhttp.port=9100", "-Dhtp.bind=x");
     assertThat(r.exit()).isZero();

@@ -186,6 +186,18 @@ class OutboundCallApiTest {
     assertThat(call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678910\"}").statusCode()).isEqualTo(202);
   }
 
+  /** A node shutting down drains its admission: inbound answers OVER_CAPACITY (agi), outbound a 503. */
+  @Test
+  void aDrainingNodePlacesNoNewCallsAndTakesNothing() throws Exception {
+    f.admission.drain();
+    HttpResponse<String> r = call("{\"business_id\":" + f.tenant + ",\"to_number\":\"+12345678900\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+    assertThat(f.read(r).path("error").asText()).contains("shutting down");
+    assertThat(f.dsl.fetchCount(ADMISSION_SLOT)).isZero();
+    assertThat(f.dsl.fetchCount(CALL)).isZero();
+    assertThat(f.usage(did)).isZero();
+  }
+
   @Test
   void badRequestsAreRefusedNamingTheField() throws Exception {
     String[][] cases = {

@@ -1,12 +1,13 @@
 package io.asterline.outbound;
 
+import io.asterline.admission.Admission;
+import io.asterline.admission.AdmissionConfig;
 import io.asterline.did.DidService;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.agi.AgiConfig;
 import io.asterline.app.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
@@ -41,6 +42,8 @@ public final class OutboundFixture implements AutoCloseable {
   public final DSLContext dsl;
   public final FakeAmi ami;
   public final Outbound outbound;
+  /** The slot store outbound shares with inbound calls (drain it as a shutdown does). */
+  public final Admission admission;
   public final HttpServer http;
   public final ObjectMapper json = Json.mapper();
   public final io.micrometer.core.instrument.simple.SimpleMeterRegistry metrics =
@@ -73,12 +76,11 @@ public final class OutboundFixture implements AutoCloseable {
     o.put("agi.audiosocket-address", "127.0.0.1:9092");
     o.putAll(options);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
-    AgiConfig agi = AgiConfig.from(settings);
     // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
     outbound = Outbound.start(AmiConfig.from(settings), OutboundConfig.from(settings), StorageConfig.from(settings),
         dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()), metrics);
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), admission = new Admission(dsl, AdmissionConfig.from(settings)), metrics);
     TenantRepository tenants = new TenantRepository(dsl);
     http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
         .health(outbound.health())

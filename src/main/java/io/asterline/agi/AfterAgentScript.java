@@ -38,8 +38,8 @@ public final class AfterAgentScript extends AsterlineAgiScript {
   }
 
   @Override
-  ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
-    Optional<UUID> callId = CallEndScript.uuid(input(request, channel, 1, AgiVariables.CALL_ID));
+  protected ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
+    Optional<UUID> callId = uuid(input(request, channel, 1, AgiVariables.CALL_ID));
     if (callId.isEmpty()) {
       return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
     }

@@ -1,9 +1,10 @@
 package io.asterline.agi;
 
 /**
- * Every channel variable the FastAGI scripts read or set, in one place. Outputs carry the one project prefix
- * {@code ASTERLINE_}; the dialplan in {@code dialplan/} and the contract in {@code agi-scripts/README.md} use
- * exactly these names.
+ * Every channel variable the FastAGI scripts and the outbound Originate read or set, in one place, for both
+ * directions. Asterline's own carry the one project prefix {@code ASTERLINE_}; the dialplan in {@code dialplan/}
+ * and the contract in {@code agi-scripts/README.md} use exactly these names. (The dialplan's own settings, such as
+ * ASTERLINE_FALLBACK_SOUND, are set by [asterline-settings] and documented in dialplan/README.md.)
  */
 public final class AgiVariables {
 
@@ -26,7 +27,7 @@ public final class AgiVariables {
   public static final String RECORDING = "ASTERLINE_RECORDING";
   /** E.164 number a forward route sends the call to. */
   public static final String FORWARD_TO = "ASTERLINE_FORWARD_TO";
-  /** After the agent: hangup, transfer or voicemail. */
+  /** After the agent (after-agent): hangup, transfer or voicemail; after AMD (outbound-answered): agent, voicemail or hangup. */
   public static final String NEXT = "ASTERLINE_NEXT";
   /** E.164 number a transfer dials. */
   public static final String TRANSFER_TO = "ASTERLINE_TRANSFER_TO";
@@ -35,9 +36,23 @@ public final class AgiVariables {
   /** The sound played before the voicemail beep: the tenant's voicemail_greeting_sound, else vm-intro. */
   public static final String VOICEMAIL_GREETING = "ASTERLINE_VOICEMAIL_GREETING";
 
+  // set on an outbound call's channel by the Originate (AMI Variable headers; values never contain commas), beside
+  // CALL_ID, TENANT_ID, AUDIOSOCKET, TRUNK and RECORDING above (unset when the tenant does not record)
+  /** outbound (the only direction set this way: inbound calls are inbound by their context). */
+  public static final String DIRECTION = "ASTERLINE_DIRECTION";
+  /** Where to send the callee when the agent cannot be reached (the call's, else the tenant's); may be unset. */
+  public static final String TRANSFER_NUMBER = "ASTERLINE_TRANSFER_NUMBER";
+  /** Sound played to an answering machine (voicemail action leave_message); may be unset. */
+  public static final String AUDIO_FILE = "ASTERLINE_AUDIO_FILE";
+
   // Asterisk's own variables that call-end and voicemail-done read when the dialplan does not pass them as arguments
   public static final String DIALSTATUS = "DIALSTATUS";
   public static final String HANGUPCAUSE = "HANGUPCAUSE";
   public static final String MIXMONITOR_FILENAME = "MIXMONITOR_FILENAME";
   public static final String RECORD_STATUS = "RECORD_STATUS";
+  /** outbound-failed: the failed extension's originate Reason (0 failed, 1 hung up, 3 no answer, 5 busy, 8 congestion). */
+  public static final String REASON = "REASON";
+  /** outbound-answered: AMD()'s result, HUMAN | MACHINE | NOTSURE | HANGUP, and its cause. */
+  public static final String AMD_STATUS = "AMDSTATUS";
+  public static final String AMD_CAUSE = "AMDCAUSE";
 }

@@ -3,6 +3,8 @@ package io.asterline.agi;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
@@ -17,9 +19,11 @@ import org.slf4j.MDC;
  * database work), then set the output variables and ASTERLINE_STATUS last, so the dialplan never sees a
  * status without the variables that go with it. A crash becomes status ERROR; the time taken is recorded
  * as {@code asterline_agi_request} tagged with the script and the status. The channel is always the one
- * passed in (no thread-local channel as in asterisk-java's BaseAgiScript).
+ * passed in (no thread-local channel as in asterisk-java's BaseAgiScript). Every script Asterline serves, of
+ * every feature, extends it: a status is an {@link AgiStatus}, a variable name an {@link AgiVariables} constant.
+ * A script that sets the call id in the MDC ({@code callId}) has it removed after its answer.
  */
-abstract class AsterlineAgiScript implements AgiScript {
+public abstract class AsterlineAgiScript implements AgiScript {
 
   private static final Logger log = LoggerFactory.getLogger(AsterlineAgiScript.class);
 
@@ -28,18 +32,18 @@ abstract class AsterlineAgiScript implements AgiScript {
   /** One per status, plus HANGUP last; a racing first registration is harmless (the registry dedupes). */
   private final Timer[] timers = new Timer[AgiStatus.values().length + 1];
 
-  AsterlineAgiScript(String name, MeterRegistry metrics) {
+  protected AsterlineAgiScript(String name, MeterRegistry metrics) {
     this.name = name;
     this.metrics = metrics;
   }
 
   /** The URL path Asterisk asks for: agi://host/{name}. */
-  final String name() {
+  public final String name() {
     return name;
   }
 
   /** Reads the inputs and does the work; returns what to tell the dialplan. */
-  abstract ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException;
+  protected abstract ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException;
 
   @Override
   public final void service(AgiRequest request, AgiChannel channel) {
@@ -158,7 +162,7 @@ abstract class AsterlineAgiScript implements AgiScript {
   }
 
   /** The n-th AGI() argument after the URL (1-based), or null when missing or blank. */
-  static String argument(AgiRequest request, int n) {
+  protected static String argument(AgiRequest request, int n) {
     String[] args = request.getArguments();
     if (args == null || args.length < n || args[n - 1] == null || args[n - 1].isBlank()) {
       return null;
@@ -167,12 +171,27 @@ abstract class AsterlineAgiScript implements AgiScript {
   }
 
   /** An input passed as the n-th argument, else read from the channel variable; null when neither has it. */
-  static String input(AgiRequest request, AgiChannel channel, int n, String variable) throws AgiException {
+  protected static String input(AgiRequest request, AgiChannel channel, int n, String variable)
+      throws AgiException {
     String arg = argument(request, n);
     if (arg != null) {
       return arg;
     }
     String value = channel.getVariable(variable);
     return value == null || value.isBlank() ? null : value.trim();
+  }
+
+  /** A call id as Asterline writes it (the canonical 36 characters), else empty. */
+  protected static Optional<UUID> uuid(String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    try {
+      UUID id = UUID.fromString(text);
+      // UUID.fromString accepts short forms such as 1-1-1-1-1; only the canonical 36 characters are ours
+      return id.toString().equalsIgnoreCase(text) ? Optional.of(id) : Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 }

@@ -57,7 +57,7 @@ public final class CallEndScript extends AsterlineAgiScript {
   }
 
   @Override
-  ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
+  protected ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
     Optional<UUID> callId = uuid(input(request, channel, 1, AgiVariables.CALL_ID));
     if (callId.isEmpty()) {
       return ScriptResult.of(AgiStatus.UNKNOWN_CALL);
@@ -102,18 +102,5 @@ public final class CallEndScript extends AsterlineAgiScript {
   private Counter endedCounter(String direction, String outcome) {
     return endedCounters.computeIfAbsent(direction + '/' + outcome,
         k -> meters.counter("asterline.calls.ended", "direction", direction, "outcome", outcome));
-  }
-
-  static Optional<UUID> uuid(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    try {
-      UUID id = UUID.fromString(text);
-      // UUID.fromString accepts short forms such as 1-1-1-1-1; only the canonical 36 characters are ours
-      return id.toString().equalsIgnoreCase(text) ? Optional.of(id) : Optional.empty();
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
   }
 }

@@ -62,7 +62,7 @@ public final class InboundScript extends AsterlineAgiScript {
       String channel) {}
 
   @Override
-  ScriptResult decide(AgiRequest request, AgiChannel channel) {
+  protected ScriptResult decide(AgiRequest request, AgiChannel channel) {
     Optional<String> did = dialled(request);
     String tenantArg = argument(request, 2);
     Optional<Long> staticTenant = Optional.empty();

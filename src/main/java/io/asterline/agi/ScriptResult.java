@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** What a script decided: the variables to set, in order, and the status that is set after them. */
-final class ScriptResult {
+public final class ScriptResult {
 
   private final AgiStatus status;
   private final Map<String, String> variables = new LinkedHashMap<>();
@@ -15,12 +15,12 @@ final class ScriptResult {
     this.status = status;
   }
 
-  static ScriptResult of(AgiStatus status) {
+  public static ScriptResult of(AgiStatus status) {
     return new ScriptResult(status);
   }
 
   /** Adds an output; a null value is skipped (the variable is not set). */
-  ScriptResult with(String name, Object value) {
+  public ScriptResult with(String name, Object value) {
     if (value != null) {
       variables.put(name, value.toString());
     }
@@ -28,7 +28,7 @@ final class ScriptResult {
   }
 
   /** What to undo if Asterisk never hears this answer (the caller hung up meanwhile). */
-  ScriptResult onAbandoned(Runnable undo) {
+  public ScriptResult onAbandoned(Runnable undo) {
     this.onAbandoned = undo;
     return this;
   }
@@ -37,7 +37,7 @@ final class ScriptResult {
     onAbandoned.run();
   }
 
-  AgiStatus status() {
+  public AgiStatus status() {
     return status;
   }
 

@@ -19,7 +19,7 @@ final class UnknownScript extends AsterlineAgiScript {
   }
 
   @Override
-  ScriptResult decide(AgiRequest request, AgiChannel channel) {
+  protected ScriptResult decide(AgiRequest request, AgiChannel channel) {
     if (request.getScript() == null) {
       // agi://host with no path, or a peer that is not Asterisk at all: a line, never a stack trace
       log.error("an AGI request from {} names no script (no agi_network_script); known: inbound, call-end, "

@@ -21,6 +21,7 @@ import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
 import io.asterline.secrets.SecretBox;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
@@ -131,7 +132,7 @@ public final class Asterline implements AutoCloseable {
       AgiService agi = lifecycle.register("agi", AgiService.start(
           config.agi().withAudioSocketAddress(audioSocketAddress), admission, config.storage().recordingsDir(),
           database.dsl(),
-          config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database), degraded));
+          config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database, metrics), degraded));
       http.health(agi.health());
 
       // registered last so it stops first: calls still in progress after the grace period end through their
@@ -155,9 +156,9 @@ public final class Asterline implements AutoCloseable {
   }
 
   /** The FastAGI scripts of other features, served beside agi's own. */
-  private static Map<String, AgiScript> otherScripts(Outbound outbound, Database database) {
+  private static Map<String, AgiScript> otherScripts(Outbound outbound, Database database, MeterRegistry metrics) {
     Map<String, AgiScript> scripts = new HashMap<>(outbound.agiScripts());
-    scripts.put(PingScript.NAME, new PingScript(database.dsl()));
+    scripts.put(PingScript.NAME, new PingScript(database.dsl(), metrics));
     return scripts;
   }
 

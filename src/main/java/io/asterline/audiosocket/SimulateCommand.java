@@ -1,5 +1,7 @@
 package io.asterline.audiosocket;
 
+import io.asterline.agi.AgiStatus;
+import io.asterline.agi.AgiVariables;
 import io.asterline.agi.ResAgi;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -115,9 +117,9 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     out.println("FastAGI inbound set: " + vars);
     out.flush();
-    String status = vars.getOrDefault("ASTERLINE_STATUS", "");
+    String status = vars.getOrDefault(AgiVariables.STATUS, "");
     String callId = vars.get("ASTERLINE_CALL_ID");
-    boolean admitted = (status.equals("OK") || status.equals("DEGRADED")) && callId != null
+    boolean admitted = (status.equals(AgiStatus.OK.name()) || status.equals(AgiStatus.DEGRADED.name())) && callId != null
         && !"reject".equals(vars.get("ASTERLINE_ROUTE"));
     String address = audioSocketOverride != null ? audioSocketOverride : vars.get("ASTERLINE_AUDIOSOCKET");
     if (!admitted || !"agent".equals(vars.get("ASTERLINE_ROUTE")) || address == null) {
@@ -172,7 +174,7 @@ public final class SimulateCommand implements Callable<Integer> {
       // Dial(...,g) goes on in the dialplan when the agent's leg ends: the after-agent script
       try {
         Map<String, String> next = asterisk.agi("after-agent", callId);
-        out.println("FastAGI after-agent: ASTERLINE_STATUS=" + next.getOrDefault("ASTERLINE_STATUS", "unset")
+        out.println("FastAGI after-agent: ASTERLINE_STATUS=" + next.getOrDefault(AgiVariables.STATUS, "unset")
             + ", ASTERLINE_NEXT=" + next.getOrDefault("ASTERLINE_NEXT", "unset")
             + (next.get("ASTERLINE_TRANSFER_TO") != null ? " " + next.get("ASTERLINE_TRANSFER_TO") : ""));
       } catch (IOException e) {
@@ -193,10 +195,10 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       Map<String, String> v = asterisk.agi("call-end", callId, dialStatus, "16", "",
           asterisk.channel.variables().getOrDefault("ASTERLINE_AUDIOSOCKET", ""));
-      String status = v.getOrDefault("ASTERLINE_STATUS", "unset");
+      String status = v.getOrDefault(AgiVariables.STATUS, "unset");
       out.println("FastAGI call-end: ASTERLINE_STATUS=" + status);
       out.flush();
-      return status.equals("OK") || status.equals("DEGRADED");
+      return status.equals(AgiStatus.OK.name()) || status.equals(AgiStatus.DEGRADED.name());
     } catch (IOException e) {
       err.println("FastAGI call-end failed: " + e.getMessage() + " (the call keeps its slot until"
           + " admission.max-call-duration)");

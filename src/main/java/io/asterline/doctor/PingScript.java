@@ -1,11 +1,12 @@
 package io.asterline.doctor;
 
-import io.asterline.agi.AgiVariables;
+import io.asterline.agi.AgiStatus;
+import io.asterline.agi.AsterlineAgiScript;
+import io.asterline.agi.ScriptResult;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
-import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiRequest;
-import org.asteriskjava.fastagi.AgiScript;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * {@code agi://<asterline>/ping,<token>}: the doctor's probe. {@code asterline doctor} has Asterisk run it through
  * the FastAGI address its dialplan uses; the node that answers announces the token on the PostgreSQL channel
  * {@value #CHANNEL}, where the doctor listens, so the doctor knows the request went Asterisk -> this address ->
- * an Asterline node, whichever node that was. Sets ASTERLINE_STATUS=OK (ERROR without a token).
+ * an Asterline node, whichever node that was. Sets ASTERLINE_STATUS=OK (ERROR without a token, or when the
+ * database did not take the announcement).
  */
-public final class PingScript implements AgiScript {
+public final class PingScript extends AsterlineAgiScript {
 
   /** The URL path: agi://host/ping. */
   public static final String NAME = "ping";
@@ -27,29 +29,28 @@ public final class PingScript implements AgiScript {
 
   private final DSLContext dsl;
 
-  public PingScript(DSLContext dsl) {
+  public PingScript(DSLContext dsl, MeterRegistry metrics) {
+    super(NAME, metrics);
     this.dsl = dsl;
   }
 
   @Override
-  public void service(AgiRequest request, AgiChannel channel) throws AgiException {
-    String[] args = request.getArguments();
-    String token = args != null && args.length > 0 && args[0] != null ? args[0].trim() : "";
+  protected ScriptResult decide(AgiRequest request, AgiChannel channel) {
+    String token = argument(request, 1);
     try {
       // a token is the doctor's UUID; anything else is not announced (it would go to every listener verbatim)
-      UUID.fromString(token);
+      UUID.fromString(token == null ? "" : token);
     } catch (IllegalArgumentException e) {
-      log.info("ping: without a doctor's token, from {}", request.getRemoteAddress());
-      channel.setVariable(AgiVariables.STATUS, "ERROR");
-      return;
+      log.info("{}: without a doctor's token, from {}", NAME, request.getRemoteAddress());
+      return ScriptResult.of(AgiStatus.ERROR);
     }
     try {
       dsl.execute("select pg_notify(?, ?)", CHANNEL, token);
-      log.info("ping: reached through Asterisk {} ({})", request.getRemoteAddress(), token);
-      channel.setVariable(AgiVariables.STATUS, "OK");
+      log.info("{}: reached through Asterisk {} ({})", NAME, request.getRemoteAddress(), token);
+      return ScriptResult.of(AgiStatus.OK);
     } catch (RuntimeException e) {
-      log.warn("ping: could not announce it in the database: {}", e.getMessage());
-      channel.setVariable(AgiVariables.STATUS, "ERROR");
+      log.warn("{}: could not announce it in the database: {}", NAME, e.getMessage());
+      return ScriptResult.of(AgiStatus.ERROR);
     }
   }
 }

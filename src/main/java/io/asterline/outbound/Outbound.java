@@ -26,9 +26,11 @@ public final class Outbound implements AutoCloseable {
   private final OutboundRoutes outboundRoutes;
   private final JourneyRoutes journeyRoutes;
   private final CallRoutes callRoutes;
+  private final MeterRegistry metrics;
 
   private Outbound(AmiClient ami, OutboundService service, OutboundCallRepository calls, OutboundRoutes outboundRoutes,
-      JourneyRoutes journeyRoutes, CallRoutes callRoutes) {
+      JourneyRoutes journeyRoutes, CallRoutes callRoutes, MeterRegistry metrics) {
+    this.metrics = metrics;
     this.ami = ami;
     this.service = service;
     this.calls = calls;
@@ -52,7 +54,7 @@ public final class Outbound implements AutoCloseable {
     return new Outbound(ami, service, calls,
         new OutboundRoutes(service, config.acceptWait(), json),
         new JourneyRoutes(new JourneyRepository(dsl), service, json, config.acceptWait()),
-        new CallRoutes(new CallQueries(dsl)));
+        new CallRoutes(new CallQueries(dsl)), metrics);
   }
 
   /** The AMI part of /health (not critical: inbound calls do not need it). */
@@ -70,8 +72,8 @@ public final class Outbound implements AutoCloseable {
   /** The FastAGI scripts the outbound dialplan calls, by URL path, for the FastAGI server's mapping. */
   public Map<String, AgiScript> agiScripts() {
     return Map.of(
-        "outbound-answered", new OutboundAnsweredScript(calls),
-        "outbound-failed", new OutboundFailedScript(service));
+        OutboundAnsweredScript.NAME, new OutboundAnsweredScript(calls, metrics),
+        OutboundFailedScript.NAME, new OutboundFailedScript(service, metrics));
   }
 
   public OutboundService service() {

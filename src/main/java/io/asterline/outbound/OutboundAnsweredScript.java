@@ -1,11 +1,15 @@
 package io.asterline.outbound;
 
+import io.asterline.agi.AgiStatus;
+import io.asterline.agi.AgiVariables;
+import io.asterline.agi.AsterlineAgiScript;
+import io.asterline.agi.ScriptResult;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;
 import org.asteriskjava.fastagi.AgiRequest;
-import org.asteriskjava.fastagi.AgiScript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -15,55 +19,62 @@ import org.slf4j.MDC;
  * AMD result where the agent reads it (the call's voicemail_result and outbound_call.amd_status), then tells the
  * dialplan what comes next.
  *
- * <p>Reads ASTERLINE_CALL_ID, AMDSTATUS, AMDCAUSE. Sets ASTERLINE_STATUS (OK | ERROR) and ASTERLINE_NEXT:
+ * <p>Reads ASTERLINE_CALL_ID, AMDSTATUS, AMDCAUSE. Sets ASTERLINE_NEXT and ASTERLINE_STATUS (OK | ERROR): NEXT is
  * {@code agent} (a person, or not sure), {@code voicemail} (a machine and the call leaves a message), or
  * {@code hangup} (a machine and the call hangs up, or the callee hung up during AMD). On ERROR, NEXT is agent:
  * somebody may be on the line, and the agent is better than silence.
  */
-public final class OutboundAnsweredScript implements AgiScript {
+public final class OutboundAnsweredScript extends AsterlineAgiScript {
+
+  /** The URL path: agi://host/outbound-answered. */
+  public static final String NAME = "outbound-answered";
 
   private static final Logger log = LoggerFactory.getLogger(OutboundAnsweredScript.class);
 
   private final OutboundCallRepository calls;
 
-  public OutboundAnsweredScript(OutboundCallRepository calls) {
+  public OutboundAnsweredScript(OutboundCallRepository calls, MeterRegistry metrics) {
+    super(NAME, metrics);
     this.calls = calls;
   }
 
   @Override
-  public void service(AgiRequest request, AgiChannel channel) throws AgiException {
-    Optional<UUID> id = OutboundVariables.callId(channel, "outbound-answered");
+  protected ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
+    String raw = channel.getVariable(AgiVariables.CALL_ID);
+    Optional<UUID> id = uuid(raw == null ? null : raw.trim());
     if (id.isEmpty()) {
-      answer(channel, "ERROR", "agent");
-      return;
+      log.warn("{}: {} is not a call id: '{}'", NAME, AgiVariables.CALL_ID, raw);
+      return toAgent();
     }
     UUID callId = id.get();
-    try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
-      String status = channel.getVariable(OutboundVariables.AMD_STATUS);
-      String cause = channel.getVariable(OutboundVariables.AMD_CAUSE);
-      String next;
-      try {
-        Optional<OutboundCallRepository.CallSettings> settings = calls.settings(callId);
-        if (settings.isEmpty()) {
-          log.warn("outbound-answered: no outbound call {}", callId);
-          answer(channel, "ERROR", "agent");
-          return;
-        }
-        calls.amd(callId, status, cause);
-        next = next(status, settings.get().voicemailAction());
-        if (next.equals("hangup") && "MACHINE".equals(status)) {
-          calls.outcome(callId, "machine_hangup");
-        } else if (next.equals("voicemail")) {
-          calls.outcome(callId, "voicemail");
-        }
-      } catch (RuntimeException e) {
-        log.error("outbound-answered: storing the AMD result failed", e);
-        answer(channel, "ERROR", "agent");
-        return;
+    MDC.put("callId", callId.toString());
+    String status = channel.getVariable(AgiVariables.AMD_STATUS);
+    String cause = channel.getVariable(AgiVariables.AMD_CAUSE);
+    String next;
+    try {
+      Optional<OutboundCallRepository.CallSettings> settings = calls.settings(callId);
+      if (settings.isEmpty()) {
+        log.warn("{}: no outbound call {}", NAME, callId);
+        return toAgent();
       }
-      log.info("outbound-answered: AMD {} ({}) -> {}", status, cause, next);
-      answer(channel, "OK", next);
+      calls.amd(callId, status, cause);
+      next = next(status, settings.get().voicemailAction());
+      if (next.equals("hangup") && "MACHINE".equals(status)) {
+        calls.outcome(callId, "machine_hangup");
+      } else if (next.equals("voicemail")) {
+        calls.outcome(callId, "voicemail");
+      }
+    } catch (RuntimeException e) {
+      log.error("{}: storing the AMD result failed", NAME, e);
+      return toAgent();
     }
+    log.info("{}: AMD {} ({}) -> {}", NAME, status, cause, next);
+    return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, next);
+  }
+
+  /** Whatever went wrong, somebody may be on the line: the agent takes the call. */
+  private static ScriptResult toAgent() {
+    return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, "agent");
   }
 
   static String next(String amdStatus, String voicemailAction) {
@@ -74,10 +85,5 @@ public final class OutboundAnsweredScript implements AgiScript {
       return "hangup";
     }
     return "agent";
-  }
-
-  private static void answer(AgiChannel channel, String status, String next) throws AgiException {
-    channel.setVariable(OutboundVariables.NEXT, next);
-    channel.setVariable(OutboundVariables.STATUS, status);
   }
 }

@@ -2,6 +2,7 @@ package io.asterline.outbound;
 
 import io.asterline.admission.Admission;
 import io.asterline.admission.AdmissionRefusedException;
+import io.asterline.agi.AgiVariables;
 import io.asterline.http.ApiException;
 import io.asterline.recording.RecordingKind;
 import java.nio.file.Path;
@@ -313,20 +314,20 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private Map<String, String> variables(UUID callId, OutboundCallRepository.TenantFacts tenant, SelectedDid did,
       CallRequest r) {
     Map<String, String> v = new LinkedHashMap<>();
-    v.put(OutboundVariables.CALL_ID, callId.toString());
-    v.put(OutboundVariables.TENANT_ID, Long.toString(tenant.id()));
-    v.put(OutboundVariables.DIRECTION, "outbound");
-    v.put(OutboundVariables.AUDIOSOCKET, config.audioSocketAddress());
-    v.put(OutboundVariables.TRUNK, did.trunk());
+    v.put(AgiVariables.CALL_ID, callId.toString());
+    v.put(AgiVariables.TENANT_ID, Long.toString(tenant.id()));
+    v.put(AgiVariables.DIRECTION, "outbound");
+    v.put(AgiVariables.AUDIOSOCKET, config.audioSocketAddress());
+    v.put(AgiVariables.TRUNK, did.trunk());
     if (tenant.recordingEnabled()) {
-      v.put(OutboundVariables.RECORDING, RecordingKind.CALL.file(recordingsDir, tenant.id(), callId).toString());
+      v.put(AgiVariables.RECORDING, RecordingKind.CALL.file(recordingsDir, tenant.id(), callId).toString());
     }
     String transfer = r.transferNumber() != null ? r.transferNumber() : tenant.transferNumber();
     if (transfer != null) {
-      v.put(OutboundVariables.TRANSFER_NUMBER, transfer);
+      v.put(AgiVariables.TRANSFER_NUMBER, transfer);
     }
     if (r.audioFile() != null) {
-      v.put(OutboundVariables.AUDIO_FILE, r.audioFile());
+      v.put(AgiVariables.AUDIO_FILE, r.audioFile());
     }
     v.forEach((name, value) -> {
       // Asterisk splits each Variable header's value on commas: a comma would silently cut the value

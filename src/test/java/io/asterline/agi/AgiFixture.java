@@ -1,13 +1,13 @@
 package io.asterline.agi;
 
-import io.asterline.admission.Admission;
-import io.asterline.admission.AdmissionConfig;
 import static io.asterline.db.generated.Tables.ADMISSION_SLOT;
 import static io.asterline.db.generated.Tables.ADMISSION_TENANT_USAGE;
 import static io.asterline.db.generated.Tables.ADMISSION_TOTAL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
+import io.asterline.admission.Admission;
+import io.asterline.admission.AdmissionConfig;
 import io.asterline.call.CallEvents;
 import io.asterline.app.Json;
 import io.asterline.config.Settings;

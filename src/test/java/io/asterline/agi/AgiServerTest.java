@@ -382,7 +382,7 @@ class AgiServerTest {
     AtomicInteger ran = new AtomicInteger();
     AsterlineAgiScript crash = new AsterlineAgiScript("crash", new SimpleMeterRegistry()) {
       @Override
-      ScriptResult decide(AgiRequest request, AgiChannel channel) {
+      protected ScriptResult decide(AgiRequest request, AgiChannel channel) {
         ran.incrementAndGet();
         throw new IllegalStateException("boom");
       }

@@ -127,6 +127,33 @@ class DialplanTest {
         .anySatisfy(l -> assertThat(l.args()).matches(".*Set\\(ASTERLINE_FALLBACK_TONE=[0-9+/,]+\\)"));
   }
 
+  /**
+   * Every failure path, inbound or outbound, plays the one apology the admin configures: ASTERLINE_FALLBACK_SOUND
+   * through [asterline-announce] (with its generated tone when the file is missing), never a sound named in the
+   * dialplan. Only voicemail names sounds of its own (vm-intro, vm-goodbye: Asterisk's core sounds, each checked).
+   */
+  @Test
+  void everyApologyIsTheFallbackSoundThroughTheAnnouncement() {
+    assertThat(lines).filteredOn(l -> l.context().equals("asterline-announce") && l.app().equals("Playback"))
+        .singleElement().extracting(Line::args).isEqualTo("${ASTERLINE_FALLBACK_SOUND}");
+    for (String context : List.of("asterline-failure", "asterline-outbound-fallback")) {
+      List<Line> path = lines.stream().filter(l -> l.context().equals(context)).toList();
+      assertThat(path).as(context).isNotEmpty()
+          .anySatisfy(l -> assertThat(l.app() + "(" + l.args() + ")").isEqualTo("Gosub(asterline-announce,s,1)"))
+          .noneSatisfy(l -> assertThat(l.app()).isIn("Playback", "PlayTones"));
+    }
+    for (Line line : lines) {
+      if (line.app().equals("Playback") && !line.context().startsWith("asterline-voicemail")) {
+        assertThat(line.args()).as("the Playback at %s plays a variable, not a sound named here", line.where())
+            .matches("\\$\\{ASTERLINE_[A-Z_]+}");
+      }
+    }
+    // the outbound failed extension runs on a dummy channel (nobody hears it): it plays nothing at all
+    assertThat(lines).filteredOn(l -> l.context().equals("asterline-outbound") && l.exten().equals("failed"))
+        .isNotEmpty()
+        .noneSatisfy(l -> assertThat(l.app() + l.args()).containsAnyOf("Playback", "PlayTones", "announce"));
+  }
+
   /** A dialplan line naming an application that is not loaded hangs the call up: optional ones are guarded. */
   @Test
   void optionalApplicationsRunOnlyWhenTheirModuleIsLoaded() {
@@ -264,12 +291,9 @@ class DialplanTest {
     settings.add("ASTERLINE_FALLBACK_DIAL"); // optional, no default
     settings.add("ASTERLINE_AGI_BACKUP"); // optional, no default
     // what an outbound call's Originate sets on the channel (documented in extensions_outbound.conf)
-    Set<String> originate = new TreeSet<>();
-    for (Field f : io.asterline.outbound.OutboundVariables.class.getFields()) {
-      if (Modifier.isStatic(f.getModifiers()) && f.get(null) instanceof String s && s.startsWith("ASTERLINE_")) {
-        originate.add(s);
-      }
-    }
+    Set<String> originate = new TreeSet<>(List.of(AgiVariables.CALL_ID, AgiVariables.TENANT_ID,
+        AgiVariables.DIRECTION, AgiVariables.AUDIOSOCKET, AgiVariables.TRUNK, AgiVariables.RECORDING,
+        AgiVariables.TRANSFER_NUMBER, AgiVariables.AUDIO_FILE));
     Set<String> used = new TreeSet<>();
     for (Line line : lines) {
       Matcher m = VARIABLE.matcher(line.args());

@@ -1,12 +1,12 @@
 package io.asterline.agi;
 
-import io.asterline.admission.Admission;
-import io.asterline.admission.AdmissionConfig;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.asterline.admission.Admission;
+import io.asterline.admission.AdmissionConfig;
 import io.asterline.call.CallEvents;
 import io.asterline.call.CallRepository;
 import io.asterline.degraded.LocalCalls;

@@ -41,7 +41,10 @@ class OutboundAgiScriptsTest {
     f.close();
   }
 
-  /** A channel whose variables live in a map; any other AGI command fails the test. */
+  /**
+   * A channel whose variables live in a map (SET VARIABLE, and EXEC MSet as the scripts answer in one round trip,
+   * record into it); any other AGI command fails the test.
+   */
   static AgiChannel channel(Map<String, String> vars) {
     return (AgiChannel) Proxy.newProxyInstance(AgiChannel.class.getClassLoader(), new Class<?>[] {AgiChannel.class},
         (proxy, method, args) -> switch (method.getName()) {
@@ -50,6 +53,15 @@ class OutboundAgiScriptsTest {
             vars.put((String) args[0], (String) args[1]);
             yield null;
           }
+          case "exec" -> {
+            assertThat(args[0]).isEqualTo("MSet");
+            // MSet's pairs, left to right: the status last
+            for (String pair : String.join(",", (String[]) args[1]).split(",")) {
+              vars.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
+            }
+            yield 0;
+          }
+          case "toString" -> "map channel";
           default -> throw new AssertionError("unexpected AGI command " + method.getName());
         });
   }
@@ -127,6 +139,30 @@ class OutboundAgiScriptsTest {
     assertThat(garbage).containsEntry("ASTERLINE_STATUS", "ERROR").containsEntry("ASTERLINE_NEXT", "agent");
     Map<String, String> unknown = answered(UUID.randomUUID(), "MACHINE", "");
     assertThat(unknown).containsEntry("ASTERLINE_STATUS", "ERROR").containsEntry("ASTERLINE_NEXT", "agent");
+  }
+
+  /** The outbound scripts answer as every Asterline script does: one MSet, the status last, and timed. */
+  @Test
+  void theOutboundScriptsAnswerInOneRoundTripWithTheStatusLastAndAreTimed() throws Exception {
+    UUID id = place("");
+    java.util.List<String> commands = new java.util.ArrayList<>();
+    Map<String, String> vars = new HashMap<>(Map.of("ASTERLINE_CALL_ID", id.toString(), "AMDSTATUS", "HUMAN"));
+    AgiChannel recorded = channel(vars);
+    AgiChannel channel = (AgiChannel) Proxy.newProxyInstance(AgiChannel.class.getClassLoader(),
+        new Class<?>[] {AgiChannel.class}, (proxy, method, args) -> {
+          if (!method.getName().equals("getVariable") && !method.getName().equals("toString")) {
+            commands.add(method.getName() + " " + (args[1] instanceof String[] a ? String.join(",", a) : args[1]));
+          }
+          return method.invoke(recorded, args);
+        });
+    scripts.get("outbound-answered").service(request(), channel);
+    assertThat(commands).containsExactly("exec ASTERLINE_NEXT=agent,ASTERLINE_STATUS=OK");
+    assertThat(f.metrics.find("asterline.agi.request").tags("script", "outbound-answered", "status", "OK").timer())
+        .isNotNull().satisfies(t -> assertThat(t.count()).isEqualTo(1));
+
+    scripts.get("outbound-failed").service(request("3"), channel(new HashMap<>(Map.of("ASTERLINE_CALL_ID", "x"))));
+    assertThat(f.metrics.find("asterline.agi.request").tags("script", "outbound-failed", "status", "ERROR").timer())
+        .isNotNull().satisfies(t -> assertThat(t.count()).isEqualTo(1));
   }
 
   @Test

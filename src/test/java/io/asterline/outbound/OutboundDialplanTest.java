@@ -2,6 +2,7 @@ package io.asterline.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.asterline.agi.AgiVariables;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ class OutboundDialplanTest {
     assertThat(contexts.get(OutboundService.CONTEXT)).containsKeys("s", "failed");
 
     Set<String> known = new HashSet<>();
-    for (Field field : OutboundVariables.class.getFields()) {
+    for (Field field : AgiVariables.class.getFields()) {
       if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class) {
         known.add((String) field.get(null));
       }
@@ -89,7 +90,7 @@ class OutboundDialplanTest {
       used.add(var.group(1));
     }
     assertThat(used).isNotEmpty();
-    assertThat(known).as("every ASTERLINE_ variable the dialplan reads is named in OutboundVariables")
+    assertThat(known).as("every ASTERLINE_ variable the dialplan reads is named in AgiVariables")
         .containsAll(used);
 
     Set<String> scripts = new HashSet<>(INBOUND_SCRIPTS);

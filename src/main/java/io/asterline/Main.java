@@ -14,6 +14,8 @@ import io.asterline.did.DidsCommand;
 import io.asterline.doctor.DoctorCommand;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.flywaydb.core.api.FlywayException;
 import org.jooq.exception.DataAccessException;
@@ -102,9 +104,12 @@ public final class Main implements Runnable {
     return false;
   }
 
+  /** Without a command: the list of every registered one (read from the tree, so a new command is never left out). */
   @Override
   public void run() {
+    List<String> names = new ArrayList<>(spec.subcommands().keySet());
+    String last = names.remove(names.size() - 1);
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "a command is required: serve, migrate, config, doctor, token, dids, recordings, report or call");
+        "a command is required: " + String.join(", ", names) + " or " + last);
   }
 }

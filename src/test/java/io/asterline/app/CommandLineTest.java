@@ -87,6 +87,19 @@ class CommandLineTest {
     assertThat(noCommand.err()).contains("serve");
   }
 
+  /** Every command there is, `call` included, is named without a command and in --help. */
+  @Test
+  void withoutACommandEveryCommandIsNamed() {
+    Run none = run(Map.of());
+    assertThat(none.exit()).isEqualTo(2);
+    assertThat(Main.commandLine(Map.of()).getSubcommands().keySet())
+        .contains("serve", "migrate", "config", "doctor", "token", "dids", "recordings", "report", "call")
+        .allSatisfy(name -> {
+          assertThat(none.err()).as(name).containsPattern("a command is required: .*\\b" + name + "\\b");
+          assertThat(run(Map.of(), "--help").out()).as(name).containsPattern("(?m)^  " + name + "\\s");
+        });
+  }
+
   @Test
   void everyCommandHasHelp() {
     for (String command : new String[] {"serve", "migrate", "config"}) {

@@ -41,14 +41,13 @@ public final class Admission {
   public void reserve(long tenantId, UUID callId) {
     String verdict = dsl.select(Routines.admissionReserve(callId, tenantId, config.maxCalls(), config.holdSeconds()))
         .fetchOne(0, String.class);
-    switch (verdict) {
-      case "OK", "HELD" -> { }
-      case "TENANT_FULL" -> throw new AdmissionRefusedException("tenant " + tenantId + " is at its limit of "
+    switch (Verdict.of(verdict)) {
+      case OK, HELD -> { }
+      case TENANT_FULL -> throw new AdmissionRefusedException("tenant " + tenantId + " is at its limit of "
           + dsl.select(TENANT.MAX_CONCURRENT_CALLS).from(TENANT).where(TENANT.ID.eq(tenantId)).fetchOne(0)
           + " concurrent calls");
-      case "GLOBAL_FULL" -> throw new AdmissionRefusedException("the service is at its limit of " + config.maxCalls()
+      case GLOBAL_FULL -> throw new AdmissionRefusedException("the service is at its limit of " + config.maxCalls()
           + " concurrent calls (" + AdmissionConfig.MAX_CALLS.name() + ")");
-      default -> throw new IllegalStateException("admission_reserve answered " + verdict);
     }
   }
 

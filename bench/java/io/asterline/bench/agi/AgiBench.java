@@ -77,7 +77,7 @@ public final class AgiBench {
     AgiService asterline = AgiService.start(config, Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
         CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
         io.asterline.degraded.DegradedMode.open(Files.createTempDirectory("bench-data"), config.journalMaxBytes(),
-            io.asterline.app.Json.mapper()));
+            io.asterline.config.Json.mapper()));
 
     AgiScript noop = (AgiRequest request, AgiChannel channel) -> { };
     DefaultAgiServer floorServer = new DefaultAgiServer(noop);

@@ -3,7 +3,7 @@ package io.asterline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.config.UserException;
 import java.net.URI;

@@ -7,7 +7,7 @@ import static io.asterline.db.generated.Tables.TENANT;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.AgiConfig;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.http.Auth;
@@ -75,8 +75,9 @@ public final class OutboundFixture implements AutoCloseable {
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     AgiConfig agi = AgiConfig.from(settings);
     // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
-    outbound = Outbound.start(AmiConfig.from(settings), OutboundConfig.from(settings), StorageConfig.from(settings),
-        dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
+    outbound = Outbound.start(AmiConfig.from(settings),
+        OutboundConfig.from(settings).withAudioSocketAddress(agi.audioSocketAddress()), StorageConfig.from(settings),
+        dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.config.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), new SlotAdmission(dsl, agi.maxCalls(), agi.maxCallDuration()), metrics);
     TenantRepository tenants = new TenantRepository(dsl);

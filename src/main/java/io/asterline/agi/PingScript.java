@@ -1,6 +1,5 @@
-package io.asterline.doctor;
+package io.asterline.agi;
 
-import io.asterline.agi.AgiVariables;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
 import org.asteriskjava.fastagi.AgiException;

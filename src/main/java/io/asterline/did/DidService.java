@@ -5,7 +5,7 @@ import io.asterline.did.DidRepository.DidPatch;
 import io.asterline.did.DidRepository.NewDid;
 import io.asterline.did.DidRepository.Page;
 import io.asterline.did.DidRepository.Pool;
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import io.asterline.http.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

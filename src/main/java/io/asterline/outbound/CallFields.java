@@ -1,6 +1,6 @@
 package io.asterline.outbound;
 
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import io.asterline.http.ApiException;
 import java.util.Optional;
 import java.util.UUID;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.asterline.db.TestDatabase;
-import io.asterline.http.ApiException;
+import io.asterline.error.InvalidInputException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -145,7 +145,7 @@ class DidRotationTest {
     assertThat(picked.id()).isEqualTo(mine);
     assertThat(picked.usageCount()).isEqualTo(1);
     assertThatThrownBy(() -> dids.selectCallerId(tenant, Optional.of(theirs), Optional.empty(), Optional.empty()))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("didId"));
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("didId"));
     assertThat(usage(theirs)).isZero();
 
     dsl.update(DID).set(DID.STATUS, "quarantined").where(DID.ID.eq(mine)).execute();

@@ -95,6 +95,24 @@ class DidRotationTest {
   }
 
   @Test
+  void peekAndPickPassOverTheSameIneligibleNumbers() {
+    List<UUID> ids = DidFixtures.dids(dsl, tenant, "twilio-main", 0, 4);
+    DidService dids = DidFixtures.service(dsl);
+    // the least used of each is ineligible: quarantined, at its daily cap, cooling down
+    dsl.update(DID).set(DID.STATUS, "quarantined").where(DID.ID.eq(ids.get(0))).execute();
+    dsl.update(DID).set(DID.DAILY_CAP, 1).where(DID.ID.eq(ids.get(1))).execute();
+    dids.selectCallerId(tenant, Optional.of(ids.get(1)), Optional.empty(), Optional.empty()).orElseThrow();
+    dsl.update(DID).set(DID.COOLDOWN_SECONDS, 3600).where(DID.ID.eq(ids.get(2))).execute();
+    dids.selectCallerId(tenant, Optional.of(ids.get(2)), Optional.empty(), Optional.empty()).orElseThrow();
+    dsl.update(DID).set(DID.USAGE_COUNT, 7L).where(DID.ID.eq(ids.get(3))).execute();
+
+    Did peeked = dids.next(tenant, Optional.of("twilio-main"), Optional.empty(), true).orElseThrow();
+    assertThat(peeked.id()).isEqualTo(ids.get(3));
+    assertThat(dids.next(tenant, Optional.of("twilio-main"), Optional.empty(), false).orElseThrow().id())
+        .isEqualTo(peeked.id());
+  }
+
+  @Test
   void peekShowsThePickWithoutCountingIt() {
     DidFixtures.dids(dsl, tenant, "twilio-main", 0, 2);
     DidService dids = DidFixtures.service(dsl);

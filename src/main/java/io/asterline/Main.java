@@ -7,7 +7,7 @@ import io.asterline.audiosocket.SimulateCommand;
 import io.asterline.call.CallCommand;
 import io.asterline.config.ConfigException;
 import io.asterline.config.UserException;
-import io.asterline.http.TokenCommand;
+import io.asterline.admin.TokenCommand;
 import io.asterline.recording.RecordingsCommand;
 import io.asterline.report.ReportCommand;
 import io.asterline.did.DidsCommand;

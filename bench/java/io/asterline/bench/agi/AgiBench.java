@@ -78,7 +78,7 @@ public final class AgiBench {
         new io.asterline.admission.AdmissionConfig(1_000_000, java.time.Duration.ofHours(4))), Files.createTempDirectory("bench-recordings"), db.dsl(), 16,
         CallEvents.NONE, new SimpleMeterRegistry(), Map.of(),
         io.asterline.degraded.DegradedMode.open(Files.createTempDirectory("bench-data"), config.journalMaxBytes(),
-            io.asterline.app.Json.mapper()));
+            io.asterline.config.Json.mapper()));
 
     AgiScript noop = (AgiRequest request, AgiChannel channel) -> { };
     DefaultAgiServer floorServer = new DefaultAgiServer(noop);

@@ -3,7 +3,7 @@ package io.asterline.bench.audiosocket;
 import com.sun.management.OperatingSystemMXBean;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.config.Settings;

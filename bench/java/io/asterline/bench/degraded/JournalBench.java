@@ -1,6 +1,6 @@
 package io.asterline.bench.degraded;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.degraded.HeldWrite;
 import io.asterline.degraded.Journal;
 import java.nio.file.Files;

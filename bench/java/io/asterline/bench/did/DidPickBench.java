@@ -4,7 +4,7 @@ import static io.asterline.db.generated.Tables.TENANT;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.db.Database;
 import io.asterline.db.Migrations;
 import io.asterline.did.DidRepository;

@@ -4,8 +4,8 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static io.asterline.db.generated.Tables.TENANT;
 
-import io.asterline.app.Json;
-import io.asterline.app.Lifecycle;
+import io.asterline.config.Json;
+import io.asterline.lifecycle.Lifecycle;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.http.HttpConfig;

@@ -1,6 +1,6 @@
 package io.asterline.agi;
 
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import java.net.InetAddress;
@@ -108,10 +108,7 @@ public record AgiConfig(
     if (refresh.toMillis() < 1000) {
       throw settings.invalid(DID_CACHE_REFRESH, "at least 1s");
     }
-    String countryCode = settings.string(PhoneNumbers.DEFAULT_COUNTRY_CODE);
-    if (!PhoneNumbers.isCountryCode(countryCode)) {
-      throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
-    }
+    String countryCode = PhoneNumbers.defaultCountryCode(settings);
     return new AgiConfig(settings.address(BIND), settings.port(PORT), poolSize,
         List.copyOf(allow), readTimeout, requestTimeout, perSource, deadline, linger, audioSocket, refresh, countryCode,
         settings.integer(JOURNAL_MAX_BYTES, 1_000_000, Integer.MAX_VALUE));

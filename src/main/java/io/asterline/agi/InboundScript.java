@@ -5,7 +5,7 @@ import io.asterline.agi.AgiRepository.Admitted;
 import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.agi.AgiRepository.NewCall;
 import io.asterline.agi.AgiRepository.Route;
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import io.asterline.degraded.LocalCalls;
 import io.asterline.recording.RecordingKind;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,6 +2,7 @@ package io.asterline.app;
 
 import io.asterline.config.ConfigException;
 import io.asterline.config.ConfigKey;
+import io.asterline.config.ConfigOptions;
 import io.asterline.config.Settings;
 import java.io.PrintWriter;
 import java.util.List;

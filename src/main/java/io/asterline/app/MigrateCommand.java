@@ -1,5 +1,6 @@
 package io.asterline.app;
 
+import io.asterline.config.ConfigOptions;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.db.Migrations;

@@ -1,5 +1,6 @@
 package io.asterline.app;
 
+import io.asterline.config.ConfigOptions;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package io.asterline.did;
 
 import io.asterline.config.ConfigException;
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import java.net.URI;
@@ -79,10 +79,7 @@ public record DidConfig(
 
   public static DidConfig from(Settings settings) {
     // the same country code the FastAGI lookup uses (phone.default-country-code)
-    String cc = settings.string(PhoneNumbers.DEFAULT_COUNTRY_CODE);
-    if (!PhoneNumbers.isCountryCode(cc)) {
-      throw settings.invalid(PhoneNumbers.DEFAULT_COUNTRY_CODE, "a country calling code of 1 to 3 digits, such as 1 or 49");
-    }
+    String cc = PhoneNumbers.defaultCountryCode(settings);
     OptionalInt cap = settings.value(DAILY_CAP).isPresent()
         ? OptionalInt.of(settings.integer(DAILY_CAP, 1, Integer.MAX_VALUE))
         : OptionalInt.empty();

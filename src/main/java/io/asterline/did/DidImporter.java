@@ -1,6 +1,6 @@
 package io.asterline.did;
 
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.asterline.did.DidRepository.Upsert;
 import java.util.ArrayList;

@@ -1,13 +1,11 @@
 package io.asterline.did;
 
 import static io.asterline.db.generated.Tables.DID;
-import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.condition;
 import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
 import static org.jooq.impl.DSL.noCondition;
-import static org.jooq.impl.DSL.select;
 import static org.jooq.impl.DSL.val;
 import static org.jooq.impl.DSL.when;
 
@@ -18,6 +16,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +28,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.JSONB;
+import org.jooq.QueryPart;
 import org.jooq.Record;
 import org.jooq.SortField;
 import org.jooq.impl.DSL;
@@ -188,10 +188,7 @@ public final class DidRepository {
    * row at the lowest count stays locked by something slower than a pick (a long import transaction).
    */
   public Attempt pick(Pool pool, boolean fair) {
-    int shape = (pool.segment().isPresent() ? 1 : 0) + (pool.calleeAreaCode().isPresent() ? 2 : 0);
-    Record r = dsl.resultQuery(PICK[shape + (fair ? 0 : 4)],
-            val(pool.tenantId()), val(pool.segment().orElse(null), SQLDataType.CLOB),
-            val(pool.calleeAreaCode().orElse(null), SQLDataType.CLOB), today(), defaultCap, defaultCooldownSeconds)
+    Record r = dsl.resultQuery(PICK.get(PickVariant.of(pool, fair)), arguments(pool))
         .coerce(pickColumns())
         .fetchOne();
     if (r.get(DID.ID) != null) {
@@ -212,74 +209,106 @@ public final class DidRepository {
   /*
    * The pick, written out as SQL because it is the hot path (rendering it from the DSL on every call cost
    * more CPU than PostgreSQL spends executing it) and because this one statement is the whole concurrency
-   * story, so it should read as such. One variant per pool shape, indexed [segment? 1 : 0] + [callee? 2 : 0]
-   * + [fair? 0 : 4], so each keeps its own plan: the pool's rows through did_rotation_idx (or
-   * did_tenant_rotation_idx), sorted here. No index holds usage_count or last_used_at, so the UPDATE is a
-   * HOT update that leaves no dead index entries behind (see migration V3).
-   * Arguments: {0} tenant, {1} segment, {2} callee's area code, {3} today, {4} default cap, {5} default
-   * cooldown in seconds. RETURNING lists the columns in the order of columns(), which coerce() relies on.
-   * The statement always answers one row: the picked number, or nulls and the lowest usage count of the
-   * eligible numbers the snapshot held (null: none), so a pick that lost every candidate to concurrent picks
-   * needs no second query to know it should try again.
+   * story, so it should read as such. One statement per PickVariant, so each keeps its own plan: the pool's
+   * rows through did_rotation_idx (or did_tenant_rotation_idx), sorted here. No index holds usage_count or
+   * last_used_at, so the UPDATE is a HOT update that leaves no dead index entries behind (see migration V3).
+   * Arguments: those of arguments(). RETURNING lists the columns in the order of columns(), which coerce()
+   * relies on. The statement always answers one row: the picked number, or nulls and the lowest usage count of
+   * the eligible numbers the snapshot held (null: none), so a pick that lost every candidate to concurrent
+   * picks needs no second query to know it should try again.
    */
-  private static final String[] PICK = new String[8];
 
-  static {
-    for (int shape = 0; shape < 8; shape++) {
-      boolean segment = (shape & 1) != 0;
-      boolean local = (shape & 2) != 0;
-      boolean fair = (shape & 4) == 0;
-      String lowest = "(SELECT m.usage_count FROM did m WHERE " + eligibleSql("m", segment)
-          + " ORDER BY m.usage_count LIMIT 1)";
-      String lowestLocal = "(SELECT l.usage_count FROM did l WHERE " + eligibleSql("l", segment)
-          + " AND l.area_code = {2} ORDER BY l.usage_count LIMIT 1)";
-      String bound;
-      if (fair) {
-        bound = local
-            ? "((c.area_code = {2} AND c.usage_count <= " + lowestLocal + ")"
-                + " OR (" + lowestLocal + " IS NULL AND c.usage_count <= " + lowest + "))"
-            : "c.usage_count <= " + lowest;
-      } else {
-        bound = local ? "(c.area_code = {2} OR " + lowestLocal + " IS NULL)" : "true";
+  /** The shape of a pool and of a pick, which chooses the statement: every combination has its own. */
+  private record PickVariant(boolean bySegment, boolean nearCallee, boolean fair) {
+
+    static PickVariant of(Pool pool, boolean fair) {
+      return new PickVariant(pool.segment().isPresent(), pool.calleeAreaCode().isPresent(), fair);
+    }
+
+    static List<PickVariant> all() {
+      List<PickVariant> all = new ArrayList<>();
+      for (boolean segment : new boolean[] {false, true}) {
+        for (boolean local : new boolean[] {false, true}) {
+          for (boolean fair : new boolean[] {false, true}) {
+            all.add(new PickVariant(segment, local, fair));
+          }
+        }
       }
-      PICK[shape] = """
-          WITH picked AS (
-          UPDATE did SET
-            usage_count = usage_count + 1,
-            last_used_at = now(),
-            daily_usage_count = CASE WHEN daily_usage_date = {3} THEN daily_usage_count + 1 ELSE 1 END,
-            daily_usage_date = {3}
-          WHERE id = (
-            SELECT c.id FROM did c
-            WHERE %s
-              AND %s
-            ORDER BY c.usage_count, c.last_used_at NULLS FIRST, c.id
-            LIMIT 1
-            FOR NO KEY UPDATE SKIP LOCKED)
-          RETURNING id, tenant_id, number, segment, trunk, status, usage_count, last_used_at, daily_cap,
-            cooldown_seconds, area_code, metadata, created_at, updated_at,
-            CASE WHEN daily_usage_date = {3} THEN daily_usage_count ELSE 0 END AS uses_today
-          )
-          SELECT p.*, CASE WHEN p.id IS NULL THEN %s END AS lowest_seen
-          FROM (SELECT 1) AS one LEFT JOIN picked p ON true"""
-          .formatted(eligibleSql("c", segment), bound, local ? "coalesce(" + lowestLocal + ", " + lowest + ")" : lowest);
+      return all;
     }
   }
 
-  /** {@link #eligible} as SQL text for {@link #PICK}: same rules, same arguments. */
+  private static final Map<PickVariant, String> PICK = new HashMap<>();
+
+  static {
+    for (PickVariant v : PickVariant.all()) {
+      PICK.put(v, pickSql(v));
+    }
+  }
+
+  private static String pickSql(PickVariant v) {
+    String lowest = "(SELECT m.usage_count FROM did m WHERE " + eligibleSql("m", v.bySegment())
+        + " ORDER BY m.usage_count LIMIT 1)";
+    String lowestLocal = "(SELECT l.usage_count FROM did l WHERE " + eligibleSql("l", v.bySegment())
+        + " AND l.area_code = {2} ORDER BY l.usage_count LIMIT 1)";
+    String bound;
+    if (v.fair()) {
+      bound = v.nearCallee()
+          ? "((c.area_code = {2} AND c.usage_count <= " + lowestLocal + ")"
+              + " OR (" + lowestLocal + " IS NULL AND c.usage_count <= " + lowest + "))"
+          : "c.usage_count <= " + lowest;
+    } else {
+      bound = v.nearCallee() ? "(c.area_code = {2} OR " + lowestLocal + " IS NULL)" : "true";
+    }
+    return """
+        WITH picked AS (
+        UPDATE did SET
+          usage_count = usage_count + 1,
+          last_used_at = now(),
+          daily_usage_count = CASE WHEN daily_usage_date = {3} THEN daily_usage_count + 1 ELSE 1 END,
+          daily_usage_date = {3}
+        WHERE id = (
+          SELECT c.id FROM did c
+          WHERE %s
+            AND %s
+          ORDER BY c.usage_count, c.last_used_at NULLS FIRST, c.id
+          LIMIT 1
+          FOR NO KEY UPDATE SKIP LOCKED)
+        RETURNING id, tenant_id, number, segment, trunk, status, usage_count, last_used_at, daily_cap,
+          cooldown_seconds, area_code, metadata, created_at, updated_at,
+          CASE WHEN daily_usage_date = {3} THEN daily_usage_count ELSE 0 END AS uses_today
+        )
+        SELECT p.*, CASE WHEN p.id IS NULL THEN %s END AS lowest_seen
+        FROM (SELECT 1) AS one LEFT JOIN picked p ON true"""
+        .formatted(eligibleSql("c", v.bySegment()), bound,
+            v.nearCallee() ? "coalesce(" + lowestLocal + ", " + lowest + ")" : lowest);
+  }
+
+  /**
+   * The eligibility rules, the one text of them: the pool's tenant (and segment), a usable status, under the
+   * daily cap, out of its cooldown. Used by the pick and by {@link #peek}, with {@link #arguments}: {0} tenant,
+   * {1} segment, {3} today, {4} default cap, {5} default cooldown in seconds. The status list is inline so the
+   * partial rotation indexes ({@code WHERE status IN ('active', 'available')}) match.
+   */
   private static String eligibleSql(String t, boolean segment) {
     return (t + ".tenant_id = {0}" + (segment ? " AND " + t + ".segment = {1}" : "")
-        + " AND " + t + ".status IN ('active', 'available')"
+        + " AND " + t + ".status IN (" + String.join(", ", USABLE.stream().map(u -> "'" + u + "'").toList()) + ")"
         + " AND (coalesce(" + t + ".daily_cap, {4}) IS NULL OR " + t + ".daily_usage_date IS DISTINCT FROM {3}"
         + " OR " + t + ".daily_usage_count < coalesce(" + t + ".daily_cap, {4}))"
         + " AND (coalesce(" + t + ".cooldown_seconds::float8, {5}) <= 0 OR " + t + ".last_used_at IS NULL"
         + " OR " + t + ".last_used_at <= now() - make_interval(secs => coalesce(" + t + ".cooldown_seconds::float8, {5})))");
   }
 
+  /** The values of the placeholders in {@link #eligibleSql} and the pick statements, in order. */
+  private QueryPart[] arguments(Pool pool) {
+    return new QueryPart[] {val(pool.tenantId()), val(pool.segment().orElse(null), SQLDataType.CLOB),
+        val(pool.calleeAreaCode().orElse(null), SQLDataType.CLOB), today(), defaultCap, defaultCooldownSeconds};
+  }
+
   /** The number {@link #pick} would take now, without counting a use. */
   public Optional<Did> peek(Pool pool) {
     return dsl.select(columns()).from(DID)
-        .where(eligible(DID, pool, today()))
+        .where(condition(eligibleSql(DID.getName(), pool.segment().isPresent()), arguments(pool)))
         .orderBy(rotationOrder(DID, pool))
         .limit(1)
         .fetchOptional(this::toDid);
@@ -364,21 +393,6 @@ public final class DidRepository {
 
   private Field<LocalDate> today() {
     return field("(now() at time zone {0})::date", SQLDataType.LOCALDATE, zone);
-  }
-
-  private Condition eligible(io.asterline.db.generated.tables.Did t, Pool pool, Field<LocalDate> today) {
-    Field<Integer> cap = coalesce(t.DAILY_CAP, defaultCap);
-    Field<Double> cooldown = coalesce(t.COOLDOWN_SECONDS.cast(SQLDataType.DOUBLE), defaultCooldownSeconds);
-    return t.TENANT_ID.eq(pool.tenantId())
-        .and(pool.segment().map(t.SEGMENT::eq).orElse(noCondition()))
-        // inlined, so the partial rotation indexes (WHERE status IN ('active', 'available')) match
-        .and(t.STATUS.in(USABLE.stream().map(DSL::inline).toList()))
-        .and(cap.isNull()
-            .or(t.DAILY_USAGE_DATE.isDistinctFrom(today))
-            .or(t.DAILY_USAGE_COUNT.lt(cap)))
-        .and(cooldown.le(0.0)
-            .or(t.LAST_USED_AT.isNull())
-            .or(condition("{0} <= now() - make_interval(secs => {1})", t.LAST_USED_AT, cooldown)));
   }
 
   /** Local numbers first (when the callee is known), then the lowest count, then the least recently used. */

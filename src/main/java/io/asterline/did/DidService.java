@@ -5,8 +5,9 @@ import io.asterline.did.DidRepository.DidPatch;
 import io.asterline.did.DidRepository.NewDid;
 import io.asterline.did.DidRepository.Page;
 import io.asterline.did.DidRepository.Pool;
-import io.asterline.call.PhoneNumbers;
-import io.asterline.http.ApiException;
+import io.asterline.error.ConflictException;
+import io.asterline.error.InvalidInputException;
+import io.asterline.phone.PhoneNumbers;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A tenant's numbers: checked edits, and the caller-ID selection outbound calls and journeys use.
- * Input problems are {@link ApiException}s naming the field (the HTTP API answers them as 400).
+ * Input problems are {@link InvalidInputException}s naming the field (the HTTP API answers them as 400).
  */
 public final class DidService {
 
@@ -73,14 +74,14 @@ public final class DidService {
    * the tenant's usable numbers. When {@code callee} is known, rotation prefers numbers in its area code.
    *
    * @return empty when no number can be used now (none usable, daily caps reached, all cooling down)
-   * @throws ApiException 400 on field {@code didId} when the tenant has no such DID
+   * @throws InvalidInputException on field {@code didId} when the tenant has no such DID
    */
   public Optional<Did> selectCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment,
       Optional<String> callee) {
     if (didId.isPresent()) {
       Optional<Did> named = dids.pickById(tenantId, didId.get());
       if (named.isEmpty() && dids.find(didId.get(), OptionalLong.of(tenantId)).isEmpty()) {
-        throw ApiException.badRequest("didId", "no DID " + didId.get() + " for this tenant");
+        throw new InvalidInputException("didId", "no DID " + didId.get() + " for this tenant");
       }
       return counted(named);
     }
@@ -212,20 +213,20 @@ public final class DidService {
     try {
       return PhoneNumbers.require(raw, defaultCountryCode);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest(field, field + ": " + e.getMessage());
+      throw new InvalidInputException(field, field + ": " + e.getMessage());
     }
   }
 
   public static String segment(String segment) {
     if (segment == null || segment.isBlank()) {
-      throw ApiException.badRequest("segment", "segment is required: the name of a pool, such as twilio-main");
+      throw new InvalidInputException("segment", "segment is required: the name of a pool, such as twilio-main");
     }
     return name("segment", segment);
   }
 
   public static String status(String status) {
     if (status == null || !Did.STATUSES.contains(status)) {
-      throw ApiException.badRequest("status", "unknown status '" + status + "'; one of "
+      throw new InvalidInputException("status", "unknown status '" + status + "'; one of "
           + String.join(", ", Did.STATUSES.stream().sorted().toList()));
     }
     return status;
@@ -233,7 +234,7 @@ public final class DidService {
 
   static String name(String field, String value) {
     if (value == null || !Did.NAME.matcher(value).matches()) {
-      throw ApiException.badRequest(field, field + " '" + value + "' must be 1 to 64 letters, digits, '.', '_'"
+      throw new InvalidInputException(field, field + " '" + value + "' must be 1 to 64 letters, digits, '.', '_'"
           + " or '-', starting with a letter or digit");
     }
     return value;
@@ -245,18 +246,18 @@ public final class DidService {
     if ("23505".equals(state)) {
       OptionalLong owner = dids.ownerOf(number);
       if (caller.isPresent() && owner.equals(caller)) {
-        return new ApiException(409, "number", "number " + number + " is one of this tenant's DIDs already");
+        return new ConflictException("number", "number " + number + " is one of this tenant's DIDs already");
       }
       if (caller.isEmpty() && owner.isPresent()) {
         // the operator may know who holds it
-        return new ApiException(409, "number", "number " + number + " is a DID of tenant " + owner.getAsLong());
+        return new ConflictException("number", "number " + number + " is a DID of tenant " + owner.getAsLong());
       }
       // a tenant must not learn another tenant's numbers: the same answer as for any number it cannot add
-      return new ApiException(409, "number", "number " + number + " is not available to this tenant; if it"
+      return new ConflictException("number", "number " + number + " is not available to this tenant; if it"
           + " should be, ask the administrator");
     }
     if ("23503".equals(state) && tenantId != null) {
-      return ApiException.badRequest("tenantId", "no tenant " + tenantId);
+      return new InvalidInputException("tenantId", "no tenant " + tenantId);
     }
     return e;
   }

@@ -1,8 +1,8 @@
 package io.asterline.did;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.app.ConfigOptions;
-import io.asterline.app.Json;
+import io.asterline.config.ConfigOptions;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseConfig;

@@ -1,5 +1,6 @@
 package io.asterline.doctor;
 
+import io.asterline.agi.PingScript;
 import io.asterline.outbound.AmiConfig;
 import java.io.IOException;
 import java.sql.SQLException;

@@ -1,5 +1,6 @@
 package io.asterline.doctor;
 
+import io.asterline.agi.PingScript;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

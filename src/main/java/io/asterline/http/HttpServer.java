@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.asterline.config.UserException;
+import io.asterline.error.ConflictException;
+import io.asterline.error.InvalidInputException;
+import io.asterline.error.NotFoundException;
+import io.asterline.error.RefusedException;
+import io.asterline.error.UnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -100,6 +105,7 @@ public final class HttpServer implements AutoCloseable {
     app.after("/api/*", this::writeAudit);
     routeSets.forEach(r -> r.accept(app));
     app.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+    app.exception(RefusedException.class, (e, ctx) -> error(ctx, status(e), e.getMessage(), e.field()));
     app.exception(UnrecognizedPropertyException.class, (e, ctx) -> error(ctx, 400,
         JsonBody.unknownField(path(e), e.getKnownPropertyIds()), path(e)));
     app.exception(InvalidFormatException.class, (e, ctx) -> error(ctx, 400,
@@ -220,6 +226,23 @@ public final class HttpServer implements AutoCloseable {
     body.put("status", healthy ? "UP" : "DOWN");
     body.put("parts", parts);
     ctx.status(healthy ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json(body);
+  }
+
+  /** The one place a business refusal becomes an HTTP status. */
+  public static int status(RefusedException e) {
+    if (e instanceof InvalidInputException) {
+      return 400;
+    }
+    if (e instanceof NotFoundException) {
+      return 404;
+    }
+    if (e instanceof ConflictException) {
+      return 409;
+    }
+    if (e instanceof UnavailableException) {
+      return 503;
+    }
+    throw new IllegalStateException("no HTTP status for " + e.getClass().getName());
   }
 
   private static String path(MismatchedInputException e) {

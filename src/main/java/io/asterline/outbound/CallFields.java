@@ -1,7 +1,7 @@
 package io.asterline.outbound;
 
-import io.asterline.call.PhoneNumbers;
-import io.asterline.http.ApiException;
+import io.asterline.error.InvalidInputException;
+import io.asterline.phone.PhoneNumbers;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -25,14 +25,14 @@ final class CallFields {
   static String number(String field, String raw, boolean required) {
     if (raw == null || raw.isBlank()) {
       if (required) {
-        throw ApiException.badRequest(field, field + " is required: an E.164 number such as +14155550123");
+        throw new InvalidInputException(field, field + " is required: an E.164 number such as +14155550123");
       }
       return null;
     }
     try {
       return PhoneNumbers.require(raw, null);
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest(field, field + ": " + e.getMessage());
+      throw new InvalidInputException(field, field + ": " + e.getMessage());
     }
   }
 
@@ -43,7 +43,7 @@ final class CallFields {
     try {
       return Optional.of(UUID.fromString(raw.trim()));
     } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest(field, field + " must be a DID id (a UUID), got '" + raw + "'");
+      throw new InvalidInputException(field, field + " must be a DID id (a UUID), got '" + raw + "'");
     }
   }
 
@@ -52,7 +52,7 @@ final class CallFields {
       return Optional.empty();
     }
     if (!SEGMENT.matcher(raw.trim()).matches()) {
-      throw ApiException.badRequest(field, field + " must be a segment name (letters, digits, '.', '_', '-'; up to "
+      throw new InvalidInputException(field, field + " must be a segment name (letters, digits, '.', '_', '-'; up to "
           + "64), got '" + raw + "'");
     }
     return Optional.of(raw.trim());
@@ -64,7 +64,7 @@ final class CallFields {
     }
     String f = raw.trim();
     if (!AUDIO_FILE.matcher(f).matches() || f.contains("..")) {
-      throw ApiException.badRequest(field, field + " must be an Asterisk sound name under the sounds directory, "
+      throw new InvalidInputException(field, field + " must be an Asterisk sound name under the sounds directory, "
           + "without extension, such as custom/voice_template_123 (letters, digits, '_', '-', '.', '/'; no '..'), got '"
           + raw + "'");
     }
@@ -73,7 +73,7 @@ final class CallFields {
 
   static Long leadId(String field, Long raw) {
     if (raw != null && raw <= 0) {
-      throw ApiException.badRequest(field, field + " must be a positive number, got " + raw);
+      throw new InvalidInputException(field, field + " must be a positive number, got " + raw);
     }
     return raw;
   }
@@ -82,13 +82,13 @@ final class CallFields {
   static String voicemailAction(String field, String raw, String message, String audioFile, String messageField) {
     String action = raw == null || raw.isBlank() ? "hang_up" : raw.trim();
     if (!action.equals("hang_up") && !action.equals("leave_message")) {
-      throw ApiException.badRequest(field, field + " must be hang_up or leave_message, got '" + raw + "'");
+      throw new InvalidInputException(field, field + " must be hang_up or leave_message, got '" + raw + "'");
     }
     if (message != null && message.length() > MAX_MESSAGE) {
-      throw ApiException.badRequest(messageField, messageField + " is longer than " + MAX_MESSAGE + " characters");
+      throw new InvalidInputException(messageField, messageField + " is longer than " + MAX_MESSAGE + " characters");
     }
     if (action.equals("leave_message") && (message == null || message.isBlank()) && audioFile == null) {
-      throw ApiException.badRequest(messageField, "leave_message needs " + messageField
+      throw new InvalidInputException(messageField, "leave_message needs " + messageField
           + " (what the agent says to the answering machine) or an audio file to play");
     }
     return action;

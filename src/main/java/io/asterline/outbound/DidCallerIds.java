@@ -2,7 +2,7 @@ package io.asterline.outbound;
 
 import io.asterline.did.Did;
 import io.asterline.did.DidService;
-import io.asterline.http.ApiException;
+import io.asterline.error.InvalidInputException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -25,7 +25,7 @@ public final class DidCallerIds implements CallerIdSelector {
     Optional<Did> picked;
     try {
       picked = dids.selectCallerId(tenantId, didId, segment, callee);
-    } catch (ApiException e) {
+    } catch (InvalidInputException e) {
       throw new CallerIdException(CallerIdException.Field.DID_ID, e.getMessage());
     }
     if (picked.isEmpty()) {

@@ -53,7 +53,7 @@ public final class Outbound implements AutoCloseable {
     ami.start(service);
     return new Outbound(ami, service, calls,
         new OutboundRoutes(service, config.acceptWait(), json),
-        new JourneyRoutes(new JourneyRepository(dsl), service, json, config.acceptWait()),
+        journeyRoutes(new JourneyRepository(dsl), service, json, config),
         new CallRoutes(new CallQueries(dsl)), metrics);
   }
 
@@ -87,5 +87,12 @@ public final class Outbound implements AutoCloseable {
     } finally {
       ami.close();
     }
+  }
+
+  private static JourneyRoutes journeyRoutes(JourneyRepository journeys, OutboundService service, ObjectMapper json,
+      OutboundConfig config) {
+    JourneyValidation validation = new JourneyValidation(service, json);
+    return new JourneyRoutes(journeys, validation, new JourneyService(journeys, service, validation,
+        config.acceptWait()), json);
   }
 }

@@ -1,6 +1,5 @@
 package io.asterline.outbound;
 
-import io.asterline.agi.AgiConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import java.time.Duration;
@@ -35,7 +34,6 @@ public record OutboundConfig(
       RESPONSE_GRACE);
 
   private static final String TRUNK = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
-  private static final String HOST_PORT = "[A-Za-z0-9._-]+:[0-9]{1,5}|\\[[0-9a-fA-F:.]+\\]:[0-9]{1,5}";
 
   public static OutboundConfig from(Settings settings) {
     Duration timeout = settings.duration(ORIGINATE_TIMEOUT);
@@ -64,11 +62,9 @@ public record OutboundConfig(
       throw settings.invalid(MAX_QUEUE_WAIT, "at least 1s");
     }
     return new OutboundConfig(timeout, cps, Map.copyOf(perTrunk), settings.duration(ACCEPT_WAIT), maxQueueWait, grace,
-        // the agent leg of an outbound call goes where inbound calls of this node go (agi.audiosocket-address);
-        // the cluster-wide call limit is admission.max-calls (admission.AdmissionConfig), shared by both directions
-        // (unset: null until the wiring fills in the AudioSocket server's own address)
-        settings.optional(AgiConfig.AUDIOSOCKET_ADDRESS).isPresent() ? hostPort(settings, AgiConfig.AUDIOSOCKET_ADDRESS)
-            : null);
+        // the agent leg of an outbound call goes where inbound calls of this node go: the wiring fills in the
+        // address the FastAGI side hands out (agi.audiosocket-address, else the AudioSocket server's own)
+        null);
   }
 
   /** This configuration with the AudioSocket address the agent leg dials. */
@@ -79,15 +75,6 @@ public record OutboundConfig(
   /** Calls per second allowed on this trunk. */
   public double cpsFor(String trunk) {
     return trunkCps.getOrDefault(trunk, defaultCps);
-  }
-
-  private static String hostPort(Settings settings, ConfigKey key) {
-    String value = settings.string(key);
-    // the value is handed to the dialplan in an AMI Variable header, where a comma would split it
-    if (!value.matches(HOST_PORT)) {
-      throw settings.invalid(key, "host:port such as 127.0.0.1:9092");
-    }
-    return value;
   }
 
   private static double cps(String raw) {

@@ -3,20 +3,14 @@ package io.asterline.outbound;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.http.ApiException;
 import io.asterline.http.Auth;
 import io.asterline.http.JsonBody;
 import io.asterline.outbound.OutboundService.Placed;
-import io.asterline.outbound.OutboundService.Progress;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** {@code POST /api/outbound/call}: the request the old backend sent, plus caller-ID and voicemail options. */
 final class OutboundRoutes {
@@ -65,28 +59,7 @@ final class OutboundRoutes {
         null,
         null);
     Placed placed = service.place(request);
-    ctx.status(202).json(view(placed, request, service.state(placed, await(placed, acceptWait))));
-  }
-
-  /**
-   * Waits a little for Asterisk to accept the originate, so the common case answers with the truth
-   * (ringing, or 503 when it was refused); a call still waiting for its trunk's turn answers 'created'.
-   */
-  static Progress await(Placed placed, Duration wait) {
-    if (placed.turnIn().compareTo(wait) > 0) {
-      // its turn comes later than the caller would wait: no point holding the request
-      return Progress.CREATED;
-    }
-    try {
-      return placed.accepted().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return Progress.CREATED;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Progress.CREATED;
-    } catch (ExecutionException | CompletionException e) {
-      throw ApiException.unavailable("call " + placed.callId() + " was not placed: " + e.getCause().getMessage());
-    }
+    ctx.status(202).json(view(placed, request, service.state(placed, OutboundService.await(placed, acceptWait))));
   }
 
   static Map<String, Object> view(Placed placed, OutboundService.CallRequest request, String state) {

@@ -3,7 +3,10 @@ package io.asterline.outbound;
 import io.asterline.admission.Admission;
 import io.asterline.admission.AdmissionRefusedException;
 import io.asterline.agi.AgiVariables;
-import io.asterline.http.ApiException;
+import io.asterline.error.ConflictException;
+import io.asterline.error.InvalidInputException;
+import io.asterline.error.NotFoundException;
+import io.asterline.error.UnavailableException;
 import io.asterline.recording.RecordingKind;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.micrometer.core.instrument.Counter;
@@ -147,43 +153,45 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.SECONDS);
   }
 
-  /** @throws ApiException 503 when this node is stopping or AMI is not connected */
+  /** @throws UnavailableException when this node is stopping or AMI is not connected */
   public void requireAmi() {
     // the admission drained for a shutdown: calls already placed or queued go on, no new ones
     if (admission.draining()) {
-      throw ApiException.unavailable("outbound calls are unavailable: this node is shutting down");
+      throw new UnavailableException("outbound calls are unavailable: this node is shutting down");
     }
     if (!ami.connected()) {
-      throw ApiException.unavailable("outbound calls are unavailable: " + ami.unavailableReason());
+      throw new UnavailableException("outbound calls are unavailable: " + ami.unavailableReason());
     }
   }
 
   /**
    * Places one call. Checks AMI before anything is taken, so a 503 leaves no slot and no DID use behind.
    *
-   * @throws ApiException 503 AMI down, 404 unknown tenant, 409 tenant disabled or at its limit, 400 unusable
-   *     caller ID
+   * @throws UnavailableException AMI down
+   * @throws NotFoundException unknown tenant
+   * @throws ConflictException tenant disabled or at its limit
+   * @throws InvalidInputException unusable caller ID
    */
   public Placed place(CallRequest request) {
     checkCallerId(request.tenantId(), request.didId(), request.didSegment(), "did_id", "did_segment");
     requireAmi();
     OutboundCallRepository.TenantFacts tenant = calls.tenant(request.tenantId())
-        .orElseThrow(() -> ApiException.notFound("no tenant " + request.tenantId()));
+        .orElseThrow(() -> new NotFoundException("no tenant " + request.tenantId()));
     if (!tenant.active()) {
-      throw ApiException.conflict("tenant " + tenant.id() + " is disabled");
+      throw new ConflictException("tenant " + tenant.id() + " is disabled");
     }
     UUID callId = UUID.randomUUID();
     try {
       admission.reserve(tenant.id(), callId);
     } catch (AdmissionRefusedException e) {
-      throw ApiException.conflict(e.getMessage());
+      throw new ConflictException(e.getMessage());
     }
     SelectedDid did;
     try {
       did = callerIds.select(tenant.id(), request.didId(), request.didSegment(), Optional.of(request.toNumber()));
     } catch (CallerIdException e) {
       admission.release(callId);
-      throw ApiException.badRequest(switch (e.field()) {
+      throw new InvalidInputException(switch (e.field()) {
         case DID_ID -> "did_id";
         case DID_SEGMENT -> "did_segment";
         case NONE -> null;
@@ -227,15 +235,36 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   /**
    * Checks that the DID and segment a call or a journey node names exist for the tenant, takes nothing.
    *
-   * @throws ApiException 400 on {@code didField} or {@code segmentField}
+   * @throws InvalidInputException on {@code didField} or {@code segmentField}
    */
   public void checkCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment, String didField,
       String segmentField) {
     try {
       callerIds.check(tenantId, didId, segment);
     } catch (CallerIdException e) {
-      throw ApiException.badRequest(e.field() == CallerIdException.Field.DID_ID ? didField : segmentField,
+      throw new InvalidInputException(e.field() == CallerIdException.Field.DID_ID ? didField : segmentField,
           (e.field() == CallerIdException.Field.DID_ID ? didField : segmentField) + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Waits a little for Asterisk to accept the originate, so the common case answers with the truth
+   * (ringing, or 503 when it was refused); a call still waiting for its trunk's turn answers 'created'.
+   */
+  static Progress await(Placed placed, Duration wait) {
+    if (placed.turnIn().compareTo(wait) > 0) {
+      // its turn comes later than the caller would wait: no point holding the request
+      return Progress.CREATED;
+    }
+    try {
+      return placed.accepted().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return Progress.CREATED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Progress.CREATED;
+    } catch (ExecutionException | CompletionException e) {
+      throw new UnavailableException("call " + placed.callId() + " was not placed: " + e.getCause().getMessage());
     }
   }
 

@@ -1,7 +1,7 @@
 package io.asterline.recording;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.app.Lifecycle;
+import io.asterline.lifecycle.Lifecycle;
 import io.asterline.http.HttpServer;
 import io.asterline.realtime.OpenAiConfig;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,6 @@
 package io.asterline.recording;
 
-import io.asterline.app.ConfigOptions;
+import io.asterline.config.ConfigOptions;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseConfig;
 import java.io.PrintWriter;

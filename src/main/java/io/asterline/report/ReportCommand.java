@@ -1,6 +1,6 @@
 package io.asterline.report;
 
-import io.asterline.app.ConfigOptions;
+import io.asterline.config.ConfigOptions;
 import io.asterline.config.Settings;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseConfig;

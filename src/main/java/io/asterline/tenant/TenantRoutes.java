@@ -1,7 +1,7 @@
 package io.asterline.tenant;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.call.PhoneNumbers;
+import io.asterline.phone.PhoneNumbers;
 import io.asterline.http.ApiException;
 import io.asterline.http.Audit;
 import io.asterline.http.Auth;

@@ -9,7 +9,7 @@ import static io.asterline.db.generated.Tables.TENANT;
 import io.asterline.admission.Admission;
 import io.asterline.admission.AdmissionConfig;
 import io.asterline.call.CallEvents;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.degraded.DegradedMode;

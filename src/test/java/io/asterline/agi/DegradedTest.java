@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.db.Database;
 import io.asterline.db.Migrations;
 import io.asterline.db.TestDatabase;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.asterline.agi.FakeAsterisk;
 import io.asterline.audiosocket.AsteriskAudioSocketClient;
 import io.asterline.audiosocket.RecordingListener;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;

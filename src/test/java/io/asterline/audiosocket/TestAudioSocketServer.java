@@ -1,6 +1,6 @@
 package io.asterline.audiosocket;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.degraded.TestDegradedMode;

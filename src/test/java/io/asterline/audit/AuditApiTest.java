@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.db.TestDatabase;
 import io.asterline.did.DidConfig;
 import io.asterline.did.DidRoutes;

@@ -3,7 +3,7 @@ package io.asterline.degraded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.asterline.degraded;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

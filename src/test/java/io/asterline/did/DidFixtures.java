@@ -4,7 +4,7 @@ import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.ZoneId;

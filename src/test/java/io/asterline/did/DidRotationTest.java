@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.asterline.db.TestDatabase;
-import io.asterline.http.ApiException;
+import io.asterline.error.InvalidInputException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -95,6 +95,24 @@ class DidRotationTest {
   }
 
   @Test
+  void peekAndPickPassOverTheSameIneligibleNumbers() {
+    List<UUID> ids = DidFixtures.dids(dsl, tenant, "twilio-main", 0, 4);
+    DidService dids = DidFixtures.service(dsl);
+    // the least used of each is ineligible: quarantined, at its daily cap, cooling down
+    dsl.update(DID).set(DID.STATUS, "quarantined").where(DID.ID.eq(ids.get(0))).execute();
+    dsl.update(DID).set(DID.DAILY_CAP, 1).where(DID.ID.eq(ids.get(1))).execute();
+    dids.selectCallerId(tenant, Optional.of(ids.get(1)), Optional.empty(), Optional.empty()).orElseThrow();
+    dsl.update(DID).set(DID.COOLDOWN_SECONDS, 3600).where(DID.ID.eq(ids.get(2))).execute();
+    dids.selectCallerId(tenant, Optional.of(ids.get(2)), Optional.empty(), Optional.empty()).orElseThrow();
+    dsl.update(DID).set(DID.USAGE_COUNT, 7L).where(DID.ID.eq(ids.get(3))).execute();
+
+    Did peeked = dids.next(tenant, Optional.of("twilio-main"), Optional.empty(), true).orElseThrow();
+    assertThat(peeked.id()).isEqualTo(ids.get(3));
+    assertThat(dids.next(tenant, Optional.of("twilio-main"), Optional.empty(), false).orElseThrow().id())
+        .isEqualTo(peeked.id());
+  }
+
+  @Test
   void peekShowsThePickWithoutCountingIt() {
     DidFixtures.dids(dsl, tenant, "twilio-main", 0, 2);
     DidService dids = DidFixtures.service(dsl);
@@ -145,7 +163,7 @@ class DidRotationTest {
     assertThat(picked.id()).isEqualTo(mine);
     assertThat(picked.usageCount()).isEqualTo(1);
     assertThatThrownBy(() -> dids.selectCallerId(tenant, Optional.of(theirs), Optional.empty(), Optional.empty()))
-        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("didId"));
+        .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.field()).isEqualTo("didId"));
     assertThat(usage(theirs)).isZero();
 
     dsl.update(DID).set(DID.STATUS, "quarantined").where(DID.ID.eq(mine)).execute();

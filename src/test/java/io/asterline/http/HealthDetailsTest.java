@@ -2,7 +2,7 @@ package io.asterline.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import java.net.URI;
 import java.net.http.HttpClient;

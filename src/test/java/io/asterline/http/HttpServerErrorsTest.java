@@ -3,9 +3,13 @@ package io.asterline.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.config.UserException;
+import io.asterline.error.ConflictException;
+import io.asterline.error.InvalidInputException;
+import io.asterline.error.NotFoundException;
+import io.asterline.error.UnavailableException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +40,19 @@ class HttpServerErrorsTest {
         .routes(app -> {
           app.post("/api/orders", ctx -> ctx.json(ctx.bodyAsClass(Order.class)));
           app.get("/api/broken", ctx -> ctx.json(new Opaque()));
+          // business code's refusals, thrown without knowing they end up in an HTTP answer
+          app.get("/api/refused/input", ctx -> {
+            throw new InvalidInputException("to", "to: '12' is not a phone number");
+          });
+          app.get("/api/refused/missing", ctx -> {
+            throw new NotFoundException("no journey 7");
+          });
+          app.get("/api/refused/taken", ctx -> {
+            throw new ConflictException("name", "a tenant named 'acme' exists already");
+          });
+          app.get("/api/refused/later", ctx -> {
+            throw new UnavailableException("outbound calls are unavailable: AMI is not connected");
+          });
         })
         .start();
   }
@@ -68,6 +85,25 @@ class HttpServerErrorsTest {
         .POST(HttpRequest.BodyPublishers.ofString("{\"to\":\"+15551234567\",\"count\":2}")));
     assertThat(good.statusCode()).isEqualTo(200);
     assertThat(good.body()).contains("\"count\":2");
+  }
+
+  @Test
+  void aRefusalFromBusinessCodeLeavesWithItsStatusAndField() throws Exception {
+    HttpResponse<String> input = send(at("/api/refused/input").GET());
+    assertThat(input.statusCode()).isEqualTo(400);
+    assertThat(input.body()).isEqualTo("{\"error\":\"to: '12' is not a phone number\",\"field\":\"to\"}");
+
+    HttpResponse<String> missing = send(at("/api/refused/missing").GET());
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).isEqualTo("{\"error\":\"no journey 7\"}");
+
+    HttpResponse<String> taken = send(at("/api/refused/taken").GET());
+    assertThat(taken.statusCode()).isEqualTo(409);
+    assertThat(taken.body()).contains("\"field\":\"name\"");
+
+    HttpResponse<String> later = send(at("/api/refused/later").GET());
+    assertThat(later.statusCode()).isEqualTo(503);
+    assertThat(later.body()).contains("AMI is not connected");
   }
 
   @Test

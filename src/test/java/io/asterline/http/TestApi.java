@@ -2,7 +2,7 @@ package io.asterline.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -47,7 +47,7 @@ class CallerIdSelectionTest {
     String suffix = UUID.randomUUID().toString();
     tenant = dsl.insertInto(TENANT).set(TENANT.NAME, "acme " + suffix).returning(TENANT.ID).fetchOne(TENANT.ID);
     other = dsl.insertInto(TENANT).set(TENANT.NAME, "other " + suffix).returning(TENANT.ID).fetchOne(TENANT.ID);
-    selector = new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
+    selector = new DidCallerIds(DidService.create(dsl, io.asterline.config.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }

@@ -3,6 +3,7 @@ package io.asterline.outbound;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.asterline.agi.AgiConfig;
 import io.asterline.config.ConfigException;
 import io.asterline.config.Settings;
 import java.time.Duration;
@@ -54,9 +55,11 @@ class OutboundConfigTest {
     assertThat(c.cpsFor("slow-trunk")).isEqualTo(0.5);
     assertThat(c.cpsFor("OTHER")).isEqualTo(1.0);
     assertThat(c.originateTimeout()).isEqualTo(Duration.ofSeconds(30));
-    // unset: the wiring fills in where the AudioSocket server listens (app.AudioSocketAddressTest)
+    // never read here: the wiring passes in the address the FastAGI side hands out (app.AudioSocketAddressTest)
     assertThat(c.audioSocketAddress()).isNull();
     assertThat(OutboundConfig.from(env(Map.of("AGI_AUDIOSOCKET_ADDRESS", "asterline:9092"))).audioSocketAddress())
+        .isNull();
+    assertThat(AgiConfig.from(env(Map.of("AGI_AUDIOSOCKET_ADDRESS", "asterline:9092"))).audioSocketAddress())
         .isEqualTo("asterline:9092");
   }
 
@@ -68,8 +71,8 @@ class OutboundConfigTest {
         .hasMessageContaining("outbound.trunk-cps");
     assertThatThrownBy(() -> OutboundConfig.from(env(Map.of("OUTBOUND_ORIGINATE_TIMEOUT", "2s"))))
         .hasMessageContaining("outbound.originate-timeout");
-    // the address travels in an AMI Variable header, where a comma would cut it
-    assertThatThrownBy(() -> OutboundConfig.from(env(Map.of("AGI_AUDIOSOCKET_ADDRESS", "a,b:9092"))))
+    // the address travels in an AMI Variable header, where a comma would cut it: refused where it is read
+    assertThatThrownBy(() -> AgiConfig.from(env(Map.of("AGI_AUDIOSOCKET_ADDRESS", "a,b:9092"))))
         .hasMessageContaining("agi.audiosocket-address");
   }
 }

@@ -8,7 +8,8 @@ import static io.asterline.db.generated.Tables.TENANT;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.asterline.app.Json;
+import io.asterline.agi.AgiConfig;
+import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.http.Auth;
@@ -76,9 +77,11 @@ public final class OutboundFixture implements AutoCloseable {
     o.put("agi.audiosocket-address", "127.0.0.1:9092");
     o.putAll(options);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
+    AgiConfig agi = AgiConfig.from(settings);
     // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
-    outbound = Outbound.start(AmiConfig.from(settings), OutboundConfig.from(settings), StorageConfig.from(settings),
-        dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.app.Json.mapper(),
+    outbound = Outbound.start(AmiConfig.from(settings),
+        OutboundConfig.from(settings).withAudioSocketAddress(agi.audioSocketAddress()), StorageConfig.from(settings),
+        dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.config.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), admission = new Admission(dsl, AdmissionConfig.from(settings)), metrics);
     TenantRepository tenants = new TenantRepository(dsl);

@@ -101,7 +101,7 @@ final class Fixtures {
   }
 
   static OpenAiTranscriber transcriber(RecordingConfig config) {
-    return new OpenAiTranscriber(config, Optional.of(FakeOpenAi.API_KEY), io.asterline.app.Json.mapper());
+    return new OpenAiTranscriber(config, Optional.of(FakeOpenAi.API_KEY), io.asterline.config.Json.mapper());
   }
 
   static RecordingProcessor processor(RecordingConfig config, Path recordingsDir, RecordingJobs jobs,
@@ -117,7 +117,7 @@ final class Fixtures {
     return new io.asterline.http.HttpServer(
             new io.asterline.http.HttpConfig(java.net.InetAddress.getLoopbackAddress(), 0, Optional.empty(),
                 Optional.of(ADMIN_TOKEN)),
-            io.asterline.app.Json.mapper())
+            io.asterline.config.Json.mapper())
         .auth(new io.asterline.http.Auth(Optional.of(ADMIN_TOKEN), tenants::activeTenantByTokenHash))
         .routes(new RecordingRoutes(jobs, storage, () -> { }))
         .start();

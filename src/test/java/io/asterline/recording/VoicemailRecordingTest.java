@@ -209,7 +209,7 @@ class VoicemailRecordingTest {
     io.asterline.tenant.TenantRepository tenants = new io.asterline.tenant.TenantRepository(db.dsl());
     CallRoutes calls = new CallRoutes(new CallQueries(db.dsl()));
     return new HttpServer(new io.asterline.http.HttpConfig(java.net.InetAddress.getLoopbackAddress(), 0,
-            Optional.empty(), Optional.of(Fixtures.ADMIN_TOKEN)), io.asterline.app.Json.mapper())
+            Optional.empty(), Optional.of(Fixtures.ADMIN_TOKEN)), io.asterline.config.Json.mapper())
         .auth(new io.asterline.http.Auth(Optional.of(Fixtures.ADMIN_TOKEN), tenants::activeTenantByTokenHash))
         .routes(new RecordingRoutes(jobs, storage, () -> { }))
         .routes(calls::register)

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.Main;
-import io.asterline.app.Json;
+import io.asterline.config.Json;
 import io.asterline.db.TestDatabase;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpConfig;

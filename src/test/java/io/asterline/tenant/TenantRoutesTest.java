@@ -27,7 +27,7 @@ class TenantRoutesTest {
         io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(),
             java.util.Map.of("secrets.key", java.util.Base64.getEncoder().encodeToString(new byte[32]))))));
     // a probe route behind the same auth, to show which tokens work
-    api = new TestApi(tenants::activeTenantByTokenHash, TenantRoutes.of(tenants, io.asterline.app.Json.mapper(), "1", keys),
+    api = new TestApi(tenants::activeTenantByTokenHash, TenantRoutes.of(tenants, io.asterline.config.Json.mapper(), "1", keys),
         (Javalin app) -> app.get("/api/whoami", ctx -> ctx.json(java.util.Map.of("tenantId",
             Auth.principal(ctx).tenantId().orElse(-1)))));
   }

@@ -1,4 +1,4 @@
-package io.asterline.call;
+package io.asterline.phone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,7 +1,8 @@
-package io.asterline.http;
+package io.asterline.admin;
 
 import static io.asterline.db.generated.Tables.ADMIN_TOKEN;
 
+import io.asterline.http.Auth;
 import java.util.Optional;
 import org.jooq.DSLContext;
 

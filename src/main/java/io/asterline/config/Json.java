@@ -1,4 +1,4 @@
-package io.asterline.app;
+package io.asterline.config;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

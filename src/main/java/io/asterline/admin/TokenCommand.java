@@ -1,11 +1,13 @@
-package io.asterline.http;
+package io.asterline.admin;
 
-import io.asterline.app.ConfigOptions;
+import io.asterline.config.ConfigOptions;
 import io.asterline.config.Settings;
 import io.asterline.config.UserException;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.db.Migrations;
+import io.asterline.http.Auth;
+import io.asterline.http.HttpConfig;
 import io.asterline.tenant.TenantRepository;
 import java.io.PrintWriter;
 import java.util.Map;

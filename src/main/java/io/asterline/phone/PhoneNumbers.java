@@ -1,10 +1,11 @@
-package io.asterline.call;
+package io.asterline.phone;
 
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import io.asterline.config.ConfigKey;
+import io.asterline.config.Settings;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -36,7 +37,8 @@ import java.util.regex.Pattern;
 public final class PhoneNumbers {
 
   /** The country code used for numbers written without one; shared by every feature that reads numbers. */
-  public static final ConfigKey DEFAULT_COUNTRY_CODE = ConfigKey.of("phone.default-country-code", "1",
+  private static final String DEFAULT_COUNTRY_CODE_NAME = "phone.default-country-code";
+  public static final ConfigKey DEFAULT_COUNTRY_CODE = ConfigKey.of(DEFAULT_COUNTRY_CODE_NAME, "1",
       "country calling code for numbers written without one, e.g. 1 (US/Canada), 44 (UK), 49 (Germany)");
 
   private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
@@ -47,6 +49,19 @@ public final class PhoneNumbers {
   private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
 
   private PhoneNumbers() {}
+
+  /**
+   * {@value #DEFAULT_COUNTRY_CODE_NAME} from the settings, checked here once for every feature that reads it.
+   *
+   * @throws io.asterline.config.ConfigException naming the key when it is no country calling code
+   */
+  public static String defaultCountryCode(Settings settings) {
+    String code = settings.string(DEFAULT_COUNTRY_CODE);
+    if (!isCountryCode(code)) {
+      throw settings.invalid(DEFAULT_COUNTRY_CODE, "a country calling code: 1 to 3 digits, e.g. 1, 44, 49");
+    }
+    return code;
+  }
 
   /** True for a valid country calling code: 1 to 3 digits, not starting with 0. */
   public static boolean isCountryCode(String code) {

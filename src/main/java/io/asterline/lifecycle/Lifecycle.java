@@ -1,4 +1,4 @@
-package io.asterline.app;
+package io.asterline.lifecycle;
 
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,6 +1,5 @@
-package io.asterline.app;
+package io.asterline.config;
 
-import io.asterline.config.Settings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,8 +1,5 @@
-package io.asterline.doctor;
+package io.asterline.agi;
 
-import io.asterline.agi.AgiStatus;
-import io.asterline.agi.AsterlineAgiScript;
-import io.asterline.agi.ScriptResult;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;

@@ -1,6 +1,8 @@
 package io.asterline.audiosocket;
 
 import io.asterline.agi.ResAgi;
+import io.asterline.call.CallOutcome;
+import io.asterline.call.Route;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -118,9 +120,9 @@ public final class SimulateCommand implements Callable<Integer> {
     String status = vars.getOrDefault("ASTERLINE_STATUS", "");
     String callId = vars.get("ASTERLINE_CALL_ID");
     boolean admitted = (status.equals("OK") || status.equals("DEGRADED")) && callId != null
-        && !"reject".equals(vars.get("ASTERLINE_ROUTE"));
+        && !Route.REJECT.dbValue().equals(vars.get("ASTERLINE_ROUTE"));
     String address = audioSocketOverride != null ? audioSocketOverride : vars.get("ASTERLINE_AUDIOSOCKET");
-    if (!admitted || !"agent".equals(vars.get("ASTERLINE_ROUTE")) || address == null) {
+    if (!admitted || !Route.AGENT.dbValue().equals(vars.get("ASTERLINE_ROUTE")) || address == null) {
       err.println("the inbound script did not route the call to the agent (ASTERLINE_STATUS="
           + (status.isEmpty() ? "unset" : status) + ", ASTERLINE_ROUTE=" + vars.getOrDefault("ASTERLINE_ROUTE", "unset")
           + "); Asterisk would follow the dialplan's " + (admitted ? "route" : "failure path"));
@@ -152,7 +154,7 @@ public final class SimulateCommand implements Callable<Integer> {
       err.println("AudioSocket " + address + " failed: " + e.getMessage()
           + " (Dial would set DIALSTATUS=CHANUNAVAIL and the call would take the failure route)");
       err.flush();
-      callEnd(asterisk, callId, "CHANUNAVAIL", out, err);
+      callEnd(asterisk, callId, CallOutcome.CHANUNAVAIL.dbValue(), out, err);
       return 1;
     } catch (IOException e) {
       // the leg was up: Asterisk hangs the AudioSocket channel up and the dialplan goes on
@@ -179,7 +181,7 @@ public final class SimulateCommand implements Callable<Integer> {
         err.println("FastAGI after-agent failed: " + e.getMessage());
       }
     }
-    boolean ended = callEnd(asterisk, callId, "ANSWER", out, err);
+    boolean ended = callEnd(asterisk, callId, CallOutcome.ANSWER.dbValue(), out, err);
     return r.firstAudioMs >= 0 && ended ? 0 : 1;
   }
 

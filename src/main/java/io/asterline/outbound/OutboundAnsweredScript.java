@@ -1,5 +1,8 @@
 package io.asterline.outbound;
 
+import io.asterline.call.CallOutcome;
+import io.asterline.call.Decision;
+import io.asterline.call.Route;
 import java.util.Optional;
 import java.util.UUID;
 import org.asteriskjava.fastagi.AgiChannel;
@@ -34,7 +37,7 @@ public final class OutboundAnsweredScript implements AgiScript {
   public void service(AgiRequest request, AgiChannel channel) throws AgiException {
     Optional<UUID> id = OutboundVariables.callId(channel, "outbound-answered");
     if (id.isEmpty()) {
-      answer(channel, "ERROR", "agent");
+      answer(channel, "ERROR", Route.AGENT.dbValue());
       return;
     }
     UUID callId = id.get();
@@ -46,19 +49,19 @@ public final class OutboundAnsweredScript implements AgiScript {
         Optional<OutboundCallRepository.CallSettings> settings = calls.settings(callId);
         if (settings.isEmpty()) {
           log.warn("outbound-answered: no outbound call {}", callId);
-          answer(channel, "ERROR", "agent");
+          answer(channel, "ERROR", Route.AGENT.dbValue());
           return;
         }
         calls.amd(callId, status, cause);
         next = next(status, settings.get().voicemailAction());
-        if (next.equals("hangup") && "MACHINE".equals(status)) {
-          calls.outcome(callId, "machine_hangup");
-        } else if (next.equals("voicemail")) {
-          calls.outcome(callId, "voicemail");
+        if (next.equals(Decision.HANGUP.dbValue()) && "MACHINE".equals(status)) {
+          calls.outcome(callId, CallOutcome.MACHINE_HANGUP);
+        } else if (next.equals(Decision.VOICEMAIL.dbValue())) {
+          calls.outcome(callId, CallOutcome.VOICEMAIL);
         }
       } catch (RuntimeException e) {
         log.error("outbound-answered: storing the AMD result failed", e);
-        answer(channel, "ERROR", "agent");
+        answer(channel, "ERROR", Route.AGENT.dbValue());
         return;
       }
       log.info("outbound-answered: AMD {} ({}) -> {}", status, cause, next);
@@ -68,12 +71,12 @@ public final class OutboundAnsweredScript implements AgiScript {
 
   static String next(String amdStatus, String voicemailAction) {
     if ("MACHINE".equals(amdStatus)) {
-      return "leave_message".equals(voicemailAction) ? "voicemail" : "hangup";
+      return ("leave_message".equals(voicemailAction) ? Decision.VOICEMAIL : Decision.HANGUP).dbValue();
     }
     if ("HANGUP".equals(amdStatus)) {
-      return "hangup";
+      return Decision.HANGUP.dbValue();
     }
-    return "agent";
+    return Route.AGENT.dbValue();
   }
 
   private static void answer(AgiChannel channel, String status, String next) throws AgiException {

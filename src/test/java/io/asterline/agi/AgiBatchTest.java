@@ -6,7 +6,8 @@ import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.asterline.agi.AgiRepository.Admitted;
-import io.asterline.agi.AgiRepository.EndAsk;
+import io.asterline.call.CallRepository;
+import io.asterline.call.CallRepository.EndAsk;
 import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
@@ -98,7 +99,7 @@ class AgiBatchTest {
     // the same call ended twice in one batch, and a stranger: one end, one slot back
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     UUID callId = asks.get(0).callId();
-    List<Optional<AgiRepository.Ended>> ended = repository.endCallBatch(List.of(
+    List<Optional<CallRepository.Ended>> ended = repository.calls().ended(List.of(
         new EndAsk(callId, "ANSWER", "16", "/rec/a.wav", now),
         new EndAsk(UUID.randomUUID(), "ANSWER", "16", null, now),
         new EndAsk(callId, "BUSY", "17", "/rec/b.wav", now)));
@@ -123,7 +124,7 @@ class AgiBatchTest {
         .execute();
     OffsetDateTime askedBefore = OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(5);
 
-    assertThat(repository.endCall(id, "ANSWER", "16", null, askedBefore)).isPresent();
+    assertThat(repository.endCall(new EndAsk(id, "ANSWER", "16", null, askedBefore))).isPresent();
 
     CallRecord row = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
     assertThat(row.getEndedAt()).isAfterOrEqualTo(row.getAnsweredAt());
@@ -160,7 +161,7 @@ class AgiBatchTest {
             }
           }
           if (!ends.isEmpty()) {
-            repository.endCallBatch(ends);
+            repository.calls().ended(ends);
           }
           rounds++;
         }

@@ -74,9 +74,11 @@ public final class CallEndScript extends AsterlineAgiScript {
     // an argument only, never read from the channel: empty is an answer (not sent to the agent), and a dialplan
     // that does not pass it would pay a round trip for nothing
     boolean agentLeg = argument(request, 5) != null;
+    // Dial's ANSWEREDTIME, an argument only as the fifth: it dates the answer of a forwarded call (V14)
+    Integer answeredSeconds = seconds(argument(request, 6));
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     UUID id = callId.get();
-    EndAsk end = new EndAsk(id, outcome, cause, recording, now, agentLeg);
+    EndAsk end = new EndAsk(id, outcome, cause, recording, now, agentLeg, answeredSeconds);
     // the call is over: what this node kept in memory for its agent leg and after-agent is no longer asked for
     localCalls.ended(id);
     if (pending.holds(id)) {
@@ -108,6 +110,14 @@ public final class CallEndScript extends AsterlineAgiScript {
   private Counter endedCounter(String direction, String outcome) {
     return endedCounters.computeIfAbsent(direction + '/' + outcome,
         k -> meters.counter("asterline.calls.ended", "direction", direction, "outcome", outcome));
+  }
+
+  /** Whole seconds as Asterisk writes them, else null (absent, or not a number: the answer stays undated). */
+  private static Integer seconds(String text) {
+    if (text == null || text.isEmpty() || text.length() > 9 || !text.chars().allMatch(Character::isDigit)) {
+      return null;
+    }
+    return Integer.valueOf(text);
   }
 
   static Optional<UUID> uuid(String text) {

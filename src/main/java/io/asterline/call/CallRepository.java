@@ -39,16 +39,22 @@ public final class CallRepository {
   /**
    * One call-end for {@link #ended(List)}. {@code outcome} is as reported: Asterisk's DIALSTATUS as call-end got it
    * (empty or null when no Dial ran), or one of {@link CallOutcome} (ABANDONED when the caller left during the
-   * answer); the outcome stored is call_end_batch's verdict on it (V9). {@code agentLeg}: the dialplan
-   * sent this call to the agent (it was given an AudioSocket address), so a Dial whose leg never reached Asterline
-   * means the agent was unavailable.
+   * answer); the outcome stored is call_end_batch's verdict on it (V9). {@code agentLeg}: the dialplan sent this
+   * call to the agent (it was given an AudioSocket address), so a Dial whose leg never reached Asterline means the
+   * agent was unavailable. {@code answeredSeconds}: the last Dial's ANSWEREDTIME, or null; it dates the answer of a
+   * call the dialplan forwarded without the agent (V14).
    */
   public record EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at,
-      boolean agentLeg) {
+      boolean agentLeg, Integer answeredSeconds) {
+
+    public EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at,
+        boolean agentLeg) {
+      this(callId, outcome, hangupCause, recordingFile, at, agentLeg, null);
+    }
 
     /** An end that says nothing about an agent leg: the DIALSTATUS is taken as it is. */
     public EndAsk(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
-      this(callId, outcome, hangupCause, recordingFile, at, false);
+      this(callId, outcome, hangupCause, recordingFile, at, false, null);
     }
   }
 
@@ -76,7 +82,7 @@ public final class CallRepository {
       String conversationJson) {}
 
   private static final String END_BATCH = "SELECT ord, tenant_id, recording_file, direction, outcome"
-      + " FROM call_end_batch(?, ?, ?, ?, ?::timestamptz[], ?)";
+      + " FROM call_end_batch(?, ?, ?, ?, ?::timestamptz[], ?, ?)";
 
   private final DSLContext dsl;
 
@@ -294,7 +300,7 @@ public final class CallRepository {
   }
 
   /**
-   * Ends many calls in one statement ({@code call_end_batch}, V9: it decides the outcome each call keeps): for
+   * Ends many calls in one statement ({@code call_end_batch}, V9 and V14: it decides the outcome each call keeps): for
    * each, empty when it is unknown or has already ended (also when the same call is ended twice in one batch),
    * else what {@link #ended(EndAsk)} returns. Plain JDBC: this runs for every call, and the statement's text never
    * changes, so the driver keeps it prepared.
@@ -307,6 +313,7 @@ public final class CallRepository {
     String[] files = new String[n];
     String[] at = new String[n];
     Boolean[] agent = new Boolean[n];
+    Integer[] answered = new Integer[n];
     for (int i = 0; i < n; i++) {
       EndAsk a = asks.get(i);
       ids[i] = a.callId();
@@ -315,6 +322,7 @@ public final class CallRepository {
       files[i] = text(a.recordingFile());
       at[i] = a.at().toString();
       agent[i] = a.agentLeg();
+      answered[i] = a.answeredSeconds();
     }
     return dsl.connectionResult(c -> {
       List<Optional<Ended>> out = new ArrayList<>(Collections.nCopies(n, Optional.empty()));
@@ -325,6 +333,7 @@ public final class CallRepository {
         ps.setArray(4, c.createArrayOf("text", files));
         ps.setArray(5, c.createArrayOf("text", at));
         ps.setArray(6, c.createArrayOf("boolean", agent));
+        ps.setArray(7, c.createArrayOf("int4", answered));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.set(rs.getInt(1) - 1, Optional.of(new Ended(rs.getLong(2), rs.getString(3), rs.getString(4),

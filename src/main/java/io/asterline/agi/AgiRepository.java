@@ -5,9 +5,9 @@ import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
 import io.asterline.call.CallRepository;
-import io.asterline.call.Decision;
 import io.asterline.call.CallRepository.EndAsk;
 import io.asterline.call.CallRepository.Ended;
+import io.asterline.call.Decision;
 import io.asterline.db.generated.Routines;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,8 +21,9 @@ import org.jooq.Records;
 
 /**
  * What the FastAGI scripts read and write: the DID -> tenant lookup, inbound call rows with their admission
- * slot, the end of a call, and the agent's decision. Every write is one statement, so it is atomic on its
- * own and a retry can never half-apply.
+ * slot, and the agent's decision; the call row's own steps (its end, its voicemail, a call admitted while the
+ * database was down) are {@link CallRepository}'s. Every write is one statement, so it is atomic on its own and a
+ * retry can never half-apply.
  */
 final class AgiRepository {
 

@@ -3,6 +3,7 @@ package io.asterline.agi;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 
+import io.asterline.call.CallRepository;
 import io.asterline.db.TestDatabase;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -33,11 +34,11 @@ public final class BatchProbe {
         long t0 = System.nanoTime();
         repo.admitInboundBatch(asks, 1_000_000, 3600);
         long t1 = System.nanoTime();
-        List<AgiRepository.EndAsk> ends = new ArrayList<>();
+        List<CallRepository.EndAsk> ends = new ArrayList<>();
         for (var a : asks) {
-          ends.add(new AgiRepository.EndAsk(a.callId(), "ANSWER", "16", "/x.wav", OffsetDateTime.now(ZoneOffset.UTC)));
+          ends.add(new CallRepository.EndAsk(a.callId(), "ANSWER", "16", "/x.wav", OffsetDateTime.now(ZoneOffset.UTC)));
         }
-        repo.endCallBatch(ends);
+        repo.calls().ended(ends);
         long t2 = System.nanoTime();
         inNs += t1 - t0;
         endNs += t2 - t1;

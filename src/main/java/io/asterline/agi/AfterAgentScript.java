@@ -1,5 +1,6 @@
 package io.asterline.agi;
 
+import io.asterline.call.Decision;
 import io.asterline.degraded.LocalCalls;
 import io.asterline.degraded.TenantSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,7 +42,7 @@ public final class AfterAgentScript extends AsterlineAgiScript {
   protected ScriptResult decide(AgiRequest request, AgiChannel channel) throws AgiException {
     Optional<UUID> callId = uuid(input(request, channel, 1, AgiVariables.CALL_ID));
     if (callId.isEmpty()) {
-      return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
+      return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, Decision.HANGUP.dbValue());
     }
     MDC.put("callId", callId.get().toString());
     Optional<LocalCalls.DegradedCall> degraded = localCalls.degradedCall(callId.get());
@@ -49,7 +50,7 @@ public final class AfterAgentScript extends AsterlineAgiScript {
       // admitted DEGRADED here: its row and decision may not be in the database yet, even if it is back
       return route(callId.get(), fromMemory(degraded.get().tenantId(), callId.get()));
     }
-    Optional<AgiRepository.Decision> found;
+    Optional<AgiRepository.AgentDecision> found;
     try {
       found = db.call(() -> repository.decision(callId.get()));
     } catch (DbDeadline.Unavailable e) {
@@ -61,43 +62,44 @@ public final class AfterAgentScript extends AsterlineAgiScript {
       }
       // the decision is only in the database; the dialplan's failure route (announcement or forward) takes over
       log.warn("after-agent: database unavailable ({}), leaving the call to the fallback route", e.getMessage());
-      return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, "hangup");
+      return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, Decision.HANGUP.dbValue());
     }
     if (found.isEmpty()) {
-      return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, "hangup");
+      return ScriptResult.of(AgiStatus.UNKNOWN_CALL).with(AgiVariables.NEXT, Decision.HANGUP.dbValue());
     }
     return route(callId.get(), found.get());
   }
 
   /** The decision this node kept for the call, with its tenant's fallback as last loaded (none if never loaded). */
-  private AgiRepository.Decision fromMemory(long tenantId, UUID callId) {
+  private AgiRepository.AgentDecision fromMemory(long tenantId, UUID callId) {
     Optional<LocalCalls.Decision> local = localCalls.decision(callId);
     Optional<TenantSettings> tenant = localCalls.tenant(tenantId);
-    return new AgiRepository.Decision(tenantId, local.map(LocalCalls.Decision::decision).orElse(null),
+    return new AgiRepository.AgentDecision(tenantId, local.map(LocalCalls.Decision::decision).orElse(null),
         local.map(LocalCalls.Decision::transferTo).orElse(null),
         tenant.flatMap(TenantSettings::transferNumber).orElse(null),
         tenant.flatMap(TenantSettings::voicemailGreetingSound).orElse(null));
   }
 
-  private ScriptResult route(UUID callId, AgiRepository.Decision d) {
-    if ("voicemail".equals(d.agentDecision())) {
-      return VoicemailDoneScript.toVoicemail(ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "voicemail"),
-          recordingsDir, d.tenantId(), callId, d.voicemailGreetingSound());
+  private ScriptResult route(UUID callId, AgiRepository.AgentDecision d) {
+    if (d.agentDecision() == Decision.VOICEMAIL) {
+      return VoicemailDoneScript.toVoicemail(
+          ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, Decision.VOICEMAIL.dbValue()), recordingsDir,
+          d.tenantId(), callId, d.voicemailGreetingSound());
     }
-    if ("hangup".equals(d.agentDecision())) {
-      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "hangup");
+    if (d.agentDecision() == Decision.HANGUP) {
+      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, Decision.HANGUP.dbValue());
     }
-    if ("transfer".equals(d.agentDecision()) && d.transferTo() != null) {
-      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, "transfer")
+    if (d.agentDecision() == Decision.TRANSFER && d.transferTo() != null) {
+      return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, Decision.TRANSFER.dbValue())
           .with(AgiVariables.TRANSFER_TO, d.transferTo());
     }
     log.info("after-agent: agent decision {}{}; tenant fallback {}", d.agentDecision(),
         d.agentDecision() == null ? " (none stored)" : " without a number",
-        d.tenantTransferNumber() == null ? "hangup" : "transfer to the tenant's number");
+        d.tenantTransferNumber() == null ? Decision.HANGUP.dbValue() : "transfer to the tenant's number");
     if (d.tenantTransferNumber() != null) {
-      return ScriptResult.of(AgiStatus.FALLBACK).with(AgiVariables.NEXT, "transfer")
+      return ScriptResult.of(AgiStatus.FALLBACK).with(AgiVariables.NEXT, Decision.TRANSFER.dbValue())
           .with(AgiVariables.TRANSFER_TO, d.tenantTransferNumber());
     }
-    return ScriptResult.of(AgiStatus.FALLBACK).with(AgiVariables.NEXT, "hangup");
+    return ScriptResult.of(AgiStatus.FALLBACK).with(AgiVariables.NEXT, Decision.HANGUP.dbValue());
   }
 }

@@ -42,7 +42,7 @@ public final class AgiService implements AutoCloseable {
   private final AgiRepository repository;
   private final DbDeadline db;
   private final DbBatch<AgiRepository.InboundAsk, AgiRepository.Admitted> admissions;
-  private final DbBatch<AgiRepository.EndAsk, java.util.Optional<AgiRepository.Ended>> ends;
+  private final DbBatch<CallRepository.EndAsk, java.util.Optional<CallRepository.Ended>> ends;
   private final DidCache didCache;
   private final PendingWrites pending;
   private final Journal journal;
@@ -61,7 +61,7 @@ public final class AgiService implements AutoCloseable {
     // instead of being answered DEGRADED while the database is fine
     this.db = new DbDeadline(config.dbDeadline(), dbThreads, Math.max(64, config.poolSize()));
     this.didCache = new DidCache();
-    this.pending = new PendingWrites(degraded.journal(), repository, new CallRepository(dsl), events);
+    this.pending = new PendingWrites(degraded.journal(), repository.calls(), events);
     this.localCalls = degraded.calls();
     this.journal = degraded.journal();
     this.tenants = new TenantSettingsRepository(dsl);
@@ -76,7 +76,7 @@ public final class AgiService implements AutoCloseable {
     int queue = Math.max(64, config.poolSize());
     this.admissions = new DbBatch<>("inbound", BATCH_MAX, queue, config.dbBatchLinger(), db,
         asks -> repository.admitInboundBatch(asks, admission.maxCalls(), admission.holdSeconds()));
-    this.ends = new DbBatch<>("call-end", BATCH_MAX, queue, config.dbBatchLinger(), db, repository::endCallBatch);
+    this.ends = new DbBatch<>("call-end", BATCH_MAX, queue, config.dbBatchLinger(), db, repository.calls()::ended);
     refreshDidCache();
     Map<String, AgiScript> scripts = new HashMap<>(otherScripts);
     scripts.putAll(Map.of(

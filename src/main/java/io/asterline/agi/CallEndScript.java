@@ -1,11 +1,15 @@
 package io.asterline.agi;
 
 import io.asterline.call.CallEvents;
+import io.asterline.call.CallOutcome;
+import io.asterline.call.CallRepository.EndAsk;
+import io.asterline.call.CallRepository.Ended;
 import io.asterline.degraded.LocalCalls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -29,7 +33,7 @@ public final class CallEndScript extends AsterlineAgiScript {
 
   private static final Logger log = LoggerFactory.getLogger(CallEndScript.class);
 
-  private final DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends;
+  private final DbBatch<EndAsk, Optional<Ended>> ends;
   private final PendingWrites pending;
   private final LocalCalls localCalls;
   private final CallEvents events;
@@ -42,11 +46,12 @@ public final class CallEndScript extends AsterlineAgiScript {
    * the caller left before the agent was dialled, an outbound call's answer or answering machine). Anything else
    * is counted as "other" so the series stay few.
    */
-  private static final Set<String> OUTCOMES = Set.of("ANSWER", "BUSY", "NOANSWER", "CANCEL", "CONGESTION",
-      "CHANUNAVAIL", "DONTCALL", "TORTURE", "INVALIDARGS", "ABANDONED", "agent_unavailable", "answered",
-      "machine_hangup", "voicemail");
+  private static final Set<CallOutcome> OUTCOMES = EnumSet.of(CallOutcome.ANSWER, CallOutcome.BUSY_DIAL,
+      CallOutcome.NOANSWER, CallOutcome.CANCEL, CallOutcome.CONGESTION_DIAL, CallOutcome.CHANUNAVAIL,
+      CallOutcome.DONTCALL, CallOutcome.TORTURE, CallOutcome.INVALIDARGS, CallOutcome.ABANDONED,
+      CallOutcome.AGENT_UNAVAILABLE, CallOutcome.ANSWERED, CallOutcome.MACHINE_HANGUP, CallOutcome.VOICEMAIL);
 
-  CallEndScript(DbBatch<AgiRepository.EndAsk, Optional<AgiRepository.Ended>> ends, PendingWrites pending,
+  CallEndScript(DbBatch<EndAsk, Optional<Ended>> ends, PendingWrites pending,
       LocalCalls localCalls, CallEvents events, MeterRegistry metrics) {
     super("call-end", metrics);
     this.ends = ends;
@@ -69,9 +74,11 @@ public final class CallEndScript extends AsterlineAgiScript {
     // an argument only, never read from the channel: empty is an answer (not sent to the agent), and a dialplan
     // that does not pass it would pay a round trip for nothing
     boolean agentLeg = argument(request, 5) != null;
+    // Dial's ANSWEREDTIME, an argument only as the fifth: it dates the answer of a forwarded call (V14)
+    Integer answeredSeconds = seconds(argument(request, 6));
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     UUID id = callId.get();
-    AgiRepository.EndAsk end = new AgiRepository.EndAsk(id, outcome, cause, recording, now, agentLeg);
+    EndAsk end = new EndAsk(id, outcome, cause, recording, now, agentLeg, answeredSeconds);
     // the call is over: what this node kept in memory for its agent leg and after-agent is no longer asked for
     localCalls.ended(id);
     if (pending.holds(id)) {
@@ -80,7 +87,7 @@ public final class CallEndScript extends AsterlineAgiScript {
       return ScriptResult.of(AgiStatus.DEGRADED);
     }
     try {
-      Optional<AgiRepository.Ended> ended = ends.call(end);
+      Optional<Ended> ended = ends.call(end);
       if (ended.isEmpty()) {
         log.debug("call-end: unknown or already ended");
         return ScriptResult.of(AgiStatus.UNKNOWN_CALL);
@@ -88,7 +95,8 @@ public final class CallEndScript extends AsterlineAgiScript {
       PendingWrites.notifyEnded(events, id, ended.get());
       // what the row says, which is not always the DIALSTATUS given (an answering machine, a failed agent leg)
       String stored = ended.get().outcome();
-      endedCounter(ended.get().direction(), stored == null ? "none" : OUTCOMES.contains(stored) ? stored : "other")
+      endedCounter(ended.get().direction(), stored == null ? "none"
+          : CallOutcome.find(stored).filter(OUTCOMES::contains).isPresent() ? stored : "other")
           .increment();
       log.info("call ended: outcome {} (DIALSTATUS {}), cause {}, recording {}", stored, outcome, cause, recording);
       return ScriptResult.of(AgiStatus.OK);
@@ -102,5 +110,13 @@ public final class CallEndScript extends AsterlineAgiScript {
   private Counter endedCounter(String direction, String outcome) {
     return endedCounters.computeIfAbsent(direction + '/' + outcome,
         k -> meters.counter("asterline.calls.ended", "direction", direction, "outcome", outcome));
+  }
+
+  /** Whole seconds as Asterisk writes them, else null (absent, or not a number: the answer stays undated). */
+  private static Integer seconds(String text) {
+    if (text == null || text.isEmpty() || text.length() > 9 || !text.chars().allMatch(Character::isDigit)) {
+      return null;
+    }
+    return Integer.valueOf(text);
   }
 }

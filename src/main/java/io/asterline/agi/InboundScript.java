@@ -3,9 +3,11 @@ package io.asterline.agi;
 import io.asterline.admission.Admission;
 import io.asterline.agi.AgiRepository.Admitted;
 import io.asterline.agi.AgiRepository.InboundAsk;
-import io.asterline.agi.AgiRepository.NewCall;
-import io.asterline.agi.AgiRepository.Route;
+import io.asterline.call.CallOutcome;
+import io.asterline.call.CallRepository.EndAsk;
+import io.asterline.call.CallRepository.NewCall;
 import io.asterline.phone.PhoneNumbers;
+import io.asterline.call.Route;
 import io.asterline.degraded.LocalCalls;
 import io.asterline.recording.RecordingKind;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,7 +98,7 @@ public final class InboundScript extends AsterlineAgiScript {
   private ScriptResult decideWithDatabase(Ask ask, UUID callId) throws DbDeadline.Unavailable {
     Admitted admitted = admissions.call(new InboundAsk(callId, ask.did().orElse(null), ask.staticTenant().orElse(null),
         ask.remoteNumber(), ask.uniqueId(), ask.channel(), OffsetDateTime.now(ZoneOffset.UTC)));
-    Route route = admitted.route();
+    var route = admitted.route();
     if (ask.staticTenant().isEmpty()) {
       String number = ask.did().get();
       if (route != null && route.routable() && route.tenantActive()) {
@@ -118,7 +120,7 @@ public final class InboundScript extends AsterlineAgiScript {
       case "REJECT":
         return ScriptResult.of(AgiStatus.OK)
             .with(AgiVariables.TENANT_ID, route.tenantId())
-            .with(AgiVariables.ROUTE, "reject");
+            .with(AgiVariables.ROUTE, Route.REJECT.dbValue());
       case "OK":
         break;
       default:
@@ -129,9 +131,9 @@ public final class InboundScript extends AsterlineAgiScript {
     }
     ScriptResult result = admitted(AgiStatus.OK, ask, callId, route.tenantId(), route.trunk(), route.inboundRoute(),
         route.recordingEnabled());
-    if ("forward".equals(route.inboundRoute())) {
+    if (route.inboundRoute() == Route.FORWARD) {
       result.with(AgiVariables.FORWARD_TO, route.transferNumber());
-    } else if ("voicemail".equals(route.inboundRoute())) {
+    } else if (route.inboundRoute() == Route.VOICEMAIL) {
       VoicemailDoneScript.toVoicemail(result, recordingsDir, route.tenantId(), callId, greetingSound(route.tenantId()));
     }
     return result.onAbandoned(() -> endAbandoned(callId, false));
@@ -180,19 +182,19 @@ public final class InboundScript extends AsterlineAgiScript {
     }
     // the AudioSocket leg and after-agent of this call find it here, on this node
     localCalls.admittedWhileDegraded(callId, tenantId, Instant.now());
-    return admitted(AgiStatus.DEGRADED, ask, callId, tenantId, trunk, "agent", recording)
+    return admitted(AgiStatus.DEGRADED, ask, callId, tenantId, trunk, Route.AGENT, recording)
         .onAbandoned(() -> endAbandoned(callId, true));
   }
 
-  private ScriptResult admitted(AgiStatus status, Ask ask, UUID callId, long tenantId, String trunk, String route,
+  private ScriptResult admitted(AgiStatus status, Ask ask, UUID callId, long tenantId, String trunk, Route route,
       boolean recording) {
     ScriptResult result = ScriptResult.of(status)
         .with(AgiVariables.TENANT_ID, tenantId)
         .with(AgiVariables.CALL_ID, callId)
         .with(AgiVariables.DID, ask.did().orElse(null))
         .with(AgiVariables.TRUNK, trunk)
-        .with(AgiVariables.ROUTE, route);
-    if ("agent".equals(route)) {
+        .with(AgiVariables.ROUTE, route.dbValue());
+    if (route == Route.AGENT) {
       result.with(AgiVariables.AUDIOSOCKET, audioSocketAddress);
     }
     result.with(AgiVariables.RECORDING, recording ? RecordingKind.CALL.file(recordingsDir, tenantId, callId).toString() : "");
@@ -200,22 +202,23 @@ public final class InboundScript extends AsterlineAgiScript {
   }
 
   private NewCall newCall(Ask ask, UUID callId, long tenantId, UUID didId) {
-    return new NewCall(callId, tenantId, didId, ask.remoteNumber(), ask.uniqueId(), ask.channel(),
+    return new NewCall(callId, tenantId, "inbound", didId, ask.remoteNumber(), ask.uniqueId(), ask.channel(),
         OffsetDateTime.now(ZoneOffset.UTC));
   }
 
   /** The caller hung up while we were answering: end the call now so its slot is not held for hours. */
   private void endAbandoned(UUID callId, boolean degraded) {
-    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    EndAsk abandoned = new EndAsk(callId, CallOutcome.ABANDONED.dbValue(), null, null,
+        OffsetDateTime.now(ZoneOffset.UTC));
     if (degraded || pending.holds(callId)) {
-      pending.ended(callId, "ABANDONED", null, null, now);
+      pending.ended(abandoned);
       return;
     }
     try {
-      db.call(() -> repository.endCall(callId, "ABANDONED", null, null, now));
+      db.call(() -> repository.endCall(abandoned));
       log.info("inbound: caller left during the answer; call ended and its slot released");
     } catch (DbDeadline.Unavailable e) {
-      pending.ended(callId, "ABANDONED", null, null, now);
+      pending.ended(abandoned);
     }
   }
 

@@ -1,8 +1,11 @@
 package io.asterline.agi;
 
-import io.asterline.agi.AgiRepository.NewCall;
 import io.asterline.call.CallEvents;
 import io.asterline.call.CallRepository;
+import io.asterline.call.CallRepository.EndAsk;
+import io.asterline.call.CallRepository.Ended;
+import io.asterline.call.CallRepository.NewCall;
+import io.asterline.call.Decision;
 import io.asterline.degraded.HeldWrite;
 import io.asterline.degraded.Journal;
 import java.time.OffsetDateTime;
@@ -25,13 +28,11 @@ final class PendingWrites {
   private static final Logger log = LoggerFactory.getLogger(PendingWrites.class);
 
   private final Journal journal;
-  private final AgiRepository repository;
   private final CallRepository calls;
   private final CallEvents events;
 
-  PendingWrites(Journal journal, AgiRepository repository, CallRepository calls, CallEvents events) {
+  PendingWrites(Journal journal, CallRepository calls, CallEvents events) {
     this.journal = journal;
-    this.repository = repository;
     this.calls = calls;
     this.events = events;
   }
@@ -47,11 +48,7 @@ final class PendingWrites {
     return journal.holds(callId);
   }
 
-  boolean ended(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at) {
-    return ended(new AgiRepository.EndAsk(callId, outcome, hangupCause, recordingFile, at));
-  }
-
-  boolean ended(AgiRepository.EndAsk end) {
+  boolean ended(EndAsk end) {
     return journal.hold(new HeldWrite.CallEnded(end.callId(), end.outcome(), end.hangupCause(), end.recordingFile(),
         end.at(), end.agentLeg()));
   }
@@ -104,25 +101,26 @@ final class PendingWrites {
   /** One held write, each idempotent: a replay after a crash in the middle of a flush changes nothing. */
   private void apply(HeldWrite write) {
     if (write instanceof HeldWrite.CallAdmitted a) {
-      repository.insertAdmittedWhileDegraded(new NewCall(a.callId(), a.tenantId(), a.didId(), a.remoteNumber(),
+      calls.created(new NewCall(a.callId(), a.tenantId(), "inbound", a.didId(), a.remoteNumber(),
           a.uniqueId(), a.channel(), a.createdAt()));
     } else if (write instanceof HeldWrite.AgentConnected c) {
       calls.recordAgentConnected(c.callId(), c.at());
     } else if (write instanceof HeldWrite.AgentOutcome o) {
-      calls.recordAgentOutcome(o.callId(), new CallRepository.AgentOutcome(o.decision(), o.transferTo(), o.endReason(),
+      calls.recordAgentOutcome(o.callId(), new CallRepository.AgentOutcome(
+          o.decision() == null ? null : Decision.ofDbValue(o.decision()), o.transferTo(), o.endReason(),
           o.firstAudioAt(), o.bargeInCount(), o.bargeInMaxStopMs(), o.voicemailResult(), o.conversationJson()));
     } else if (write instanceof HeldWrite.VoicemailLeft v) {
       // the first report wins, and the job is queued once per call and kind: a replay changes nothing
-      repository.storeVoicemail(v.callId(), v.file(), v.durationMs(), v.at())
+      calls.voicemailLeft(v.callId(), v.file(), v.durationMs(), v.at())
           .ifPresent(stored -> events.voicemailLeft(v.callId(), stored.tenantId(), stored.file()));
     } else if (write instanceof HeldWrite.CallEnded e) {
       // the first end only: a replayed end finds the call ended and tells nobody twice
-      repository.endCall(new AgiRepository.EndAsk(e.callId(), e.outcome(), e.hangupCause(), e.recordingFile(), e.at(),
+      calls.ended(new EndAsk(e.callId(), e.outcome(), e.hangupCause(), e.recordingFile(), e.at(),
           e.agentLeg())).ifPresent(ended -> notifyEnded(events, e.callId(), ended));
     }
   }
 
-  static void notifyEnded(CallEvents events, UUID callId, AgiRepository.Ended ended) {
+  static void notifyEnded(CallEvents events, UUID callId, Ended ended) {
     try {
       events.ended(callId, ended.tenantId(), ended.recordingFile());
     } catch (RuntimeException e) {

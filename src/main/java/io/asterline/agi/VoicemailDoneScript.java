@@ -1,6 +1,7 @@
 package io.asterline.agi;
 
 import io.asterline.call.CallEvents;
+import io.asterline.call.CallRepository;
 import io.asterline.recording.RecordingKind;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -82,9 +83,9 @@ public final class VoicemailDoneScript extends AsterlineAgiScript {
       // the call's row (a DEGRADED call) is still waiting for the database: the message waits behind it
       return held(callId.get(), file, durationMs, now);
     }
-    Optional<AgiRepository.Voicemail> stored;
+    Optional<CallRepository.Voicemail> stored;
     try {
-      stored = db.call(() -> repository.storeVoicemail(callId.get(), file, durationMs, now));
+      stored = db.call(() -> repository.calls().voicemailLeft(callId.get(), file, durationMs, now));
     } catch (DbDeadline.Unavailable e) {
       log.warn("voicemail-done: database unavailable ({}); voicemail {} kept in the journal", e.getMessage(), file);
       return held(callId.get(), file, durationMs, now);
@@ -93,7 +94,7 @@ public final class VoicemailDoneScript extends AsterlineAgiScript {
       log.warn("voicemail-done: no call {}; voicemail {} not stored", callId.get(), file);
       return ScriptResult.of(AgiStatus.UNKNOWN_CALL);
     }
-    AgiRepository.Voicemail v = stored.get();
+    CallRepository.Voicemail v = stored.get();
     if (!v.file().equals(file)) {
       log.warn("voicemail-done: the call already has voicemail {}; keeping it, not {}", v.file(), file);
     } else {

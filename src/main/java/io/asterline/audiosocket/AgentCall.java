@@ -3,6 +3,7 @@ package io.asterline.audiosocket;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.asterline.call.CallRepository.AgentOutcome;
+import io.asterline.call.Decision;
 import io.asterline.realtime.MuLaw;
 import io.asterline.realtime.RealtimeClient;
 import io.asterline.realtime.RealtimeEvent;
@@ -50,7 +51,7 @@ final class AgentCall {
 
   /** An ending decided but waiting for the agent's last words to be played. */
   private static final class Pending {
-    final String decision;
+    final Decision decision;
     final String transferTo;
     final String reason;
     /** The ending waits for a response Asterline asked for (goodbye, voicemail message) to be done. */
@@ -58,7 +59,7 @@ final class AgentCall {
     final long deadline;
     boolean responseDone;
 
-    Pending(String decision, String transferTo, String reason, boolean waitForResponse, long deadline) {
+    Pending(Decision decision, String transferTo, String reason, boolean waitForResponse, long deadline) {
       this.decision = decision;
       this.transferTo = transferTo;
       this.reason = reason;
@@ -269,13 +270,13 @@ final class AgentCall {
       finish(pending.decision, pending.transferTo, pending.reason);
       return;
     }
-    String decision = settings.fallbackDecision();
-    log.warn("{}; the caller goes to the tenant's fallback: {}", why, decision);
+    Decision decision = settings.fallbackDecision();
+    log.warn("{}; the caller goes to the tenant's fallback: {}", why, decision.dbValue());
     finish(decision, fallbackNumber(), "upstream_failure");
   }
 
   private String fallbackNumber() {
-    return "transfer".equals(settings.fallbackDecision()) ? settings.transferNumber().orElse(null) : null;
+    return settings.fallbackDecision() == Decision.TRANSFER ? settings.transferNumber().orElse(null) : null;
   }
 
   /** Asks for a response: from now until the server starts it, the session owes us an answer. */
@@ -498,7 +499,7 @@ final class AgentCall {
     if ("end_call".equals(name)) {
       log.info("the agent ends the call");
       send(talk.messages.functionOutput(callId, "{\"ok\":true}"));
-      pending = new Pending("hangup", null, "end_call", false, now + TimeUnit.SECONDS.toNanos(10));
+      pending = new Pending(Decision.HANGUP, null, "end_call", false, now + TimeUnit.SECONDS.toNanos(10));
     } else if ("transfer_call".equals(name)) {
       transfer(callId, e.text("arguments"), now);
     } else {
@@ -530,7 +531,7 @@ final class AgentCall {
     }
     log.info("the agent transfers the call to {}", number);
     send(talk.messages.functionOutput(callId, "{\"ok\":true}"));
-    pending = new Pending("transfer", number, "transfer", false, now + TimeUnit.SECONDS.toNanos(10));
+    pending = new Pending(Decision.TRANSFER, number, "transfer", false, now + TimeUnit.SECONDS.toNanos(10));
   }
 
   private void requestResponse() {
@@ -582,7 +583,7 @@ final class AgentCall {
       if ("leave_message".equals(settings.voicemailAction())) {
         log.warn("voicemail action is leave_message but no message is set for the call or tenant; hanging up");
       }
-      finish("hangup", null, "voicemail");
+      finish(Decision.HANGUP, null, "voicemail");
       return;
     }
     voicemail = Voicemail.WAITING_FOR_BEEP;
@@ -612,7 +613,7 @@ final class AgentCall {
     beep = null;
     createResponse(talk.messages.responseCreate("You reached an answering machine. Leave this message now, word for word, "
         + "then stop: \"" + settings.voicemailMessage().orElse("") + "\""));
-    pending = new Pending("hangup", null, "voicemail", true, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
+    pending = new Pending(Decision.HANGUP, null, "voicemail", true, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
   }
 
   // ---------------------------------------------------------------- audio in and out (event loop)
@@ -722,7 +723,7 @@ final class AgentCall {
       log.info("the caller said nothing for {} ms; saying goodbye", settings.silenceTimeoutMs());
       createResponse(talk.messages.responseCreate("The caller has not said anything for a while. Say exactly this, "
           + "nothing else: \"" + settings.goodbye() + "\""));
-      pending = new Pending("hangup", null, "silence_timeout", true, now + TimeUnit.SECONDS.toNanos(15));
+      pending = new Pending(Decision.HANGUP, null, "silence_timeout", true, now + TimeUnit.SECONDS.toNanos(15));
       return;
     }
     if (next == null && now - renewAtNanos >= 0 && ((idle && !callerSpeaking) || now - forceRenewAtNanos >= 0)) {
@@ -800,7 +801,7 @@ final class AgentCall {
   // ---------------------------------------------------------------- ending
 
   /** The agent decided (or failed): store the decision, then Asterisk gets 0x00 and the dialplan goes on. */
-  private void finish(String decision, String transferTo, String reason) {
+  private void finish(Decision decision, String transferTo, String reason) {
     if (ended) {
       return;
     }
@@ -808,8 +809,8 @@ final class AgentCall {
     pending = null;
     dropQueue();
     closeUpstreams();
-    log.info("agent leg ends: decision {}{} ({})", decision, transferTo == null ? "" : " to " + transferTo, reason);
-    talk.metrics.decision(decision, reason);
+    log.info("agent leg ends: decision {}{} ({})", decision.dbValue(), transferTo == null ? "" : " to " + transferTo, reason);
+    talk.metrics.decision(decision.dbValue(), reason);
     leg.endWith(outcome(decision, transferTo, reason));
   }
 
@@ -853,7 +854,7 @@ final class AgentCall {
     }
   }
 
-  private AgentOutcome outcome(String decision, String transferTo, String reason) {
+  private AgentOutcome outcome(Decision decision, String transferTo, String reason) {
     ArrayNode turns = talk.json.createArrayNode();
     for (Turn t : conversation) {
       turns.addObject().put("role", t.role()).put("text", t.text()).put("at", t.at().toString());

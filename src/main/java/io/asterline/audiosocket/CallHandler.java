@@ -328,7 +328,8 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   private void persist(AgentOutcome outcome) {
     MDC.put("callId", callIdText);
     try {
-      HeldWrite held = new HeldWrite.AgentOutcome(callId, outcome.decision(), outcome.transferTo(),
+      HeldWrite held = new HeldWrite.AgentOutcome(callId,
+          outcome.decision() == null ? null : outcome.decision().dbValue(), outcome.transferTo(),
           outcome.endReason(), outcome.firstAudioAt(), outcome.bargeInCount(), outcome.bargeInMaxStopMs(),
           outcome.voicemailResult(), outcome.conversationJson());
       if (degraded || talk.journal.holds(callId)) {

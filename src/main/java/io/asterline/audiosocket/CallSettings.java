@@ -1,5 +1,6 @@
 package io.asterline.audiosocket;
 
+import io.asterline.call.Decision;
 import io.asterline.degraded.TenantSettings;
 import java.util.Optional;
 import java.util.Set;
@@ -50,11 +51,9 @@ public record CallSettings(
   }
 
   /** The decision a call gets when the AI cannot serve it: transfer needs a number, else voicemail. */
-  public String fallbackDecision() {
-    if ("transfer".equals(fallback) && transferNumber.isEmpty()) {
-      return "voicemail";
-    }
-    return fallback;
+  public Decision fallbackDecision() {
+    Decision d = Decision.ofDbValue(fallback);
+    return d == Decision.TRANSFER && transferNumber.isEmpty() ? Decision.VOICEMAIL : d;
   }
 
   /** A number transfer_call may reach: the tenant's own line or one the call's settings allow. */

@@ -3,6 +3,8 @@ package io.asterline.audiosocket;
 import io.asterline.agi.AgiStatus;
 import io.asterline.agi.AgiVariables;
 import io.asterline.agi.ResAgi;
+import io.asterline.call.CallOutcome;
+import io.asterline.call.Route;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -120,9 +122,9 @@ public final class SimulateCommand implements Callable<Integer> {
     String status = vars.getOrDefault(AgiVariables.STATUS, "");
     String callId = vars.get("ASTERLINE_CALL_ID");
     boolean admitted = (status.equals(AgiStatus.OK.name()) || status.equals(AgiStatus.DEGRADED.name())) && callId != null
-        && !"reject".equals(vars.get("ASTERLINE_ROUTE"));
+        && !Route.REJECT.dbValue().equals(vars.get(AgiVariables.ROUTE));
     String address = audioSocketOverride != null ? audioSocketOverride : vars.get("ASTERLINE_AUDIOSOCKET");
-    if (!admitted || !"agent".equals(vars.get("ASTERLINE_ROUTE")) || address == null) {
+    if (!admitted || !Route.AGENT.dbValue().equals(vars.get("ASTERLINE_ROUTE")) || address == null) {
       err.println("the inbound script did not route the call to the agent (ASTERLINE_STATUS="
           + (status.isEmpty() ? "unset" : status) + ", ASTERLINE_ROUTE=" + vars.getOrDefault("ASTERLINE_ROUTE", "unset")
           + "); Asterisk would follow the dialplan's " + (admitted ? "route" : "failure path"));
@@ -154,7 +156,7 @@ public final class SimulateCommand implements Callable<Integer> {
       err.println("AudioSocket " + address + " failed: " + e.getMessage()
           + " (Dial would set DIALSTATUS=CHANUNAVAIL and the call would take the failure route)");
       err.flush();
-      callEnd(asterisk, callId, "CHANUNAVAIL", out, err);
+      callEnd(asterisk, callId, CallOutcome.CHANUNAVAIL.dbValue(), out, err);
       return 1;
     } catch (IOException e) {
       // the leg was up: Asterisk hangs the AudioSocket channel up and the dialplan goes on
@@ -181,7 +183,7 @@ public final class SimulateCommand implements Callable<Integer> {
         err.println("FastAGI after-agent failed: " + e.getMessage());
       }
     }
-    boolean ended = callEnd(asterisk, callId, "ANSWER", out, err);
+    boolean ended = callEnd(asterisk, callId, CallOutcome.ANSWER.dbValue(), out, err);
     return r.firstAudioMs >= 0 && ended ? 0 : 1;
   }
 

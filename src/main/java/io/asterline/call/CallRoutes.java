@@ -10,11 +10,13 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * {@code GET /api/calls/{id}} and {@code GET /api/calls?state=&direction=&from=&to=&limit=}: a tenant sees its
@@ -22,7 +24,8 @@ import java.util.UUID;
  */
 public final class CallRoutes {
 
-  private static final Set<String> STATES = Set.of("created", "ringing", "answered", "connected", "ended", "failed");
+  private static final Set<String> STATES = Arrays.stream(CallState.values()).map(CallState::dbValue)
+      .collect(Collectors.toUnmodifiableSet());
   private static final Set<String> DIRECTIONS = Set.of("inbound", "outbound");
 
   private final CallQueries calls;

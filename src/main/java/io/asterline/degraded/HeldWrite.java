@@ -37,7 +37,7 @@ public sealed interface HeldWrite {
   /** voicemail-done: the caller's message, in the recordings folder; the first one reported is kept. */
   record VoicemailLeft(UUID callId, String file, Integer durationMs, OffsetDateTime at) implements HeldWrite {}
 
-  /** call-end: as {@code AgiRepository.EndAsk}. */
+  /** call-end: as {@code CallRepository.EndAsk}, without the Dial's answered time (the answer stays undated). */
   record CallEnded(UUID callId, String outcome, String hangupCause, String recordingFile, OffsetDateTime at,
       boolean agentLeg) implements HeldWrite {}
 }

@@ -23,7 +23,7 @@ public final class LocalCalls {
   public record DegradedCall(UUID callId, long tenantId, Instant admittedAt) {}
 
   /** What the agent decided, as after-agent needs it. */
-  public record Decision(long tenantId, String decision, String transferTo, Instant at) {}
+  public record Decision(long tenantId, io.asterline.call.Decision decision, String transferTo, Instant at) {}
 
   private volatile Map<Long, TenantSettings> tenants = Map.of();
   private volatile Instant tenantsLoadedAt;
@@ -53,7 +53,7 @@ public final class LocalCalls {
     return Optional.ofNullable(degraded.get(callId));
   }
 
-  public void decided(UUID callId, long tenantId, String decision, String transferTo, Instant now) {
+  public void decided(UUID callId, long tenantId, io.asterline.call.Decision decision, String transferTo, Instant now) {
     decisions.put(callId, new Decision(tenantId, decision, transferTo, now));
   }
 

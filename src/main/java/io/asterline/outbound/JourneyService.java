@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import io.asterline.call.CallState;
 import io.asterline.error.InvalidInputException;
 import io.asterline.error.RefusedException;
 import io.asterline.outbound.JourneyRepository.Journey;
@@ -28,7 +29,7 @@ final class JourneyService {
   record Skipped(Node node, String reason) implements Outcome {}
 
   /** Placed; {@code state} is how far it got while the run waited (as a single call answers it). */
-  record Called(Node node, Placed placed, CallRequest request, String state) implements Outcome {}
+  record Called(Node node, Placed placed, CallRequest request, CallState state) implements Outcome {}
 
   /** Refused, before it was placed ({@code callId} null) or by Asterisk after. */
   record Refused(Node node, UUID callId, RefusedException error) implements Outcome {}

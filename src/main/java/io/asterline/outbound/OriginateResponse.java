@@ -1,5 +1,6 @@
 package io.asterline.outbound;
 
+import io.asterline.call.CallOutcome;
 import java.util.UUID;
 
 /**
@@ -17,19 +18,19 @@ public record OriginateResponse(UUID callId, int reason, String channel) {
   }
 
   /** The call's outcome for this reason, as stored in {@code call.outcome}. */
-  public String outcome() {
+  public CallOutcome outcome() {
     return outcomeOf(reason);
   }
 
-  public static String outcomeOf(int reason) {
+  public static CallOutcome outcomeOf(int reason) {
     return switch (reason) {
-      case 4 -> "answered";
-      case 5 -> "busy";
-      case 3 -> "no_answer";
-      case 8 -> "congestion";
+      case 4 -> CallOutcome.ANSWERED;
+      case 5 -> CallOutcome.BUSY;
+      case 3 -> CallOutcome.NO_ANSWER;
+      case 8 -> CallOutcome.CONGESTION;
       // 0: no such channel or it failed; 1: the far end hung up (rejected) before answering; others are not
       // final states Asterisk should end an originate with, so they are failures too
-      default -> "failed";
+      default -> CallOutcome.FAILED;
     };
   }
 }

@@ -4,6 +4,9 @@ import io.asterline.agi.AgiStatus;
 import io.asterline.agi.AgiVariables;
 import io.asterline.agi.AsterlineAgiScript;
 import io.asterline.agi.ScriptResult;
+import io.asterline.call.CallOutcome;
+import io.asterline.call.Decision;
+import io.asterline.call.Route;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
 import java.util.UUID;
@@ -59,10 +62,10 @@ public final class OutboundAnsweredScript extends AsterlineAgiScript {
       }
       calls.amd(callId, status, cause);
       next = next(status, settings.get().voicemailAction());
-      if (next.equals("hangup") && "MACHINE".equals(status)) {
-        calls.outcome(callId, "machine_hangup");
-      } else if (next.equals("voicemail")) {
-        calls.outcome(callId, "voicemail");
+      if (next.equals(Decision.HANGUP.dbValue()) && "MACHINE".equals(status)) {
+        calls.outcome(callId, CallOutcome.MACHINE_HANGUP);
+      } else if (next.equals(Decision.VOICEMAIL.dbValue())) {
+        calls.outcome(callId, CallOutcome.VOICEMAIL);
       }
     } catch (RuntimeException e) {
       log.error("{}: storing the AMD result failed", NAME, e);
@@ -74,16 +77,16 @@ public final class OutboundAnsweredScript extends AsterlineAgiScript {
 
   /** Whatever went wrong, somebody may be on the line: the agent takes the call. */
   private static ScriptResult toAgent() {
-    return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, "agent");
+    return ScriptResult.of(AgiStatus.ERROR).with(AgiVariables.NEXT, Route.AGENT.dbValue());
   }
 
   static String next(String amdStatus, String voicemailAction) {
     if ("MACHINE".equals(amdStatus)) {
-      return "leave_message".equals(voicemailAction) ? "voicemail" : "hangup";
+      return ("leave_message".equals(voicemailAction) ? Decision.VOICEMAIL : Decision.HANGUP).dbValue();
     }
     if ("HANGUP".equals(amdStatus)) {
-      return "hangup";
+      return Decision.HANGUP.dbValue();
     }
-    return "agent";
+    return Route.AGENT.dbValue();
   }
 }

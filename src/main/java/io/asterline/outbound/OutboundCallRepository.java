@@ -3,26 +3,27 @@ package io.asterline.outbound;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
 import static io.asterline.db.generated.Tables.TENANT;
-import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.currentOffsetDateTime;
 import static org.jooq.impl.DSL.select;
 
+import io.asterline.call.CallOutcome;
+import io.asterline.call.CallRepository;
+import io.asterline.call.CallState;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.Records;
 
 /**
- * Outbound calls as stored: the row in {@code call} (direction 'outbound') and its settings in
- * {@code outbound_call}. Every state change is a conditional UPDATE from the states it may leave, so the AMI event,
- * the dialplan's scripts and the sweeper can report the same end in any order and only the first one counts.
+ * Outbound calls as stored: the row in {@code call} (direction 'outbound'), written through {@link CallRepository}'s
+ * steps, and its settings in {@code outbound_call}. Every state change is a conditional UPDATE from the states it
+ * may leave, so the AMI event, the dialplan's scripts and the sweeper can report the same end in any order and only
+ * the first one counts.
  */
 public final class OutboundCallRepository {
-
-  /** States before Asterisk reported the end of the originate. */
-  static final List<String> PENDING = List.of("created", "ringing");
 
   /** What a new call needs stored before its originate leaves. */
   public record NewCall(
@@ -45,7 +46,7 @@ public final class OutboundCallRepository {
   public record CallSettings(
       UUID callId,
       long tenantId,
-      String state,
+      CallState state,
       Long leadId,
       String callerId,
       String trunk,
@@ -56,31 +57,29 @@ public final class OutboundCallRepository {
       String amdStatus) {}
 
   private final DSLContext dsl;
+  private final CallRepository calls;
 
   public OutboundCallRepository(DSLContext dsl) {
     this.dsl = dsl;
+    this.calls = new CallRepository(dsl);
   }
 
   public Optional<TenantFacts> tenant(long id) {
     return dsl.select(TENANT.ID, TENANT.STATUS, TENANT.RECORDING_ENABLED, TENANT.TRANSFER_NUMBER)
         .from(TENANT).where(TENANT.ID.eq(id))
-        .fetchOptional(r -> new TenantFacts(r.value1(), "active".equals(r.value2()), r.value3(), r.value4()));
+        .fetchOptional(Records.mapping((tenantId, status, recording, transfer) ->
+            new TenantFacts(tenantId, "active".equals(status), recording, transfer)));
   }
 
   /** Stores the call (state created) and its settings together. */
   public void create(NewCall c) {
     dsl.transaction(tx -> {
       DSLContext t = tx.dsl();
-      t.insertInto(CALL)
-          .set(CALL.ID, c.id())
-          .set(CALL.TENANT_ID, c.tenantId())
-          .set(CALL.DIRECTION, "outbound")
-          .set(CALL.DID_ID, c.did().id())
-          .set(CALL.REMOTE_NUMBER, c.toNumber())
-          // the originate's ChannelId: Asterisk gives the callee's channel this uniqueid
-          .set(CALL.ASTERISK_UNIQUEID, c.id().toString())
-          .set(CALL.STATE, "created")
-          .execute();
+      // the originate's ChannelId: Asterisk gives the callee's channel this uniqueid
+      if (!new CallRepository(t).created(new CallRepository.NewCall(c.id(), c.tenantId(), "outbound", c.did().id(),
+          c.toNumber(), c.id().toString(), null, null))) {
+        throw new IllegalStateException("call " + c.id() + " already exists");
+      }
       t.insertInto(OUTBOUND_CALL)
           .set(OUTBOUND_CALL.CALL_ID, c.id())
           .set(OUTBOUND_CALL.TENANT_ID, c.tenantId())
@@ -106,49 +105,29 @@ public final class OutboundCallRepository {
 
   /** Asterisk queued the originate: the callee's phone is being dialled. */
   public boolean ringing(UUID id) {
-    return dsl.update(CALL).set(CALL.STATE, "ringing")
-        .where(CALL.ID.eq(id)).and(CALL.STATE.eq("created"))
-        .execute() == 1;
+    return calls.ringing(id);
   }
 
   /**
-   * Records how the originate ended. Answered moves the call to 'answered'; every other reason fails it.
+   * Records how the originate ended. Answered moves the call to answered; every other reason fails it.
    * Returns false when the call had already left the pending states (the end was already reported).
    */
   public boolean originateEnded(UUID id, int reason, String channel) {
     return dsl.transactionResult(tx -> {
       DSLContext t = tx.dsl();
       OriginateResponse r = new OriginateResponse(id, reason, channel);
-      int changed = r.answered()
-          ? t.update(CALL)
-              .set(CALL.STATE, "answered")
-              .set(CALL.OUTCOME, r.outcome())
-              .set(CALL.ANSWERED_AT, coalesce(CALL.ANSWERED_AT, currentOffsetDateTime()))
-              .set(CALL.ASTERISK_CHANNEL, coalesce(CALL.ASTERISK_CHANNEL, channel))
-              .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
-              .execute()
-          : t.update(CALL)
-              .set(CALL.STATE, "failed")
-              .set(CALL.OUTCOME, r.outcome())
-              .set(CALL.ENDED_AT, currentOffsetDateTime())
-              .set(CALL.ASTERISK_CHANNEL, coalesce(CALL.ASTERISK_CHANNEL, channel))
-              .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
-              .execute();
+      CallRepository call = new CallRepository(t);
+      boolean changed = r.answered() ? call.answered(id, channel) : call.failed(id, r.outcome(), channel);
       t.update(OUTBOUND_CALL).set(OUTBOUND_CALL.ORIGINATE_REASON, reason)
           .where(OUTBOUND_CALL.CALL_ID.eq(id)).and(OUTBOUND_CALL.ORIGINATE_REASON.isNull())
           .execute();
-      return changed == 1;
+      return changed;
     });
   }
 
   /** Fails a call that never reached (or never heard back from) Asterisk, e.g. originate_rejected. */
-  public boolean fail(UUID id, String outcome) {
-    return dsl.update(CALL)
-        .set(CALL.STATE, "failed")
-        .set(CALL.OUTCOME, outcome)
-        .set(CALL.ENDED_AT, currentOffsetDateTime())
-        .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
-        .execute() == 1;
+  public boolean fail(UUID id, CallOutcome outcome) {
+    return calls.failed(id, outcome, null);
   }
 
   /**
@@ -158,17 +137,11 @@ public final class OutboundCallRepository {
    */
   public List<UUID> failForgotten(Duration rang, Duration waited) {
     OffsetDateTime now = OffsetDateTime.now();
-    return dsl.update(CALL)
-        .set(CALL.STATE, "failed")
-        .set(CALL.OUTCOME, "originate_lost")
-        .set(CALL.ENDED_AT, currentOffsetDateTime())
-        .where(CALL.STATE.in(PENDING))
-        .and(CALL.DIRECTION.eq("outbound"))
+    return calls.failedUnreported(CALL.DIRECTION.eq("outbound")
         .and(CALL.ID.in(select(OUTBOUND_CALL.CALL_ID).from(OUTBOUND_CALL)
             .where(OUTBOUND_CALL.ORIGINATED_AT.lt(now.minus(rang)))
-            .or(OUTBOUND_CALL.ORIGINATED_AT.isNull().and(CALL.CREATED_AT.lt(now.minus(waited))))))
-        .returningResult(CALL.ID)
-        .fetch(CALL.ID);
+            .or(OUTBOUND_CALL.ORIGINATED_AT.isNull().and(CALL.CREATED_AT.lt(now.minus(waited)))))),
+        CallOutcome.ORIGINATE_LOST);
   }
 
   /**
@@ -190,31 +163,24 @@ public final class OutboundCallRepository {
               : cause.substring(0, Math.min(200, cause.length())))
           .where(OUTBOUND_CALL.CALL_ID.eq(id))
           .execute();
-      t.update(CALL)
-          .set(CALL.VOICEMAIL_RESULT, voicemail)
-          .where(CALL.ID.eq(id))
-          .execute();
-      t.update(CALL)
-          .set(CALL.STATE, "answered")
-          .set(CALL.OUTCOME, coalesce(CALL.OUTCOME, "answered"))
-          .set(CALL.ANSWERED_AT, coalesce(CALL.ANSWERED_AT, currentOffsetDateTime()))
-          .where(CALL.ID.eq(id)).and(CALL.STATE.in(PENDING))
-          .execute();
+      CallRepository call = new CallRepository(t);
+      call.voicemailResult(id, voicemail);
+      call.answered(id, null);
     });
   }
 
   /** Sets the outcome of an answered call the dialplan hangs up without the agent (machine + hang_up). */
-  public void outcome(UUID id, String outcome) {
-    dsl.update(CALL).set(CALL.OUTCOME, outcome).where(CALL.ID.eq(id)).execute();
+  public void outcome(UUID id, CallOutcome outcome) {
+    calls.outcomeDecided(id, outcome);
   }
 
   public Optional<CallSettings> settings(UUID id) {
-    return dsl.select(OUTBOUND_CALL.CALL_ID, OUTBOUND_CALL.TENANT_ID, CALL.STATE, OUTBOUND_CALL.LEAD_ID,
+    return dsl.select(OUTBOUND_CALL.CALL_ID, OUTBOUND_CALL.TENANT_ID, CALL.STATE.convertFrom(CallState::ofDbValue),
+            OUTBOUND_CALL.LEAD_ID,
             OUTBOUND_CALL.CALLER_ID, OUTBOUND_CALL.TRUNK, OUTBOUND_CALL.TRANSFER_NUMBER, OUTBOUND_CALL.AUDIO_FILE,
             OUTBOUND_CALL.VOICEMAIL_ACTION, OUTBOUND_CALL.VOICEMAIL_MESSAGE, OUTBOUND_CALL.AMD_STATUS)
         .from(OUTBOUND_CALL).join(CALL).on(CALL.ID.eq(OUTBOUND_CALL.CALL_ID))
         .where(OUTBOUND_CALL.CALL_ID.eq(id))
-        .fetchOptional(r -> new CallSettings(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
-            r.value7(), r.value8(), r.value9(), r.value10(), r.value11()));
+        .fetchOptional(Records.mapping(CallSettings::new));
   }
 }

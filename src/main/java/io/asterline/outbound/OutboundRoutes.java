@@ -3,6 +3,7 @@ package io.asterline.outbound;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.call.CallState;
 import io.asterline.http.Auth;
 import io.asterline.http.JsonBody;
 import io.asterline.outbound.OutboundService.Placed;
@@ -62,13 +63,13 @@ final class OutboundRoutes {
     ctx.status(202).json(view(placed, request, service.state(placed, OutboundService.await(placed, acceptWait))));
   }
 
-  static Map<String, Object> view(Placed placed, OutboundService.CallRequest request, String state) {
+  static Map<String, Object> view(Placed placed, OutboundService.CallRequest request, CallState state) {
     Map<String, Object> v = new LinkedHashMap<>();
     v.put("call_id", placed.callId());
     v.put("business_id", request.tenantId());
     v.put("lead_id", request.leadId());
     v.put("to_number", request.toNumber());
-    v.put("state", state);
+    v.put("state", state.dbValue());
     v.put("caller_id", placed.did().number());
     v.put("did_id", placed.did().id());
     v.put("did_segment", placed.did().segment());

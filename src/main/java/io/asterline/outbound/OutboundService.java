@@ -7,6 +7,8 @@ import io.asterline.error.ConflictException;
 import io.asterline.error.InvalidInputException;
 import io.asterline.error.NotFoundException;
 import io.asterline.error.UnavailableException;
+import io.asterline.call.CallOutcome;
+import io.asterline.call.CallState;
 import io.asterline.recording.RecordingKind;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,7 +124,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private final Map<UUID, Pending> pending = new ConcurrentHashMap<>();
   private final MeterRegistry metrics;
   /** asterline_calls_ended_total of outbound calls that never reached call-end, by outcome (a small fixed set). */
-  private final Map<String, Counter> ended = new ConcurrentHashMap<>();
+  private final Map<CallOutcome, Counter> ended = new ConcurrentHashMap<>();
 
   /** Call {@link AmiClient#start(AmiClient.Listener)} with the service afterwards, so AMI answers reach it. */
   OutboundService(OutboundConfig config, Path recordingsDir, AmiClient ami, CallerIdSelector callerIds,
@@ -221,7 +223,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
 
       @Override
       public void abandon() {
-        giveBack(call, "shutdown", new AmiUnavailableException("Asterline is stopping"));
+        giveBack(call, CallOutcome.SHUTDOWN, new AmiUnavailableException("Asterline is stopping"));
       }
     });
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
@@ -269,11 +271,12 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   }
 
   /** The call's state as an API answer shows it, given how far it got while the caller waited. */
-  public String state(Placed placed, Progress progress) {
+  public CallState state(Placed placed, Progress progress) {
     return switch (progress) {
-      case CREATED -> "created";
-      case RINGING -> "ringing";
-      case REPORTED -> calls.settings(placed.callId()).map(OutboundCallRepository.CallSettings::state).orElse("created");
+      case CREATED -> CallState.CREATED;
+      case RINGING -> CallState.RINGING;
+      case REPORTED -> calls.settings(placed.callId()).map(OutboundCallRepository.CallSettings::state)
+          .orElse(CallState.CREATED);
     };
   }
 
@@ -290,7 +293,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       }
       long now = System.nanoTime();
       if (now - call.queuedAt > config.maxQueueWait().toNanos()) {
-        giveBack(call, "queue_timeout", new AmiUnavailableException("the call waited longer than "
+        giveBack(call, CallOutcome.QUEUE_TIMEOUT, new AmiUnavailableException("the call waited longer than "
             + config.maxQueueWait().toSeconds() + "s for its trunk's calls-per-second turn"));
         return true;
       }
@@ -302,7 +305,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
         if (now - call.amiDownSince < AMI_DOWN_PATIENCE.toNanos()) {
           return false;
         }
-        giveBack(call, "ami_down", new AmiUnavailableException(ami.unavailableReason()));
+        giveBack(call, CallOutcome.AMI_DOWN, new AmiUnavailableException(ami.unavailableReason()));
         return true;
       }
       calls.originated(call.callId);
@@ -320,7 +323,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       return true;
     } catch (RuntimeException e) {
       log.error("outbound: originate failed", e);
-      giveBack(call, "failed", e);
+      giveBack(call, CallOutcome.FAILED, e);
       return true;
     }
   }
@@ -371,7 +374,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
       if (response instanceof ManagerError) {
         log.warn("outbound: Asterisk refused the originate: {}", response.getMessage());
-        giveBack(call, "originate_rejected", new OriginateRefusedException(
+        giveBack(call, CallOutcome.ORIGINATE_REJECTED, new OriginateRefusedException(
             "Asterisk refused the call: " + response.getMessage()));
         return;
       }
@@ -423,7 +426,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
         admission.release(response.callId());
       }
       if (first) {
-        log.info("outbound: originate ended: {} (reason {})", response.outcome(), response.reason());
+        log.info("outbound: originate ended: {} (reason {})", response.outcome().dbValue(), response.reason());
         if (!response.answered()) {
           // an answered call is counted by the FastAGI call-end; one never answered ends here
           countEnded(response.outcome());
@@ -434,13 +437,13 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   }
 
   /** A call that never left: failed with {@code outcome}, its DID use and slot given back. */
-  private void giveBack(Pending call, String outcome, RuntimeException why) {
+  private void giveBack(Pending call, CallOutcome outcome, RuntimeException why) {
     if (!call.over.compareAndSet(false, true)) {
       return;
     }
     pending.remove(call.callId);
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
-      log.warn("outbound: call not placed ({}): {}", outcome, why.getMessage());
+      log.warn("outbound: call not placed ({}): {}", outcome.dbValue(), why.getMessage());
       countEnded(outcome);
       try {
         try {
@@ -457,9 +460,9 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   }
 
   /** The same series, with the same labels, as the FastAGI call-end counts every answered call in. */
-  private void countEnded(String outcome) {
+  private void countEnded(CallOutcome outcome) {
     ended.computeIfAbsent(outcome, o -> metrics.counter("asterline.calls.ended", "direction", "outbound",
-        "outcome", o)).increment();
+        "outcome", o.dbValue())).increment();
   }
 
   private void sweep() {
@@ -469,7 +472,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       for (UUID id : lost) {
         try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", id.toString())) {
           log.warn("outbound: Asterisk never reported the end of this originate; failed as originate_lost");
-          countEnded("originate_lost");
+          countEnded(CallOutcome.ORIGINATE_LOST);
           Pending call = pending.remove(id);
           if (call != null) {
             call.over.set(true);

@@ -139,10 +139,6 @@ public final class RealtimeMessages {
     return e.toString();
   }
 
-  public ObjectMapper json() {
-    return json;
-  }
-
   private ObjectNode event(String type) {
     ObjectNode e = json.createObjectNode();
     e.put("type", type);

@@ -4,6 +4,7 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static io.asterline.db.generated.Tables.TENANT;
 
+import io.asterline.call.CallRepository;
 import io.asterline.db.generated.tables.records.RecordingJobRecord;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -193,12 +194,12 @@ public final class RecordingJobs {
           .set(RECORDING_JOB.UPDATED_AT, DSL.currentOffsetDateTime())
           .where(held(job))
           .execute());
-      boolean voicemail = job.kind() == RecordingKind.VOICEMAIL;
-      t.update(CALL)
-          .set(voicemail ? CALL.VOICEMAIL_TRANSCRIPT : CALL.TRANSCRIPT, transcript)
-          .set(voicemail ? CALL.VOICEMAIL_TRANSCRIBED_AT : CALL.TRANSCRIBED_AT, DSL.currentOffsetDateTime())
-          .where(CALL.ID.eq(job.callId()))
-          .execute();
+      CallRepository call = new CallRepository(t);
+      if (job.kind() == RecordingKind.VOICEMAIL) {
+        call.voicemailTranscribed(job.callId(), transcript);
+      } else {
+        call.transcribed(job.callId(), transcript);
+      }
     });
   }
 

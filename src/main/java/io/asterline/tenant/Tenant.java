@@ -1,8 +1,12 @@
 package io.asterline.tenant;
 
+import io.asterline.call.Decision;
+import io.asterline.call.Route;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** A customer of this Asterline: its limits and its agent's settings. Its API token is never part of it. */
 public record Tenant(
@@ -35,8 +39,10 @@ public record Tenant(
   /** As tenant_status_known accepts them; a disabled tenant's token stops working. */
   public static final Set<String> STATUSES = Set.of("active", "disabled");
   /** As the database's checks accept them (V2, V4). */
-  public static final Set<String> INBOUND_ROUTES = Set.of("agent", "forward", "voicemail", "reject");
-  public static final Set<String> FALLBACKS = Set.of("transfer", "voicemail", "hangup");
+  public static final Set<String> INBOUND_ROUTES = Arrays.stream(Route.values()).map(Route::dbValue)
+      .collect(Collectors.toUnmodifiableSet());
+  public static final Set<String> FALLBACKS = Arrays.stream(Decision.values()).map(Decision::dbValue)
+      .collect(Collectors.toUnmodifiableSet());
   public static final Set<String> VOICEMAIL_DETECTIONS = Set.of("off", "outbound", "all");
   public static final Set<String> VOICEMAIL_ACTIONS = Set.of("hangup", "leave_message");
   /** As tenant_language_format accepts it: en, en-US. */

@@ -6,7 +6,8 @@ import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.asterline.agi.AgiRepository.Admitted;
-import io.asterline.agi.AgiRepository.EndAsk;
+import io.asterline.call.CallRepository;
+import io.asterline.call.CallRepository.EndAsk;
 import io.asterline.agi.AgiRepository.InboundAsk;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
@@ -98,7 +99,7 @@ class AgiBatchTest {
     // the same call ended twice in one batch, and a stranger: one end, one slot back
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     UUID callId = asks.get(0).callId();
-    List<Optional<AgiRepository.Ended>> ended = repository.endCallBatch(List.of(
+    List<Optional<CallRepository.Ended>> ended = repository.calls().ended(List.of(
         new EndAsk(callId, "ANSWER", "16", "/rec/a.wav", now),
         new EndAsk(UUID.randomUUID(), "ANSWER", "16", null, now),
         new EndAsk(callId, "BUSY", "17", "/rec/b.wav", now)));
@@ -113,6 +114,45 @@ class AgiBatchTest {
    * The end's time is taken by the node that ran call-end, before its batch ran; the answer's by the database. A
    * call answered and ended in the same moment (AMD missing or failed) must still not end before its answer.
    */
+  /**
+   * The forward route: Dial(PJSIP/<tenant's number>), no agent leg, so only call-end's ANSWEREDTIME (argument 6) can
+   * date the answer: the end less those seconds. A call sent to the agent keeps the agent's answer (none here: its
+   * leg never connected, and the failure route's forward is not when the caller was answered).
+   */
+  @Test
+  void aForwardedCallIsAnsweredWhenTheForwardWas() throws Exception {
+    long t = fx.tenant("forwarding", 4);
+    fx.did(t, "+15550200010");
+    db.dsl().update(TENANT).set(TENANT.TRANSFER_NUMBER, "+15559990001").set(TENANT.INBOUND_ROUTE, "forward")
+        .where(TENANT.ID.eq(t)).execute();
+    FakeAsterisk.Exchange forwarded = fx.inbound("+15550200010");
+    assertThat(forwarded.get("ASTERLINE_ROUTE")).isEqualTo("forward");
+    UUID id = UUID.fromString(forwarded.get("ASTERLINE_CALL_ID"));
+    // the caller heard the callee ring for a while: the call began two minutes ago
+    db.dsl().update(CALL).set(CALL.CREATED_AT, OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(2))
+        .where(CALL.ID.eq(id)).execute();
+    assertThat(db.dsl().fetchValue(CALL.ANSWERED_AT, CALL.ID.eq(id))).isNull();
+
+    assertThat(fx.asterisk.send(FakeAsterisk.request("call-end").args(id.toString(), "ANSWER", "16", "", "", "42"))
+        .status()).isEqualTo("OK");
+
+    CallRecord row = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
+    assertThat(row.getOutcome()).isEqualTo("ANSWER");
+    assertThat(row.getAnsweredAt()).isNotNull();
+    assertThat(java.time.Duration.between(row.getAnsweredAt(), row.getEndedAt()))
+        .isBetween(java.time.Duration.ofSeconds(42), java.time.Duration.ofSeconds(43));
+
+    // sent to the agent, whose leg never came: agent_unavailable, and the forward's answer time is not the caller's
+    db.dsl().update(TENANT).set(TENANT.INBOUND_ROUTE, "agent").where(TENANT.ID.eq(t)).execute();
+    FakeAsterisk.Exchange toAgent = fx.inbound("+15550200010");
+    UUID agentCall = UUID.fromString(toAgent.get("ASTERLINE_CALL_ID"));
+    assertThat(fx.asterisk.send(FakeAsterisk.request("call-end").args(agentCall.toString(), "ANSWER", "16", "",
+        toAgent.get("ASTERLINE_AUDIOSOCKET"), "42")).status()).isEqualTo("OK");
+    CallRecord failed = db.dsl().selectFrom(CALL).where(CALL.ID.eq(agentCall)).fetchOne();
+    assertThat(failed.getOutcome()).isEqualTo("agent_unavailable");
+    assertThat(failed.getAnsweredAt()).isNull();
+  }
+
   @Test
   void aCallNeverEndsBeforeItWasAnswered() throws Exception {
     long t = fx.tenant("quick-answer", 2);
@@ -123,7 +163,7 @@ class AgiBatchTest {
         .execute();
     OffsetDateTime askedBefore = OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(5);
 
-    assertThat(repository.endCall(id, "ANSWER", "16", null, askedBefore)).isPresent();
+    assertThat(repository.endCall(new EndAsk(id, "ANSWER", "16", null, askedBefore))).isPresent();
 
     CallRecord row = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
     assertThat(row.getEndedAt()).isAfterOrEqualTo(row.getAnsweredAt());
@@ -160,7 +200,7 @@ class AgiBatchTest {
             }
           }
           if (!ends.isEmpty()) {
-            repository.endCallBatch(ends);
+            repository.calls().ended(ends);
           }
           rounds++;
         }

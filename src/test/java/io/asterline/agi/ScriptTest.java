@@ -27,7 +27,7 @@ class ScriptTest {
   private static TestDatabase.Db db;
   private static DbDeadline deadline;
   private static DbBatch<AgiRepository.InboundAsk, AgiRepository.Admitted> admissions;
-  private static DbBatch<AgiRepository.EndAsk, java.util.Optional<AgiRepository.Ended>> ends;
+  private static DbBatch<CallRepository.EndAsk, java.util.Optional<CallRepository.Ended>> ends;
   private static InboundScript inbound;
   private static CallEndScript callEnd;
   private static AfterAgentScript afterAgent;
@@ -39,14 +39,14 @@ class ScriptTest {
     db = TestDatabase.fresh();
     AgiRepository repository = new AgiRepository(db.dsl());
     deadline = new DbDeadline(Duration.ofSeconds(10), 2, 16);
-    pending = new PendingWrites(TestDegradedMode.open().journal(), repository, new CallRepository(db.dsl()),
+    pending = new PendingWrites(TestDegradedMode.open().journal(), new CallRepository(db.dsl()),
         CallEvents.NONE);
     LocalCalls local = new LocalCalls();
     Admission admission = new Admission(db.dsl(), new AdmissionConfig(100, Duration.ofHours(4)));
     SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     admissions = new DbBatch<>("inbound", 8, 16, deadline,
         asks -> repository.admitInboundBatch(asks, admission.maxCalls(), admission.holdSeconds()));
-    ends = new DbBatch<>("call-end", 8, 16, deadline, repository::endCallBatch);
+    ends = new DbBatch<>("call-end", 8, 16, deadline, repository.calls()::ended);
     inbound = new InboundScript(repository, admission, admissions, deadline, new DidCache(), pending, local, "127.0.0.1:9092",
         Path.of("/var/spool/asterisk/recordings"), "1", metrics);
     callEnd = new CallEndScript(ends, pending, local, CallEvents.NONE, metrics);

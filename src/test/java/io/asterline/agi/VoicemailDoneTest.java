@@ -139,6 +139,33 @@ class VoicemailDoneTest {
         .as("the caller left before leaving a message").isEqualTo("ABANDONED");
   }
 
+  /**
+   * No agent leg connects on the voicemail route, so the message is the first Asterline hears of the answer: the
+   * call counts as answered (no later than the recording's start, never before the call), and ends after that.
+   */
+  @Test
+  void aCallerWhoLeftAMessageWasAnswered() throws Exception {
+    String callId = asterisk.send(FakeAsterisk.request("inbound").args("+15551110000")).get("ASTERLINE_CALL_ID");
+    UUID id = UUID.fromString(callId);
+    CallRecord before = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
+    assertThat(before.getAnsweredAt()).as("not before the dialplan answers").isNull();
+    assertThat(before.getState()).isEqualTo("created");
+
+    asterisk.send(FakeAsterisk.request("voicemail-done").args(callId, voicemailFile(acme, callId), "HANGUP", "3000"));
+    CallRecord left = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
+    assertThat(left.getState()).isEqualTo("answered");
+    assertThat(left.getAnsweredAt()).isNotNull()
+        .isAfterOrEqualTo(left.getCreatedAt())
+        .isBeforeOrEqualTo(left.getVoicemailAt());
+
+    assertThat(asterisk.send(FakeAsterisk.request("call-end").args(callId, "", "16", "")).status()).isEqualTo("OK");
+    CallRecord ended = db.dsl().selectFrom(CALL).where(CALL.ID.eq(id)).fetchOne();
+    assertThat(ended.getState()).isEqualTo("ended");
+    assertThat(ended.getOutcome()).isEqualTo("voicemail");
+    assertThat(ended.getAnsweredAt()).isEqualTo(left.getAnsweredAt());
+    assertThat(ended.getEndedAt()).isAfterOrEqualTo(ended.getAnsweredAt());
+  }
+
   @Test
   void theInputsMayComeFromTheChannelAsTheHangupHandlerHasThem() throws Exception {
     String callId = asterisk.send(FakeAsterisk.request("inbound").args("+15551110000")).get("ASTERLINE_CALL_ID");

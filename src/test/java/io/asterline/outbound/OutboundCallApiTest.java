@@ -144,7 +144,7 @@ class OutboundCallApiTest {
       FakeAmi.Packet o = f.ami.nextOriginate(5, TimeUnit.SECONDS);
       f.ami.originateResponse(o, reason);
       UUID id = UUID.fromString(f.read(r).path("call_id").asText());
-      String outcome = OriginateResponse.outcomeOf(reason);
+      String outcome = OriginateResponse.outcomeOf(reason).dbValue();
       OutboundFixture.await(() -> f.metrics.find("asterline.calls.ended").tags("direction", "outbound", "outcome",
           outcome).counter() != null, outcome + " counted");
       // the dialplan's failed extension reports the same end again: still one

@@ -3,6 +3,7 @@ package io.asterline.app;
 import io.asterline.admission.AdmissionConfig;
 import io.asterline.agi.AgiConfig;
 import io.asterline.audiosocket.AudioSocketConfig;
+import io.asterline.mediaws.MediaWsConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
@@ -39,6 +40,7 @@ public record AsterlineConfig(
     AdmissionConfig admission,
     DidConfig dids,
     AudioSocketConfig audioSocket,
+    MediaWsConfig mediaWs,
     ShutdownConfig shutdown,
     SecretsConfig secrets) {
 
@@ -60,6 +62,7 @@ public record AsterlineConfig(
     keys.addAll(AdmissionConfig.KEYS);
     keys.addAll(DidConfig.KEYS);
     keys.addAll(AudioSocketConfig.KEYS);
+    keys.addAll(MediaWsConfig.KEYS);
     keys.addAll(ShutdownConfig.KEYS);
     keys.addAll(SecretsConfig.KEYS);
     return keys;
@@ -81,6 +84,7 @@ public record AsterlineConfig(
         AdmissionConfig.from(settings),
         DidConfig.from(settings),
         AudioSocketConfig.from(settings),
+        MediaWsConfig.from(settings),
         ShutdownConfig.from(settings),
         SecretsConfig.from(settings));
   }

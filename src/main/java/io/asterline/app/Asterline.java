@@ -3,6 +3,10 @@ package io.asterline.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.AgiService;
 import io.asterline.audiosocket.AudioSocketServer;
+import io.asterline.call.CallEventLog;
+import io.asterline.call.CallStory;
+import io.asterline.call.LiveCalls;
+import io.asterline.console.Console;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -103,6 +107,12 @@ public final class Asterline implements AutoCloseable {
           .routes(DidRoutes.of(dids, json));
       AuditLog audit = new AuditLog(database.dsl(), json);
       http.audit(audit).routes(audit.routes());
+      // the console: its pages, the live calls (server-sent events) and a call's story; the moments of each
+      // conversation are written by the agent through callEvents, which closes after the agent legs it serves
+      CallEventLog callEvents = lifecycle.register("call events", new CallEventLog(database.dsl(), json, metrics));
+      http.routes(lifecycle.register("live calls", new LiveCalls(database.dsl(), json)))
+          .routes(new CallStory(database.dsl(), json))
+          .routes(new Console());
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),

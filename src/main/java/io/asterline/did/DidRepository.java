@@ -1,6 +1,8 @@
 package io.asterline.did;
 
+import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
+import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
 import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.condition;
 import static org.jooq.impl.DSL.excluded;
@@ -113,6 +115,31 @@ public final class DidRepository {
     return dsl.selectDistinct(DID.SEGMENT).from(DID).where(tenantIs(DID, tenant))
         .orderBy(DID.SEGMENT)
         .fetch(DID.SEGMENT);
+  }
+
+  /** Calls that used a segment's numbers on one day (UTC): inbound to one of them, or outbound with one as caller ID. */
+  public record SegmentDay(LocalDate day, String segment, long calls) {}
+
+  /**
+   * Calls per segment and day over the last {@code days} days, oldest first: the usage the console charts. Outbound
+   * calls count under the segment they were placed from (kept on the call even when the DID moved since).
+   */
+  public List<SegmentDay> usageByDay(OptionalLong tenant, int days) {
+    Field<String> segment = coalesce(OUTBOUND_CALL.DID_SEGMENT, DID.SEGMENT);
+    Field<LocalDate> day = field("({0} AT TIME ZONE 'UTC')::date", LocalDate.class, CALL.CREATED_AT);
+    Condition where = CALL.CREATED_AT.ge(field("now() - make_interval(days => {0})",
+        java.time.OffsetDateTime.class, val(days)));
+    if (tenant.isPresent()) {
+      where = where.and(CALL.TENANT_ID.eq(tenant.getAsLong()));
+    }
+    return dsl.select(day, segment, DSL.count())
+        .from(CALL)
+        .leftJoin(OUTBOUND_CALL).on(OUTBOUND_CALL.CALL_ID.eq(CALL.ID))
+        .leftJoin(DID).on(DID.ID.eq(CALL.DID_ID))
+        .where(where).and(segment.isNotNull())
+        .groupBy(day, segment)
+        .orderBy(day, segment)
+        .fetch(r -> new SegmentDay(r.value1(), r.value2(), r.value3()));
   }
 
   /** Inserts a number; a number that exists already fails on did_number_unique. */

@@ -112,7 +112,7 @@ public final class Asterline implements AutoCloseable {
       CallEventLog callEvents = lifecycle.register("call events", new CallEventLog(database.dsl(), json, metrics));
       http.routes(lifecycle.register("live calls", new LiveCalls(database.dsl(), json)))
           .routes(new CallStory(database.dsl(), json))
-          .routes(new Console());
+          .routes(new Console(id -> tenants.find(id).map(t -> t.name())));
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),

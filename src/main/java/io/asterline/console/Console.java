@@ -1,5 +1,7 @@
 package io.asterline.console;
 
+import io.asterline.http.Auth;
+import io.asterline.http.Principal;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -8,11 +10,13 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.function.Consumer;
 
 /**
  * The admin console's files at {@code /console/}: static HTML, CSS and JavaScript from the jar, no server-side
- * state. The pages call the JSON API with the token the user typed, kept in the tab's sessionStorage and sent as
+ * state, and {@code GET /api/console/me} (who the token is). The pages call the JSON API with the token the user typed, kept in the tab's sessionStorage and sent as
  * {@code Authorization: Bearer}; what a token may see is decided by the API, never here. The Content-Security-Policy
  * lets the pages load nothing but these files and talk to nothing but this server (audio may come from a
  * presigned S3 URL).
@@ -20,7 +24,7 @@ import java.util.function.Consumer;
 public final class Console implements Consumer<Javalin> {
 
   /** Every file the console has; anything else under /console/ is 404. */
-  static final List<String> FILES = List.of("index.html", "console.css", "app.js", "api.js", "chart.js",
+  static final List<String> FILES = List.of("index.html", "console.css", "app.js", "api.js", "ui.js", "chart.js",
       "live.js", "calls.js", "dids.js", "reports.js", "health.js");
 
   private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
@@ -30,8 +34,11 @@ public final class Console implements Consumer<Javalin> {
   private record File(byte[] bytes, String contentType) {}
 
   private final Map<String, File> files = new LinkedHashMap<>();
+  private final LongFunction<Optional<String>> tenantNames;
 
-  public Console() {
+  /** {@code tenantNames}: a tenant's name by id, to greet a tenant token by its name. */
+  public Console(LongFunction<Optional<String>> tenantNames) {
+    this.tenantNames = tenantNames;
     for (String name : FILES) {
       try (InputStream in = Console.class.getResourceAsStream("/console/" + name)) {
         if (in == null) {
@@ -46,9 +53,26 @@ public final class Console implements Consumer<Javalin> {
 
   @Override
   public void accept(Javalin app) {
-    app.get("/console", ctx -> ctx.redirect("/console/"));
-    app.get("/console/", ctx -> send(ctx, "index.html"));
+    // Javalin takes /console and /console/ for one path; the pages' relative links need the slash
+    app.get("/console", ctx -> {
+      if (ctx.path().endsWith("/")) {
+        send(ctx, "index.html");
+      } else {
+        ctx.redirect("/console/");
+      }
+    });
     app.get("/console/{file}", ctx -> send(ctx, ctx.pathParam("file")));
+    app.get("/api/console/me", this::me);
+  }
+
+  /** Who the request's token is, so the pages show what it may use: {"admin", "tenantId", "tenantName"}. */
+  private void me(Context ctx) {
+    Principal p = Auth.principal(ctx);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("admin", p.admin());
+    body.put("tenantId", p.admin() ? null : p.tenantId().getAsLong());
+    body.put("tenantName", p.admin() ? null : tenantNames.apply(p.tenantId().getAsLong()).orElse(null));
+    ctx.json(body);
   }
 
   private void send(Context ctx, String name) {

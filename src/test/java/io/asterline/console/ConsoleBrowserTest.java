@@ -53,13 +53,15 @@ import org.junit.jupiter.api.io.TempDir;
  * and downloads its CSV, moves and imports DIDs; then the admin sees the metrics. Screenshots of every page go to
  * {@code target/console-screenshots/}.
  *
- * <p>Needs {@code /usr/bin/chromium} ({@code .ci/run} installs it) and {@code src/test/console/node_modules}
- * ({@code mvn} runs {@code npm ci} there before the tests). Exclude it with {@code -DexcludedGroups=browser}.
+ * <p>Needs {@code /usr/bin/chromium} ({@code .ci/run} installs it) and playwright-core in
+ * {@code target/console-e2e} ({@code mvn} copies {@code src/test/console} there and runs {@code npm ci} before the
+ * tests). Exclude it with {@code -DexcludedGroups=browser}.
  */
 @Tag("browser")
 class ConsoleBrowserTest {
 
-  private static final Path SCRIPT_DIR = Path.of("src/test/console").toAbsolutePath();
+  /** src/test/console as the build copied it, with node_modules from npm ci. */
+  private static final Path SCRIPT_DIR = Path.of("target/console-e2e").toAbsolutePath();
   private static final Path SCREENSHOTS = Path.of("target/console-screenshots").toAbsolutePath();
   private static final String ADMIN = "admin-token-console-browser-test";
   private static final String ACME_TOKEN = "atl_acme-console-token-0123456789";
@@ -73,7 +75,8 @@ class ConsoleBrowserTest {
     assertThat(Path.of("/usr/bin/chromium"))
         .as("Debian's chromium (apt-get install -y --no-install-recommends chromium; .ci/run installs it)").exists();
     assertThat(SCRIPT_DIR.resolve("node_modules/playwright-core"))
-        .as("playwright-core: mvn runs 'npm ci' in src/test/console before the tests").exists();
+        .as("playwright-core: mvn copies src/test/console to target/console-e2e and runs 'npm ci' there before the tests")
+        .exists();
     Files.createDirectories(SCREENSHOTS);
     Path recordings = Files.createDirectories(dir.resolve("recordings"));
 

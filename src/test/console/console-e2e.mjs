@@ -84,6 +84,8 @@ try {
   await row.waitFor();
   const live = page.locator('table').first();
   await live.getByText('15557654321', { exact: true }).waitFor();
+  // the agent's last words reach the page while the call goes on (call_event, written as they are spoken)
+  await live.getByText('Your balance is 42 dollars.').waitFor();
   check(await page.locator(`a[data-call-id="${otherId}"]`).count() === 0, 'another tenant\'s live call is shown');
   check(await page.locator('a[data-call-id]').count() === 1, 'expected exactly one live call row');
   await page.getByText('1 / 5').waitFor(); // acme's admission: one slot of five
@@ -108,8 +110,10 @@ try {
   await page.locator(`a[href="#/calls/${callId}"]`).click();
   await page.getByRole('heading', { name: 'Inbound call from 15557654321' }).waitFor();
   const timeline = page.locator('ol.timeline');
-  for (const text of ['call offered', 'admitted', 'greeting heard after', 'caller: I would like to know my balance',
-    'agent: Your balance is 42 dollars.', 'ended: ANSWER']) {
+  for (const text of ['call offered', 'admitted', 'answered', 'agent leg connected over audiosocket',
+    'greeting heard after', 'caller: I would like to know my balance', 'agent: Your balance is 42 dollars.',
+    'caller barged in; the agent stopped within', 'tool end_call {}', 'agent leg ended: end_call, decision hangup',
+    'ended: ANSWER, hangup cause 16']) {
     await timeline.getByText(text, { exact: false }).first().waitFor();
   }
   const audio = page.locator('audio');

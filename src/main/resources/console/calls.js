@@ -168,7 +168,8 @@ async function recording(box, c, s) {
       b.style.left = (offset / total * 100) + '%';
       b.addEventListener('click', () => {
         audio.currentTime = offset;
-        audio.play();
+        // a play() cut short (pause, another seek) is not an error worth a message
+        audio.play().catch(() => {});
       });
       marks.append(b);
     });

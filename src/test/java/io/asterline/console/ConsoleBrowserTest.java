@@ -142,8 +142,15 @@ class ConsoleBrowserTest {
         script.send("LIVE " + call + " " + otherCall);
         script.expect("SEEN", 30);
 
-        // both callers hang up; Asterisk's hangup handlers report the ends, acme's with its recording
-        caller.hangUp();
+        // acme's caller talks over a long answer (a barge-in), then the agent ends the call with its tool; globex's
+        // caller hangs up. Asterisk's hangup handlers report the ends, acme's with its recording
+        int before = heard.agentFrames();
+        session.respond(FakeRealtimeServer.tone(3000), "Let me read you the last five transactions.");
+        await("the long answer playing", () -> heard.agentFrames() >= before + 15);
+        session.speechStarted();
+        session.await("conversation.item.truncate", 5_000);
+        session.callFunction("end_call", "{}");
+        await("the agent to end acme's call", () -> !caller.isOpen());
         otherCaller.hangUp();
         await("acme's agent leg stored", () -> db.dsl().fetchValue(CALL.AGENT_END_REASON, CALL.ID.eq(call)) != null);
         await("globex's agent leg stored",

@@ -93,8 +93,12 @@ public final class CallStory implements Consumer<Javalin> {
     out.put("did", r.get(DID.NUMBER));
     out.put("trunk", r.get(OUTBOUND_CALL.TRUNK) != null ? r.get(OUTBOUND_CALL.TRUNK) : r.get(DID.TRUNK));
     OffsetDateTime firstAudio = r.get(CALL.FIRST_AUDIO_AT);
-    Long greetingMs = firstAudio != null && call.agentConnectedAt() != null
-        ? Duration.between(call.agentConnectedAt(), firstAudio).toMillis() : null;
+    // as the agent measured it (from its leg's connection, on its own clock) when it recorded the moment; else
+    // from the two stored times
+    Long greetingMs = events.stream().filter(e -> e.kind().equals("greeting")).findFirst()
+        .map(e -> e.detail().path("ms").asLong())
+        .orElse(firstAudio != null && call.agentConnectedAt() != null
+            ? Duration.between(call.agentConnectedAt(), firstAudio).toMillis() : null);
     out.put("greeting_ms", greetingMs);
     out.put("barge_in_count", r.get(CALL.BARGE_IN_COUNT));
     out.put("barge_in_max_stop_ms", r.get(CALL.BARGE_IN_MAX_STOP_MS));

@@ -125,6 +125,7 @@ public final class Asterline implements AutoCloseable {
       // the conversation side every transport hands its calls to: registered before them, so it stops after them
       Agents agents = lifecycle.register("agents",
           Agents.start(config.openai(), database.dsl(), apiKeys, json, metrics, degraded));
+      agents.recordEvents(callEvents::forCall);
       AudioSocketServer audioSocket = unregistered = AudioSocketServer.start(config.audioSocket(), agents, metrics);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()

@@ -104,7 +104,7 @@ try {
   await page.getByRole('search', { name: 'Search calls' }).waitFor();
   await page.locator(`a[href="#/calls/${callId}"]`).waitFor();
   await page.getByLabel('Number').fill('5557654321');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.keyboard.press('Enter'); // the search form works from the keyboard
   await page.locator(`a[href="#/calls/${callId}"]`).waitFor();
   await shot('calls');
   await page.locator(`a[href="#/calls/${callId}"]`).click();
@@ -119,7 +119,9 @@ try {
   const audio = page.locator('audio');
   await audio.waitFor();
   await page.waitForFunction(() => document.querySelector('audio').readyState >= 1 && document.querySelectorAll('.marks button').length > 0);
-  await page.locator('.marks button').first().click();
+  // the turn marks are buttons: reached and pressed from the keyboard, they play from that turn
+  await page.locator('.marks button').first().focus();
+  await page.keyboard.press('Enter');
   await page.waitForFunction(() => document.querySelector('audio').currentTime > 0.5, null, { timeout: WAIT });
   const played = await page.evaluate(() => document.querySelector('audio').currentTime);
   check(media.length > 0, 'the audio was not fetched from /media/recording');

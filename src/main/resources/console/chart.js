@@ -28,9 +28,11 @@ export function lineChart(title, labels, series) {
   // at most ~10 x labels, so they stay readable
   const step = Math.max(1, Math.ceil(n / 10));
   labels.forEach((label, i) => {
-    if (i % step === 0 || i === n - 1) {
-      chart.append(svg('text', { x: x(i), y: H - PAD.bottom + 18, 'text-anchor': 'middle', 'font-size': 12,
-        fill: '#57606a' }, shortLabel(label)));
+    const last = i === n - 1;
+    // the last label always shows (anchored at its end, inside the chart); one step label too close to it gives way
+    if ((i % step === 0 && (last || n - 1 - i >= step)) || last) {
+      chart.append(svg('text', { x: x(i), y: H - PAD.bottom + 18, 'text-anchor': last && n > 1 ? 'end' : 'middle',
+        'font-size': 12, fill: '#57606a' }, shortLabel(label)));
     }
   });
   series.forEach((s, k) => {

@@ -116,6 +116,7 @@ try {
     'ended: ANSWER, hangup cause 16']) {
     await timeline.getByText(text, { exact: false }).first().waitFor();
   }
+  await page.locator('p.transcript', { hasText: 'I would like to know my balance.' }).waitFor();
   const audio = page.locator('audio');
   await audio.waitFor();
   await page.waitForFunction(() => document.querySelector('audio').readyState >= 1 && document.querySelectorAll('.marks button').length > 0);

@@ -83,6 +83,19 @@ class ConsoleBrowserTest {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("test-asterisk"),
         NioIoHandler.newFactory());
     Process browser = null;
+    // OpenAI's transcription endpoint as the recording pipeline calls it (multipart POST, JSON answer)
+    com.sun.net.httpserver.HttpServer transcription = com.sun.net.httpserver.HttpServer.create(
+        new InetSocketAddress("127.0.0.1", 0), 0);
+    transcription.createContext("/v1/audio/transcriptions", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      byte[] answer = "{\"text\": \"Hello, thanks for calling. I would like to know my balance.\"}"
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, answer.length);
+      exchange.getResponseBody().write(answer);
+      exchange.close();
+    });
+    transcription.start();
     try (TestDatabase.Db db = TestDatabase.fresh(8); FakeRealtimeServer realtime = new FakeRealtimeServer()) {
       long acme = tenant(db, "acme", ACME_TOKEN);
       long globex = tenant(db, "globex", GLOBEX_TOKEN);
@@ -102,6 +115,7 @@ class ConsoleBrowserTest {
       o.put("recordings.dir", recordings.toString());
       o.put("recordings.poll-interval", "200ms");
       o.put("recordings.settle", "200ms");
+      o.put("transcription.url", "http://127.0.0.1:" + transcription.getAddress().getPort() + "/v1");
       o.put("admin.token", ADMIN);
       try (Asterline app = Asterline.start(AsterlineConfig.from(Settings.of(Map.of(), Map.of(), o)))) {
         Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
@@ -179,6 +193,7 @@ class ConsoleBrowserTest {
         browser.destroyForcibly();
       }
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+      transcription.stop(0);
     }
     for (String page : List.of("live", "calls", "call", "call-phone", "call-refused", "reports", "dids", "health")) {
       assertThat(SCREENSHOTS.resolve(page + ".png")).as("screenshot of " + page).isNotEmptyFile();
@@ -187,6 +202,7 @@ class ConsoleBrowserTest {
 
   private static long tenant(TestDatabase.Db db, String name, String token) {
     return db.dsl().insertInto(TENANT).set(TENANT.NAME, name).set(TENANT.MAX_CONCURRENT_CALLS, 5)
+        .set(TENANT.TRANSCRIPTION_ENABLED, true)
         .set(TENANT.API_TOKEN_HASH, Auth.hash(token)).returning(TENANT.ID).fetchOne(TENANT.ID);
   }
 

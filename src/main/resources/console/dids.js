@@ -1,4 +1,4 @@
-// DIDs: the pools (segments) with their numbers' status, trunk, daily cap, cooldown and usage; calls per segment
+// DIDs: the pools (segments, summed over all their numbers by the server) with their numbers' status, trunk, daily cap, cooldown and usage; calls per segment
 // and day as a chart; moving numbers between segments (PUT /api/asterisk-dids/{id}); importing a CSV, one number
 // at a time through POST /api/asterisk-dids, with a progress bar.
 
@@ -32,10 +32,11 @@ export async function render(main) {
       box.replaceChildren(box.firstChild, el('p', { role: 'status' }, 'Loading…'));
     }
     try {
-      const [list, use] = await Promise.all([
+      const [summary, list, use] = await Promise.all([
+        api('/api/asterisk-dids/segments/summary?' + tenant.slice(1)),
         api('/api/asterisk-dids?pageSize=' + MAX_LIST + tenant),
         api('/api/asterisk-dids/segments/usage?days=14' + tenant)]);
-      drawPools(pools, list.dids);
+      drawPools(pools, summary.segments);
       drawUsage(usage, use.usage, use.days);
       drawNumbers(numbers, list, load);
     } catch (e) {
@@ -45,22 +46,11 @@ export async function render(main) {
   await load();
 }
 
-function drawPools(box, dids) {
-  const bySegment = new Map();
-  for (const d of dids) {
-    const s = bySegment.get(d.segment) || { dids: 0, status: {}, trunks: new Set(), caps: new Set(), cooldowns: new Set(), usage: 0, today: 0 };
-    s.dids++;
-    s.status[d.status] = (s.status[d.status] || 0) + 1;
-    s.trunks.add(d.trunk);
-    s.caps.add(d.dailyCap === null ? 'default' : d.dailyCap);
-    s.cooldowns.add(d.cooldownSeconds === null ? 'default' : d.cooldownSeconds + ' s');
-    s.usage += d.usageCount;
-    s.today += d.usesToday;
-    bySegment.set(d.segment, s);
-  }
-  const rows = [...bySegment.entries()].sort().map(([name, s]) => [name, String(s.dids),
-    Object.entries(s.status).map(([k, v]) => k + ' ' + v).join(', '), [...s.trunks].join(', '),
-    [...s.caps].join(', '), [...s.cooldowns].join(', '), String(s.today), String(s.usage)]);
+function drawPools(box, segments) {
+  const list = (values, unit) => values.map((v) => (v === null ? 'default' : v + (unit || ''))).join(', ');
+  const rows = segments.map((s) => [s.segment, String(s.dids),
+    Object.entries(s.statuses).map(([k, v]) => k + ' ' + v).join(', '), s.trunks.join(', '),
+    list(s.dailyCaps), list(s.cooldownSeconds, ' s'), String(s.usesToday), String(s.usageCount)]);
   box.replaceChildren(box.firstChild, table('Segments', ['Segment', 'DIDs', 'Status', 'Trunk', 'Daily cap',
     'Cooldown', 'Uses today', 'Uses in all'], rows, 'No numbers yet: import a CSV below.'));
 }

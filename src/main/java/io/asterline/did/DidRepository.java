@@ -117,6 +117,33 @@ public final class DidRepository {
         .fetch(DID.SEGMENT);
   }
 
+  /**
+   * One pool as the console's DIDs page shows it, over all its numbers: how many per status, the trunks, the
+   * distinct daily caps and cooldowns (null = the configured default), and the picks today and in all.
+   */
+  public record SegmentSummary(String segment, long dids, Map<String, Long> statuses, List<String> trunks,
+      List<Integer> dailyCaps, List<Integer> cooldownSeconds, long usesToday, long usageCount) {}
+
+  public List<SegmentSummary> segmentSummaries(OptionalLong tenant) {
+    Field<Integer> today = when(DID.DAILY_USAGE_DATE.eq(today()), DID.DAILY_USAGE_COUNT).otherwise(0);
+    Map<String, Map<String, Long>> statuses = new LinkedHashMap<>();
+    dsl.select(DID.SEGMENT, DID.STATUS, DSL.count()).from(DID).where(tenantIs(DID, tenant))
+        .groupBy(DID.SEGMENT, DID.STATUS).orderBy(DID.SEGMENT, DID.STATUS)
+        .forEach(r -> statuses.computeIfAbsent(r.value1(), k -> new LinkedHashMap<>()).put(r.value2(),
+            r.value3().longValue()));
+    return dsl.select(DID.SEGMENT, DSL.count(),
+            DSL.arrayAggDistinct(DID.TRUNK),
+            DSL.arrayAggDistinct(DID.DAILY_CAP),
+            DSL.arrayAggDistinct(DID.COOLDOWN_SECONDS),
+            DSL.sum(today), DSL.sum(DID.USAGE_COUNT))
+        .from(DID).where(tenantIs(DID, tenant))
+        .groupBy(DID.SEGMENT).orderBy(DID.SEGMENT)
+        .fetch(r -> new SegmentSummary(r.value1(), r.value2(), statuses.getOrDefault(r.value1(), Map.of()),
+            java.util.Arrays.asList(r.value3()), java.util.Arrays.asList(r.value4()),
+            java.util.Arrays.asList(r.value5()), r.value6() == null ? 0 : r.value6().longValue(),
+            r.value7() == null ? 0 : r.value7().longValue()));
+  }
+
   /** Calls that used a segment's numbers on one day (UTC): inbound to one of them, or outbound with one as caller ID. */
   public record SegmentDay(LocalDate day, String segment, long calls) {}
 

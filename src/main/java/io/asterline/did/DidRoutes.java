@@ -50,6 +50,7 @@ public final class DidRoutes {
       // the fixed paths first, so they are not taken for an {id}
       app.get(BASE + "/segments", r::segments);
       app.get(BASE + "/segments/usage", r::segmentUsage);
+      app.get(BASE + "/segments/summary", r::segmentSummary);
       app.get(BASE + "/next-available-by-segment", r::nextAvailable);
       app.get(BASE, r::list);
       app.post(BASE, r::create);
@@ -75,6 +76,11 @@ public final class DidRoutes {
 
   private void segments(Context ctx) {
     ctx.json(Map.of("segments", dids.segments(visibleTenants(ctx))));
+  }
+
+  /** {@code GET /api/asterisk-dids/segments/summary}: each pool over all its numbers, for the console. */
+  private void segmentSummary(Context ctx) {
+    ctx.json(Map.of("segments", dids.segmentSummaries(visibleTenants(ctx))));
   }
 
   /** {@code GET /api/asterisk-dids/segments/usage?days=14}: calls per segment and day, for the console's chart. */

@@ -170,6 +170,10 @@ public final class DidService {
     return dids.segments(tenant);
   }
 
+  public List<DidRepository.SegmentSummary> segmentSummaries(OptionalLong tenant) {
+    return dids.segmentSummaries(tenant);
+  }
+
   public List<DidRepository.SegmentDay> usageByDay(OptionalLong tenant, int days) {
     return dids.usageByDay(tenant, days);
   }

@@ -22,7 +22,9 @@ export function render(main) {
     }
     const now = Date.now() + skew;
     const rows = snapshot.calls.map((c) => [
-      el('a', { href: '#/calls/' + c.id, 'data-call-id': c.id }, c.direction === 'inbound' ? 'Inbound' : 'Outbound'),
+      el('a', { href: '#/calls/' + c.id, 'data-call-id': c.id,
+        title: 'Open the ' + c.direction + ' call with ' + (c.remoteNumber || 'an unknown number') },
+        c.direction === 'inbound' ? 'Inbound' : 'Outbound'),
       session.admin ? c.tenant + ' (#' + c.tenantId + ')' : c.tenant,
       c.did || '',
       c.remoteNumber || '',

@@ -2,6 +2,7 @@ package io.asterline.agent;
 
 import io.asterline.call.Decision;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository.AgentOutcome;
 import io.asterline.realtime.RealtimeClient;
 import io.asterline.realtime.RealtimeEvent;
@@ -119,6 +120,8 @@ final class AgentCall {
   private int bargeIns;
   private long bargeInSince;
   private long maxStopNanos = -1;
+  /** This call's moments, written to call_event for the console as they happen. */
+  final CallEventLog.Recorder events;
 
   AgentCall(Talk talk, CallSettings settings, AgentLeg leg, MediaLeg media, EventLoop loop, long connectedNanos,
       String apiKey) {
@@ -132,12 +135,15 @@ final class AgentCall {
     this.input = new byte[(int) talk.openai.inputChunk().toMillis() * 8];
     this.lastActivityNanos = System.nanoTime();
     this.voicemail = new VoicemailDetection(this, settings);
+    this.events = talk.events.forCall(settings.callId());
   }
 
   // ---------------------------------------------------------------- start and upstream
 
   void start() {
     long now = System.nanoTime();
+    // the transport's package names it: audiosocket, mediaws
+    events.connected(media.getClass().getPackageName().substring(media.getClass().getPackageName().lastIndexOf('.') + 1));
     voicemail.start(connectedNanos);
     if (ended) {
       return;
@@ -208,6 +214,7 @@ final class AgentCall {
     }
     Decision decision = settings.fallbackDecision();
     log.warn("{}; the caller goes to the tenant's fallback: {}", why, decision.dbValue());
+    events.fallback("upstream_failure: " + why, decision);
     finish(decision, fallbackNumber(), "upstream_failure");
   }
 
@@ -259,7 +266,7 @@ final class AgentCall {
         owedSinceNanos = 0;
       }
       case "response.output_audio.delta" -> onAudio(e);
-      case "response.output_audio_transcript.done" -> transcript.add("agent", e.text("transcript"));
+      case "response.output_audio_transcript.done" -> turn("agent", e.text("transcript"));
       case "conversation.item.input_audio_transcription.completed" -> onCallerTranscript(e.text("transcript"));
       case "input_audio_buffer.speech_started" -> onSpeechStarted(e);
       case "input_audio_buffer.speech_stopped" -> {
@@ -362,7 +369,7 @@ final class AgentCall {
 
   private void onCallerTranscript(String transcript) {
     lastActivityNanos = System.nanoTime();
-    this.transcript.add("caller", transcript);
+    turn("caller", transcript);
     voicemail.callerSaid(transcript);
   }
 
@@ -477,6 +484,7 @@ final class AgentCall {
     if (firstAudioAt == null) {
       firstAudioAt = OffsetDateTime.now();
       talk.metrics.firstAudio(Duration.ofNanos(now - connectedNanos));
+      events.greeting(TimeUnit.NANOSECONDS.toMillis(now - connectedNanos));
     }
   }
 
@@ -486,6 +494,7 @@ final class AgentCall {
       long stop = Math.max(0, now - bargeInSince);
       maxStopNanos = Math.max(maxStopNanos, stop);
       talk.metrics.bargeInStop(Duration.ofNanos(stop));
+      events.bargeIn(TimeUnit.NANOSECONDS.toMillis(stop));
       bargeInSince = 0;
     }
   }
@@ -584,6 +593,11 @@ final class AgentCall {
 
   // ---------------------------------------------------------------- ending
 
+  private void turn(String role, String text) {
+    transcript.add(role, text);
+    events.turn(role, text);
+  }
+
   /** The agent decided (or failed): store the decision, then the leg ends and the dialplan goes on. */
   void finish(Decision decision, String transferTo, String reason) {
     if (ended) {
@@ -595,6 +609,9 @@ final class AgentCall {
     closeUpstreams();
     log.info("agent leg ends: decision {}{} ({})", decision.dbValue(), transferTo == null ? "" : " to " + transferTo, reason);
     talk.metrics.decision(decision.dbValue(), reason);
+    if (reason.equals("no_api_key") || reason.equals("shutdown")) {
+      events.fallback(reason, decision);
+    }
     leg.endWith(outcome(decision, transferTo, reason));
   }
 

@@ -1,6 +1,7 @@
 package io.asterline.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository;
 import io.asterline.degraded.DegradedMode;
 import io.asterline.http.HealthCheck;
@@ -42,6 +43,12 @@ public final class Agents implements AutoCloseable {
     RealtimeTransport realtime = RealtimeTransport.create();
     return new Agents(new Talk(openai, realtime, json, new CallSettingsRepository(dsl, apiKeys), new CallRepository(dsl),
         db, degraded.calls(), degraded.journal(), journalWriter, new TalkMetrics(registry)));
+  }
+
+  /** Each call's moments (turns, barge-ins, tools, voicemail detection, fallback) go to {@code events}. */
+  public Agents recordEvents(CallEventLog.Recorders events) {
+    talk.events = events;
+    return this;
   }
 
   /** A new connection's agent side; it does nothing until the transport knows the call id ({@link AgentLeg#connect}). */

@@ -1,6 +1,7 @@
 package io.asterline.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository;
 import io.asterline.degraded.Journal;
 import io.asterline.degraded.LocalCalls;
@@ -35,6 +36,8 @@ final class Talk {
    * second connection naming it is refused rather than given a second session on the same call.
    */
   final ConcurrentHashMap<UUID, Channel> legs = new ConcurrentHashMap<>();
+  /** Where each call's moments go (call_event, for the console); none until {@link Agents#recordEvents}. */
+  volatile CallEventLog.Recorders events = CallEventLog.Recorders.NONE;
 
   Talk(OpenAiConfig openai, RealtimeTransport realtime, ObjectMapper json, CallSettingsRepository settings,
       CallRepository calls, ExecutorService db, LocalCalls local, Journal journal, ExecutorService journalWriter,

@@ -24,6 +24,7 @@ final class Tools {
   void onToolCall(RealtimeEvent e) {
     String name = e.text("name");
     String callId = e.text("call_id");
+    call.events.toolCall(name, e.text("arguments"));
     if (call.ending() != null) {
       call.send(call.talk.messages.functionOutput(callId, "{\"ok\":false,\"error\":\"the call is already ending\"}"));
       return;

@@ -91,6 +91,7 @@ final class VoicemailDetection {
     if (state == State.LISTENING && now - windowEnd >= 0) {
       state = State.DECIDED_HUMAN;
       result = "human";
+      call.events.voicemail("human", "no answering machine heard within the window");
       beep = null;
     } else if (state == State.WAITING_FOR_BEEP && ready && now - beepDeadline >= 0) {
       log.info("no beep heard; leaving the message anyway");
@@ -105,6 +106,7 @@ final class VoicemailDetection {
       return;
     }
     result = "machine";
+    call.events.voicemail("machine", why);
     boolean leave = "leave_message".equals(settings.voicemailAction()) && settings.voicemailMessage().isPresent();
     log.info("answering machine: {}; {}", why, leave ? "leaving the message after the beep" : "hanging up");
     if (!leave) {

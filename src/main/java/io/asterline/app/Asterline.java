@@ -7,6 +7,10 @@ import io.asterline.agent.Agents;
 import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.config.Json;
 import io.asterline.mediaws.MediaWsServer;
+import io.asterline.call.CallEventLog;
+import io.asterline.call.CallStory;
+import io.asterline.call.LiveCalls;
+import io.asterline.console.Console;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -111,6 +115,12 @@ public final class Asterline implements AutoCloseable {
           .routes(DidRoutes.of(dids, json));
       AuditLog audit = new AuditLog(database.dsl(), json);
       http.audit(audit).routes(audit.routes());
+      // the console: its pages, the live calls (server-sent events) and a call's story; the moments of each
+      // conversation are written by the agent through callEvents, which closes after the agent legs it serves
+      CallEventLog callEvents = lifecycle.register("call events", new CallEventLog(database.dsl(), json, metrics));
+      http.routes(lifecycle.register("live calls", new LiveCalls(database.dsl(), json)))
+          .routes(new CallStory(database.dsl(), json))
+          .routes(new Console(id -> tenants.find(id).map(t -> t.name())));
 
       // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
       RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
@@ -120,6 +130,7 @@ public final class Asterline implements AutoCloseable {
       // the conversation side every transport hands its calls to: registered before them, so it stops after them
       Agents agents = lifecycle.register("agents",
           Agents.start(config.openai(), database.dsl(), apiKeys, json, metrics, degraded));
+      agents.recordEvents(callEvents::forCall);
       // started before the parts that hand out its address (with audiosocket.port 0 only the started server
       // knows its port), registered after them so that it still stops first
       AudioSocketServer audioSocket = unregistered = AudioSocketServer.start(config.audioSocket(), agents, metrics);

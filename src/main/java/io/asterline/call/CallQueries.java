@@ -1,6 +1,7 @@
 package io.asterline.call;
 
 import static io.asterline.db.generated.Tables.CALL;
+import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
 import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static org.jooq.impl.DSL.noCondition;
@@ -13,6 +14,7 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.impl.DSL;
 
 /** Calls as the API shows them: the call row and, for outbound calls, their settings and AMD result. */
 public final class CallQueries {
@@ -59,9 +61,17 @@ public final class CallQueries {
   /** The voicemail's job, joined beside the call's own recording job. */
   private static final RecordingJob VM_JOB = RECORDING_JOB.as("vm_job");
 
-  /** Filters of the list; null = any. {@code from} inclusive, {@code to} exclusive, on the creation time. */
+  /**
+   * Filters of the list; null = any. {@code from} inclusive, {@code to} exclusive, on the creation time;
+   * {@code number} matches the caller / callee or the DID (caller ID) by its digits; {@code outcome} exactly.
+   */
   public record Filter(Long tenantId, String state, String direction, OffsetDateTime from, OffsetDateTime to,
-      int limit) {}
+      int limit, String number, String outcome) {
+
+    public Filter(Long tenantId, String state, String direction, OffsetDateTime from, OffsetDateTime to, int limit) {
+      this(tenantId, state, direction, from, to, limit, null, null);
+    }
+  }
 
   private final DSLContext dsl;
 
@@ -90,6 +100,16 @@ public final class CallQueries {
     }
     if (f.to() != null) {
       c = c.and(CALL.CREATED_AT.lt(f.to()));
+    }
+    if (f.outcome() != null) {
+      c = c.and(CALL.OUTCOME.eq(f.outcome()));
+    }
+    if (f.number() != null) {
+      // the digits anywhere in the remote number, the inbound DID or the outbound caller ID
+      String like = "%" + f.number() + "%";
+      c = c.and(CALL.REMOTE_NUMBER.like(like)
+          .or(OUTBOUND_CALL.CALLER_ID.like(like))
+          .or(CALL.DID_ID.in(DSL.select(DID.ID).from(DID).where(DID.NUMBER.like(like)))));
     }
     return select(c, f.limit());
   }

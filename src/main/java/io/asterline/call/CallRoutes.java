@@ -19,7 +19,8 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * {@code GET /api/calls/{id}} and {@code GET /api/calls?state=&direction=&from=&to=&limit=}: a tenant sees its
+ * {@code GET /api/calls/{id}} and {@code GET /api/calls?state=&direction=&from=&to=&number=&outcome=&limit=}: a
+ * tenant sees its
  * own calls; the admin sees all, or one tenant's with {@code business_id}.
  */
 public final class CallRoutes {
@@ -86,8 +87,33 @@ public final class CallRoutes {
       }
     }
     List<Map<String, Object>> out = new ArrayList<>();
-    calls.list(new CallQueries.Filter(tenant, state, direction, from, to, limit)).forEach(c -> out.add(view(c)));
+    calls.list(new CallQueries.Filter(tenant, state, direction, from, to, limit, number(ctx.queryParam("number")),
+        outcome(ctx.queryParam("outcome")))).forEach(c -> out.add(view(c)));
     ctx.json(Map.of("calls", out));
+  }
+
+  /** Digits of a number, or part of one (+1555, 555 123): what the console's search box takes. */
+  private static String number(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    String digits = raw.replaceAll("[\\s().-]", "");
+    if (!digits.matches("\\+?[0-9]{1,16}")) {
+      throw ApiException.badRequest("number", "number must be digits of a phone number (e.g. +1555 or 5551230000),"
+          + " got '" + raw + "'");
+    }
+    return digits;
+  }
+
+  private static String outcome(String raw) {
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    if (!raw.matches("[A-Za-z_]{1,40}")) {
+      throw ApiException.badRequest("outcome", "outcome must be an outcome such as ANSWER, voicemail or"
+          + " agent_unavailable, got '" + raw + "'");
+    }
+    return raw;
   }
 
   private static String oneOf(String field, String raw, Set<String> valid) {

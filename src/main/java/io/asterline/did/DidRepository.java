@@ -1,6 +1,9 @@
 package io.asterline.did;
 
+import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.DID;
+import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
+import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.condition;
 import static org.jooq.impl.DSL.excluded;
 import static org.jooq.impl.DSL.field;
@@ -113,6 +116,58 @@ public final class DidRepository {
     return dsl.selectDistinct(DID.SEGMENT).from(DID).where(tenantIs(DID, tenant))
         .orderBy(DID.SEGMENT)
         .fetch(DID.SEGMENT);
+  }
+
+  /**
+   * One pool as the console's DIDs page shows it, over all its numbers: how many per status, the trunks, the
+   * distinct daily caps and cooldowns (null = the configured default), and the picks today and in all.
+   */
+  public record SegmentSummary(String segment, long dids, Map<String, Long> statuses, List<String> trunks,
+      List<Integer> dailyCaps, List<Integer> cooldownSeconds, long usesToday, long usageCount) {}
+
+  public List<SegmentSummary> segmentSummaries(OptionalLong tenant) {
+    Field<Integer> today = when(DID.DAILY_USAGE_DATE.eq(today()), DID.DAILY_USAGE_COUNT).otherwise(0);
+    Map<String, Map<String, Long>> statuses = new LinkedHashMap<>();
+    dsl.select(DID.SEGMENT, DID.STATUS, DSL.count()).from(DID).where(tenantIs(DID, tenant))
+        .groupBy(DID.SEGMENT, DID.STATUS).orderBy(DID.SEGMENT, DID.STATUS)
+        .forEach(r -> statuses.computeIfAbsent(r.value1(), k -> new LinkedHashMap<>()).put(r.value2(),
+            r.value3().longValue()));
+    return dsl.select(DID.SEGMENT, DSL.count(),
+            DSL.arrayAggDistinct(DID.TRUNK),
+            DSL.arrayAggDistinct(DID.DAILY_CAP),
+            DSL.arrayAggDistinct(DID.COOLDOWN_SECONDS),
+            DSL.sum(today), DSL.sum(DID.USAGE_COUNT))
+        .from(DID).where(tenantIs(DID, tenant))
+        .groupBy(DID.SEGMENT).orderBy(DID.SEGMENT)
+        .fetch(r -> new SegmentSummary(r.value1(), r.value2(), statuses.getOrDefault(r.value1(), Map.of()),
+            java.util.Arrays.asList(r.value3()), java.util.Arrays.asList(r.value4()),
+            java.util.Arrays.asList(r.value5()), r.value6() == null ? 0 : r.value6().longValue(),
+            r.value7() == null ? 0 : r.value7().longValue()));
+  }
+
+  /** Calls that used a segment's numbers on one day (UTC): inbound to one of them, or outbound with one as caller ID. */
+  public record SegmentDay(LocalDate day, String segment, long calls) {}
+
+  /**
+   * Calls per segment and day over the last {@code days} days, oldest first: the usage the console charts. Outbound
+   * calls count under the segment they were placed from (kept on the call even when the DID moved since).
+   */
+  public List<SegmentDay> usageByDay(OptionalLong tenant, int days) {
+    Field<String> segment = coalesce(OUTBOUND_CALL.DID_SEGMENT, DID.SEGMENT);
+    Field<LocalDate> day = field("({0} AT TIME ZONE 'UTC')::date", LocalDate.class, CALL.CREATED_AT);
+    Condition where = CALL.CREATED_AT.ge(field("now() - make_interval(days => {0})",
+        java.time.OffsetDateTime.class, val(days)));
+    if (tenant.isPresent()) {
+      where = where.and(CALL.TENANT_ID.eq(tenant.getAsLong()));
+    }
+    return dsl.select(day, segment, DSL.count())
+        .from(CALL)
+        .leftJoin(OUTBOUND_CALL).on(OUTBOUND_CALL.CALL_ID.eq(CALL.ID))
+        .leftJoin(DID).on(DID.ID.eq(CALL.DID_ID))
+        .where(where).and(segment.isNotNull())
+        .groupBy(day, segment)
+        .orderBy(day, segment)
+        .fetch(r -> new SegmentDay(r.value1(), r.value2(), r.value3()));
   }
 
   /** Inserts a number; a number that exists already fails on did_number_unique. */

@@ -49,6 +49,8 @@ public final class DidRoutes {
     return app -> {
       // the fixed paths first, so they are not taken for an {id}
       app.get(BASE + "/segments", r::segments);
+      app.get(BASE + "/segments/usage", r::segmentUsage);
+      app.get(BASE + "/segments/summary", r::segmentSummary);
       app.get(BASE + "/next-available-by-segment", r::nextAvailable);
       app.get(BASE, r::list);
       app.post(BASE, r::create);
@@ -74,6 +76,20 @@ public final class DidRoutes {
 
   private void segments(Context ctx) {
     ctx.json(Map.of("segments", dids.segments(visibleTenants(ctx))));
+  }
+
+  /** {@code GET /api/asterisk-dids/segments/summary}: each pool over all its numbers, for the console. */
+  private void segmentSummary(Context ctx) {
+    ctx.json(Map.of("segments", dids.segmentSummaries(visibleTenants(ctx))));
+  }
+
+  /** {@code GET /api/asterisk-dids/segments/usage?days=14}: calls per segment and day, for the console's chart. */
+  private void segmentUsage(Context ctx) {
+    int days = intParam(ctx, "days", 14, 1, 366);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("days", days);
+    body.put("usage", dids.usageByDay(visibleTenants(ctx), days));
+    ctx.json(body);
   }
 
   private void nextAvailable(Context ctx) {

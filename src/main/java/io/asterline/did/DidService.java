@@ -171,6 +171,14 @@ public final class DidService {
     return dids.segments(tenant);
   }
 
+  public List<DidRepository.SegmentSummary> segmentSummaries(OptionalLong tenant) {
+    return dids.segmentSummaries(tenant);
+  }
+
+  public List<DidRepository.SegmentDay> usageByDay(OptionalLong tenant, int days) {
+    return dids.usageByDay(tenant, days);
+  }
+
   /** Creates a number; its fields are checked and the number normalised to E.164. */
   public Did create(NewDid d) {
     return create(d, OptionalLong.of(d.tenantId()));

@@ -23,6 +23,10 @@ import java.util.function.Consumer;
  * GET  /api/calls/{id}/transcript       {"callId", "text", "transcribedAt"}
  * GET  /api/recordings/jobs?state=      admin: the newest jobs, failed ones with their last error
  * POST /api/recordings/retry[?callId=]  admin: failed jobs back into the queue
+ * POST /api/calls/{id}/recording/link[?kind=voicemail]
+ *                                       a URL an audio element can play with range requests, for a few minutes:
+ *                                       {"url", "expiresAt"}, a ticket (local storage) or a presigned S3 URL
+ * GET  /media/recording?ticket=         the audio a ticket opens (no bearer token: the ticket is the permission)
  * </pre>
  */
 final class RecordingRoutes implements Consumer<Javalin> {
@@ -33,11 +37,13 @@ final class RecordingRoutes implements Consumer<Javalin> {
   private final RecordingJobs jobs;
   private final RecordingStorage storage;
   private final Runnable requeued;
+  private final RecordingTickets tickets;
 
-  RecordingRoutes(RecordingJobs jobs, RecordingStorage storage, Runnable requeued) {
+  RecordingRoutes(RecordingJobs jobs, RecordingStorage storage, Runnable requeued, RecordingTickets tickets) {
     this.jobs = jobs;
     this.storage = storage;
     this.requeued = requeued;
+    this.tickets = tickets;
   }
 
   @Override
@@ -47,6 +53,65 @@ final class RecordingRoutes implements Consumer<Javalin> {
     app.get("/api/calls/{id}/voicemail", this::voicemail);
     app.get("/api/recordings/jobs", this::list);
     app.post("/api/recordings/retry", this::retry);
+    app.post("/api/calls/{id}/recording/link", this::link);
+    app.get("/media/recording", this::media);
+  }
+
+  /** A playable URL for the call's stored recording (or voicemail), checked against the token like the download. */
+  private void link(Context ctx) {
+    UUID id = callId(ctx);
+    String kind = ctx.queryParam("kind") == null ? "call" : ctx.queryParam("kind");
+    RecordingJobs.Job job;
+    if (kind.equals("call")) {
+      RecordingJobs.CallRecording call = call(ctx);
+      job = call.job().orElseThrow(() -> ApiException.notFound("call " + call.callId() + " has no recording"));
+    } else if (kind.equals("voicemail")) {
+      RecordingJobs.CallVoicemail call = jobs.callVoicemail(id).filter(c -> allowed(ctx, c.tenantId()))
+          .orElseThrow(() -> ApiException.notFound("no call " + id));
+      job = call.job().orElseThrow(() -> ApiException.notFound("call " + id + " has no stored voicemail"));
+    } else {
+      throw ApiException.badRequest("kind", "kind must be call or voicemail, got '" + kind + "'");
+    }
+    if (job.storageKey() == null) {
+      throw ApiException.notFound("the " + (kind.equals("call") ? "recording" : "voicemail") + " of call " + id
+          + " is not stored yet (its job is " + job.state() + " at step " + job.step() + ")");
+    }
+    StoredObject stored = new StoredObject(job.storage(), job.storageBucket(), job.storageKey());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("callId", id);
+    if (stored.storage().equals("local")) {
+      RecordingTickets.Issued ticket = tickets.issue(id, job.kind());
+      // in the query string: the access log writes the path only
+      body.put("url", "/media/recording?ticket=" + ticket.value());
+      body.put("expiresAt", ticket.expiresAt());
+    } else if (storage instanceof S3Storage) {
+      RecordingStorage.Link link = (RecordingStorage.Link) storage.download(stored);
+      body.put("url", link.url().toString());
+      body.put("expiresAt", link.expiresAt());
+    } else {
+      throw ApiException.unavailable("the audio of call " + id + " is in S3 bucket " + stored.bucket()
+          + " but S3 is not configured on this node");
+    }
+    ctx.json(body);
+  }
+
+  /** The audio a ticket opens, with range requests; an unknown or expired ticket is 404, as a wrong call id. */
+  private void media(Context ctx) throws IOException {
+    RecordingTickets.Ticket ticket = tickets.find(ctx.queryParam("ticket"))
+        .orElseThrow(() -> ApiException.notFound("this playback link is unknown or has expired; open the call"
+            + " again for a new one"));
+    RecordingJobs.Job job = (ticket.kind() == RecordingKind.CALL
+        ? jobs.callRecording(ticket.callId()).flatMap(RecordingJobs.CallRecording::job)
+        : jobs.callVoicemail(ticket.callId()).flatMap(RecordingJobs.CallVoicemail::job))
+        .filter(j -> j.storageKey() != null && "local".equals(j.storage()))
+        .orElseThrow(() -> ApiException.notFound("the audio of call " + ticket.callId() + " is no longer stored"));
+    Path file = Path.of(job.storageKey());
+    if (!Files.isRegularFile(file)) {
+      log.warn("the audio of call {} is no longer at {}", job.callId(), file);
+      throw ApiException.notFound("the audio of call " + job.callId() + " is no longer in storage");
+    }
+    ctx.header("Cache-Control", "private, max-age=600");
+    sendFile(ctx, file);
   }
 
   private void recording(Context ctx) throws IOException {

@@ -28,7 +28,7 @@ public final class Recordings {
     RecordingWorkers workers = lifecycle.register("recording workers",
         new RecordingWorkers(config, jobs, processor, RecordingWorkers.nodeName()).start(config.workers()));
     RecordingMetrics.bind(metrics, jobs);
-    http.routes(new RecordingRoutes(jobs, storage, workers::wakeUp));
+    http.routes(new RecordingRoutes(jobs, storage, workers::wakeUp, new RecordingTickets(dsl)));
     return new RecordingQueue(jobs, workers::wakeUp);
   }
 

@@ -46,6 +46,8 @@ final class ReportRoutes implements Consumer<Javalin> {
             m.put("description", r.description());
             m.put("params", r.params().stream().map(Report.Param::key).toList());
             m.put("allTenants", r.coversAllTenants());
+            // the series the report is drawn as (the console's chart), when its header declares one
+            m.put("chart", r.chart().map(c -> Map.of("x", c.x(), "ys", c.ys())).orElse(null));
           });
           e.problem().ifPresent(p -> m.put("problem", p));
           return m;

@@ -1,5 +1,6 @@
 package io.asterline.did;
 
+import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.http.TestApi.ADMIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +16,7 @@ import io.asterline.http.TestApi.Response;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.TenantRoutes;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -278,5 +280,43 @@ class DidRoutesTest {
     assertThat(r.status()).as(r.toString()).isEqualTo(status);
     assertThat(r.text("field")).as(r.toString()).isEqualTo(field);
     assertThat(r.text("error")).isNotBlank();
+  }
+
+  @Test
+  void theConsoleSeesEachPoolSummedOverAllItsNumbersAndItsCallsPerDay() {
+    create(acmeToken, "+14155550101", "main");
+    create(acmeToken, "+14155550102", "main");
+    String capped = id(api.post(acmeToken, BASE, """
+        {"number": "+14155550103", "segment": "spare", "trunk": "DIDWW", "status": "quarantined",
+         "dailyCap": 40, "cooldownSeconds": 30}"""));
+    create(globexToken, "+14155550199", "main");
+    db.dsl().insertInto(CALL)
+        .set(CALL.ID, UUID.randomUUID())
+        .set(CALL.TENANT_ID, acme)
+        .set(CALL.DIRECTION, "inbound")
+        .set(CALL.DID_ID, UUID.fromString(capped))
+        .execute();
+
+    JsonNode segments = api.get(acmeToken, BASE + "/segments/summary").body().path("segments");
+    assertThat(segments).hasSize(2);
+    JsonNode main = segments.get(0);
+    assertThat(main.path("segment").asText()).isEqualTo("main");
+    assertThat(main.path("dids").asLong()).as("the other tenant's number is not counted").isEqualTo(2);
+    assertThat(main.path("statuses").path("active").asLong()).isEqualTo(2);
+    assertThat(main.path("dailyCaps").get(0).isNull()).as("the configured default").isTrue();
+    JsonNode spare = segments.get(1);
+    assertThat(spare.path("statuses").path("quarantined").asLong()).isEqualTo(1);
+    assertThat(spare.path("trunks").get(0).asText()).isEqualTo("DIDWW");
+    assertThat(spare.path("dailyCaps").get(0).asInt()).isEqualTo(40);
+    assertThat(spare.path("cooldownSeconds").get(0).asInt()).isEqualTo(30);
+    assertThat(api.get(ADMIN_TOKEN, BASE + "/segments/summary").body().path("segments").get(0).path("dids").asLong())
+        .as("the admin sees every tenant's pool").isEqualTo(3);
+
+    JsonNode usage = api.get(acmeToken, BASE + "/segments/usage?days=7").body();
+    assertThat(usage.path("usage")).hasSize(1);
+    assertThat(usage.path("usage").get(0).path("segment").asText()).isEqualTo("spare");
+    assertThat(usage.path("usage").get(0).path("calls").asLong()).isEqualTo(1);
+    assertThat(api.get(globexToken, BASE + "/segments/usage").body().path("usage")).isEmpty();
+    assertThat(api.get(acmeToken, BASE + "/segments/usage?days=0").status()).isEqualTo(400);
   }
 }

@@ -119,7 +119,7 @@ final class Fixtures {
                 Optional.of(ADMIN_TOKEN)),
             io.asterline.config.Json.mapper())
         .auth(new io.asterline.http.Auth(Optional.of(ADMIN_TOKEN), tenants::activeTenantByTokenHash))
-        .routes(new RecordingRoutes(jobs, storage, () -> { }))
+        .routes(new RecordingRoutes(jobs, storage, () -> { }, new RecordingTickets(dsl)))
         .start();
   }
 

@@ -211,7 +211,7 @@ class VoicemailRecordingTest {
     return new HttpServer(new io.asterline.http.HttpConfig(java.net.InetAddress.getLoopbackAddress(), 0,
             Optional.empty(), Optional.of(Fixtures.ADMIN_TOKEN)), io.asterline.config.Json.mapper())
         .auth(new io.asterline.http.Auth(Optional.of(Fixtures.ADMIN_TOKEN), tenants::activeTenantByTokenHash))
-        .routes(new RecordingRoutes(jobs, storage, () -> { }))
+        .routes(new RecordingRoutes(jobs, storage, () -> { }, new RecordingTickets(db.dsl())))
         .routes(calls::register)
         .start();
   }

@@ -1,34 +1,32 @@
 package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.admin.Admin;
 import io.asterline.admission.Admission;
 import io.asterline.agi.AgiService;
-import io.asterline.audiosocket.AudioSocketServer;
+import io.asterline.audiosocket.AudioSocket;
+import io.asterline.audit.AuditLog;
 import io.asterline.config.Json;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
-import io.asterline.audit.AuditLog;
 import io.asterline.degraded.DegradedMode;
-import io.asterline.did.DidRoutes;
-import io.asterline.agi.PingScript;
-import io.asterline.did.DidService;
-import io.asterline.admin.AdminTokenRepository;
+import io.asterline.did.Dids;
+import io.asterline.feature.Feature;
+import io.asterline.feature.MediaFeature;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.lifecycle.Lifecycle;
 import io.asterline.outbound.DidCallerIds;
 import io.asterline.outbound.Outbound;
-import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
 import io.asterline.secrets.SecretBox;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
-import io.asterline.tenant.TenantRoutes;
-import java.util.HashMap;
+import io.asterline.tenant.Tenants;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.asteriskjava.fastagi.AgiScript;
@@ -36,8 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running service, wired by hand in dependency order: configuration, database, repositories,
- * services, then the servers that let calls in. Closing it stops them in reverse order.
+ * The running service, wired by hand in dependency order: configuration, database, repositories, then each feature
+ * started by its one factory ({@code start(config, deps)}, returning a {@link Feature}), its routes and health
+ * checks handed to the HTTP server, its FastAGI scripts to the FastAGI server and the feature itself to the
+ * lifecycle. Closing it stops them in reverse order.
  */
 public final class Asterline implements AutoCloseable {
 
@@ -47,14 +47,15 @@ public final class Asterline implements AutoCloseable {
   private final Database database;
   private final HttpServer http;
   private final AgiService agi;
-  private final AudioSocketServer audioSocket;
+  private final AudioSocket audioSocket;
+  private final List<MediaFeature> media;
   private final ShutdownConfig shutdown;
   private final Admission admission;
   private Optional<String> newAdminToken;
   private boolean closed;
 
-  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, Admission admission, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi, AudioSocket audioSocket,
+      Admission admission, ShutdownConfig shutdown, Optional<String> newAdminToken) {
     this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.admission = admission;
@@ -63,31 +64,22 @@ public final class Asterline implements AutoCloseable {
     this.http = http;
     this.agi = agi;
     this.audioSocket = audioSocket;
+    this.media = List.of(audioSocket);
   }
 
   public static Asterline start(AsterlineConfig config) {
     Lifecycle lifecycle = new Lifecycle();
-    AudioSocketServer unregistered = null;
+    AudioSocket unregistered = null;
     try {
       ObjectMapper json = Json.mapper();
       Database database = lifecycle.register("database", Database.open(config.database()));
       Migrations.apply(database.dataSource());
 
-      TenantRepository tenants = new TenantRepository(database.dsl());
-      tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
-      TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
-      apiKeys.encryptPlainText();
-      // without admin.token nothing could use /api: the first start on this database makes a token (only its
-      // hash is kept), which the serve command shows once
-      AdminTokenRepository adminTokens = new AdminTokenRepository(database.dsl());
-      Optional<String> newAdminToken = config.http().adminToken().isPresent() ? Optional.empty()
-          : adminTokens.createIfAbsent();
+      Tenants tenants = Tenants.start(config.tenants(), new SecretBox(config.secrets()),
+          config.dids().defaultCountryCode(), database.dsl(), database.isEmbedded(), json);
+      Admin admin = Admin.start(config.http(), database.dsl());
       // commands run beside this node may use its embedded PostgreSQL from now on: the schema and tenant are there
       database.announce();
-      if (config.http().adminToken().isEmpty() && newAdminToken.isEmpty()) {
-        log.info("http: /api takes the admin token generated on the first start on this database; a lost one is"
-            + " replaced by 'asterline token admin --rotate'");
-      }
 
       // before the parts that write to it, so it closes after them; writes left from the last run are replayed by
       // the FastAGI part's timer as soon as it starts
@@ -95,59 +87,53 @@ public final class Asterline implements AutoCloseable {
           DegradedMode.open(config.database().dataDir(), config.agi().journalMaxBytes(), json));
 
       PrometheusMeterRegistry metrics = Metrics.registry();
-      DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
-
+      TenantRepository tenantRepository = tenants.repository();
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), adminTokens::isAdminTokenHash, tenants::activeTenantByTokenHash,
-              tenants::disabledTenantByTokenHash))
-          .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
-          .routes(DidRoutes.of(dids, json));
-      AuditLog audit = new AuditLog(database.dsl(), json);
-      http.audit(audit).routes(audit.routes());
+          .auth(new Auth(config.http().adminToken(), admin::isAdminTokenHash,
+              tenantRepository::activeTenantByTokenHash, tenantRepository::disabledTenantByTokenHash));
+      Features features = new Features(lifecycle, http);
 
-      // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
-      RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
-          database.dsl(), json, metrics, http, lifecycle);
-      Reports.routes(config.reports(), database.dsl(), http);
+      features.add(tenants);
+      features.add(admin);
+      Dids dids = features.add(Dids.start(config.dids(), database.dsl(), json, metrics));
+      http.audit(features.add(AuditLog.start(database.dsl(), json)));
+      Recordings recordings = features.add(Recordings.start(config.recordings(), config.storage(), config.openai(),
+          database.dsl(), json, metrics));
+      features.add(Reports.start(config.reports(), database.dsl()));
 
       // started before the parts that hand out its address (with audiosocket.port 0 only the started server
-      // knows its port), registered after them so that it still stops first
-      AudioSocketServer audioSocket = unregistered =
-          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), apiKeys, json, metrics,
-              degraded);
+      // knows its port), added after them so that it still stops first
+      AudioSocket audioSocket = unregistered = AudioSocket.start(config.audioSocket(), config.openai(),
+          database.dsl(), tenants.apiKeys(), json, metrics, degraded);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
-          : config.audioSocket().dialAddress(audioSocket.port());
+          : audioSocket.dialAddress();
       log.info("agent legs dial AudioSocket at {}", audioSocketAddress);
 
       // one slot store and one drain for calls in both directions
       Admission admission = new Admission(database.dsl(), config.admission());
-      Outbound outbound = lifecycle.register("outbound",
-          Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
-              config.storage(), database.dsl(), json, new DidCallerIds(dids),
-              admission, metrics));
-      http.health(outbound.health()).routes(outbound::routes);
+      features.add(Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
+          config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, metrics));
 
-      // registered after everything it hands calls to, so it stops taking calls before they go
-      AgiService agi = lifecycle.register("agi", AgiService.start(
-          config.agi().withAudioSocketAddress(audioSocketAddress), admission, config.storage().recordingsDir(),
-          database.dsl(),
-          config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database, metrics), degraded));
-      http.health(agi.health());
+      // added after everything it hands calls to, so it stops taking calls before they go; it serves the FastAGI
+      // scripts of the features added before it beside its own
+      AgiService agi = features.add(AgiService.start(config.agi().withAudioSocketAddress(audioSocketAddress),
+          admission, config.storage().recordingsDir(), database.dsl(), config.database().poolSize(),
+          recordings.queue(), metrics, features.agiScripts(), degraded));
 
-      // registered last so it stops first: calls still in progress after the grace period end through their
+      // added last so it stops first: calls still in progress after the grace period end through their
       // fallback before anything else goes
-      lifecycle.register("audiosocket", audioSocket);
+      features.add(audioSocket);
       unregistered = null;
-      http.health(audioSocket.health()).health(audioSocket.realtimeHealth());
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, admission, config.shutdown(), newAdminToken);
+      return new Asterline(lifecycle, database, http, agi, audioSocket, admission, config.shutdown(),
+          admin.newToken());
     } catch (RuntimeException e) {
       if (unregistered != null) {
         unregistered.close();
@@ -157,11 +143,38 @@ public final class Asterline implements AutoCloseable {
     }
   }
 
-  /** The FastAGI scripts of other features, served beside agi's own. */
-  private static Map<String, AgiScript> otherScripts(Outbound outbound, Database database, MeterRegistry metrics) {
-    Map<String, AgiScript> scripts = new HashMap<>(outbound.agiScripts());
-    scripts.put(PingScript.NAME, new PingScript(database.dsl(), metrics));
-    return scripts;
+  /**
+   * Collects what each started feature gives the service: its routes and health checks for the HTTP server
+   * (before it starts), its FastAGI scripts for the FastAGI server, and the feature itself for the lifecycle.
+   */
+  private static final class Features {
+
+    private final Lifecycle lifecycle;
+    private final HttpServer http;
+    private final Map<String, AgiScript> agiScripts = new LinkedHashMap<>();
+
+    Features(Lifecycle lifecycle, HttpServer http) {
+      this.lifecycle = lifecycle;
+      this.http = http;
+    }
+
+    <F extends Feature> F add(F feature) {
+      lifecycle.register(feature.name(), feature);
+      http.routes(feature.routes());
+      feature.healthChecks().forEach(http::health);
+      feature.agiScripts().forEach((name, script) -> {
+        if (agiScripts.putIfAbsent(name, script) != null) {
+          throw new IllegalStateException(feature.name() + " serves the FastAGI script '" + name
+              + "', which another feature already serves");
+        }
+      });
+      return feature;
+    }
+
+    /** The FastAGI scripts of the features added so far. */
+    Map<String, AgiScript> agiScripts() {
+      return Map.copyOf(agiScripts);
+    }
   }
 
   /**
@@ -211,20 +224,25 @@ public final class Asterline implements AutoCloseable {
     }
     closed = true;
     admission.drain();
-    int active = audioSocket.activeCalls();
+    int active = activeCalls();
     log.info("asterline stopping: no new calls; {} call(s) in progress get up to {} s", active,
         shutdown.gracePeriod().toSeconds());
     long deadline = System.nanoTime() + shutdown.gracePeriod().toNanos();
     try {
-      while (audioSocket.activeCalls() > 0 && System.nanoTime() < deadline) {
+      while (activeCalls() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (audioSocket.activeCalls() > 0) {
-      log.warn("grace period over: ending {} call(s) through their fallback", audioSocket.activeCalls());
+    if (activeCalls() > 0) {
+      log.warn("grace period over: ending {} call(s) through their fallback", activeCalls());
     }
     lifecycle.close();
+  }
+
+  /** Calls connected through any media feature right now. */
+  private int activeCalls() {
+    return media.stream().mapToInt(MediaFeature::activeCalls).sum();
   }
 }

@@ -12,7 +12,6 @@ import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
 import io.asterline.degraded.DegradedMode;
 import io.asterline.did.Dids;
-import io.asterline.feature.Feature;
 import io.asterline.feature.MediaFeature;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
@@ -25,19 +24,16 @@ import io.asterline.secrets.SecretBox;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.Tenants;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.asteriskjava.fastagi.AgiScript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The running service, wired by hand in dependency order: configuration, database, repositories, then each feature
- * started by its one factory ({@code start(config, deps)}, returning a {@link Feature}), its routes and health
- * checks handed to the HTTP server, its FastAGI scripts to the FastAGI server and the feature itself to the
- * lifecycle. Closing it stops them in reverse order.
+ * started by its one factory ({@code start(config, deps)}, returning a {@code feature.Feature}) and added through
+ * {@link Features}: its routes and health checks to the HTTP server, its FastAGI scripts to the FastAGI server,
+ * the feature itself to the lifecycle. Closing it stops them in reverse order.
  */
 public final class Asterline implements AutoCloseable {
 
@@ -140,40 +136,6 @@ public final class Asterline implements AutoCloseable {
       }
       lifecycle.close();
       throw e;
-    }
-  }
-
-  /**
-   * Collects what each started feature gives the service: its routes and health checks for the HTTP server
-   * (before it starts), its FastAGI scripts for the FastAGI server, and the feature itself for the lifecycle.
-   */
-  private static final class Features {
-
-    private final Lifecycle lifecycle;
-    private final HttpServer http;
-    private final Map<String, AgiScript> agiScripts = new LinkedHashMap<>();
-
-    Features(Lifecycle lifecycle, HttpServer http) {
-      this.lifecycle = lifecycle;
-      this.http = http;
-    }
-
-    <F extends Feature> F add(F feature) {
-      lifecycle.register(feature.name(), feature);
-      http.routes(feature.routes());
-      feature.healthChecks().forEach(http::health);
-      feature.agiScripts().forEach((name, script) -> {
-        if (agiScripts.putIfAbsent(name, script) != null) {
-          throw new IllegalStateException(feature.name() + " serves the FastAGI script '" + name
-              + "', which another feature already serves");
-        }
-      });
-      return feature;
-    }
-
-    /** The FastAGI scripts of the features added so far. */
-    Map<String, AgiScript> agiScripts() {
-      return Map.copyOf(agiScripts);
     }
   }
 

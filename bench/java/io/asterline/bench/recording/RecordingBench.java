@@ -5,11 +5,8 @@ import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static io.asterline.db.generated.Tables.TENANT;
 
 import io.asterline.config.Json;
-import io.asterline.lifecycle.Lifecycle;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
-import io.asterline.http.HttpConfig;
-import io.asterline.http.HttpServer;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.recording.RecordingConfig;
 import io.asterline.recording.RecordingQueue;
@@ -34,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -75,10 +71,10 @@ public final class RecordingBench {
       OpenAiConfig openai = OpenAiConfig.from(settings);
 
       // enqueue, as call-end does, with the workers not yet running
-      Lifecycle idle = new Lifecycle();
-      RecordingQueue queue = Recordings.start(
+      Recordings idle = Recordings.start(
           RecordingConfig.from(Settings.of(Map.of(), Map.of(), Map.of("recordings.workers", "0"))), storage,
-          openai, db.dsl(), Json.mapper(), new SimpleMeterRegistry(), http(), idle);
+          openai, db.dsl(), Json.mapper(), new SimpleMeterRegistry());
+      RecordingQueue queue = idle.queue();
       long[] nanos = new long[jobs];
       for (int i = 0; i < jobs; i++) {
         long t0 = System.nanoTime();
@@ -92,9 +88,10 @@ public final class RecordingBench {
 
       // two nodes, two workers each, racing for the queue
       long start = System.nanoTime();
-      try (Lifecycle nodeA = new Lifecycle(); Lifecycle nodeB = new Lifecycle()) {
-        Recordings.start(config, storage, openai, db.dsl(), Json.mapper(), new SimpleMeterRegistry(), http(), nodeA);
-        Recordings.start(config, storage, openai, db.dsl(), Json.mapper(), new SimpleMeterRegistry(), http(), nodeB);
+      try (Recordings nodeA = Recordings.start(config, storage, openai, db.dsl(), Json.mapper(),
+              new SimpleMeterRegistry());
+          Recordings nodeB = Recordings.start(config, storage, openai, db.dsl(), Json.mapper(),
+              new SimpleMeterRegistry())) {
         while (db.dsl().fetchCount(RECORDING_JOB, RECORDING_JOB.STATE.eq("done")) < jobs) {
           Thread.sleep(10);
           if (System.nanoTime() - start > Duration.ofMinutes(5).toNanos()) {
@@ -121,11 +118,6 @@ public final class RecordingBench {
             (System.nanoTime() - t0) / 1e6, rows, reportCalls);
       }
     }
-  }
-
-  private static HttpServer http() {
-    return new HttpServer(new HttpConfig(java.net.InetAddress.getLoopbackAddress(), 0, Optional.empty(),
-        Optional.empty()), Json.mapper());
   }
 
   /** Calls spread over 30 days, a fifth of them failed, with answer and first-audio times. */

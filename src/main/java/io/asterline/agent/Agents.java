@@ -1,5 +1,7 @@
 package io.asterline.agent;
 
+import io.asterline.feature.Feature;
+import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository;
@@ -24,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * A transport asks it for one {@link AgentLeg} per connection. Closed after every transport server, so the outcomes
  * of the calls they end on the way down are still stored.
  */
-public final class Agents implements AutoCloseable {
+public final class Agents implements Feature {
 
   private static final Logger log = LoggerFactory.getLogger(Agents.class);
 
@@ -78,6 +80,16 @@ public final class Agents implements AutoCloseable {
         return talk.metrics.realtimeStatus();
       }
     };
+  }
+
+  @Override
+  public String name() {
+    return "agents";
+  }
+
+  @Override
+  public List<HealthCheck> healthChecks() {
+    return List.of(realtimeHealth());
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.asterline.degraded.DegradedMode;
 import io.asterline.degraded.Journal;
 import io.asterline.degraded.LocalCalls;
 import io.asterline.degraded.TenantSettingsRepository;
+import io.asterline.feature.Feature;
 import io.asterline.http.HealthCheck;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * deadline pool, the last-known-good DID map and tenant settings, the writes held during a database outage (in
  * the node's journal), and the timer that refreshes the map, writes what is held and reclaims forgotten slots.
  */
-public final class AgiService implements AutoCloseable {
+public final class AgiService implements Feature {
 
   private static final Logger log = LoggerFactory.getLogger(AgiService.class);
   private static final Duration FLUSH_EVERY = Duration.ofSeconds(1);
@@ -84,7 +86,8 @@ public final class AgiService implements AutoCloseable {
             config.audioSocketAddress(), recordingsDir, config.defaultCountryCode(), metrics),
         "call-end", new CallEndScript(ends, pending, localCalls, events, metrics),
         "after-agent", new AfterAgentScript(repository, db, localCalls, recordingsDir, metrics),
-        "voicemail-done", new VoicemailDoneScript(repository, db, events, pending, metrics)));
+        "voicemail-done", new VoicemailDoneScript(repository, db, events, pending, metrics),
+        PingScript.NAME, new PingScript(dsl, metrics)));
     FastAgiServer started;
     try {
       started = new FastAgiServer(config.bind(), config.port(), config.poolSize(),
@@ -119,7 +122,7 @@ public final class AgiService implements AutoCloseable {
    * Starts the FastAGI server; inbound admits through {@code admission} (shared with outbound calls, and drained
    * with them). {@code dbThreads} bounds how many AGI requests use the database at once
    * (the connection pool size is the natural value). {@code otherScripts} are other features' scripts
-   * (outbound's), served beside the four of this package.
+   * (outbound's), served beside the five of this package.
    */
   public static AgiService start(AgiConfig config, Admission admission, Path recordingsDir, DSLContext dsl,
       int dbThreads, CallEvents events, MeterRegistry metrics, Map<String, AgiScript> otherScripts,
@@ -134,6 +137,16 @@ public final class AgiService implements AutoCloseable {
   /** The admission this server's inbound script admits through (drain it to stop taking calls). */
   public Admission admission() {
     return admission;
+  }
+
+  @Override
+  public String name() {
+    return "agi";
+  }
+
+  @Override
+  public List<HealthCheck> healthChecks() {
+    return List.of(health());
   }
 
   public HealthCheck health() {

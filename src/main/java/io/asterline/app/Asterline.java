@@ -1,49 +1,43 @@
 package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.admin.Admin;
 import io.asterline.admission.Admission;
-import io.asterline.agi.AgiService;
 import io.asterline.agent.Agents;
-import io.asterline.audiosocket.AudioSocketServer;
-import io.asterline.config.Json;
-import io.asterline.mediaws.MediaWsServer;
-import io.asterline.call.CallEventLog;
-import io.asterline.call.CallStory;
-import io.asterline.call.LiveCalls;
+import io.asterline.agi.AgiService;
+import io.asterline.audiosocket.AudioSocket;
+import io.asterline.audit.AuditLog;
+import io.asterline.call.Calls;
 import io.asterline.console.Console;
+import io.asterline.config.Json;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
-import io.asterline.audit.AuditLog;
 import io.asterline.degraded.DegradedMode;
-import io.asterline.did.DidRoutes;
-import io.asterline.agi.PingScript;
-import io.asterline.did.DidService;
-import io.asterline.admin.AdminTokenRepository;
+import io.asterline.did.Dids;
+import io.asterline.feature.MediaFeature;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.lifecycle.Lifecycle;
+import io.asterline.mediaws.MediaWs;
 import io.asterline.outbound.DidCallerIds;
 import io.asterline.outbound.Outbound;
-import io.asterline.recording.RecordingQueue;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
 import io.asterline.secrets.SecretBox;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.asterline.tenant.TenantApiKeys;
 import io.asterline.tenant.TenantRepository;
-import io.asterline.tenant.TenantRoutes;
-import java.util.HashMap;
-import java.util.Map;
+import io.asterline.tenant.Tenants;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Optional;
-import org.asteriskjava.fastagi.AgiScript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running service, wired by hand in dependency order: configuration, database, repositories,
- * services, then the servers that let calls in. Closing it stops them in reverse order.
+ * The running service, wired by hand in dependency order: configuration, database, repositories, then each feature
+ * started by its one factory ({@code start(config, deps)}, returning a {@code feature.Feature}) and added through
+ * {@link Features}: its routes and health checks to the HTTP server, its FastAGI scripts to the FastAGI server,
+ * the feature itself to the lifecycle. Closing it stops them in reverse order.
  */
 public final class Asterline implements AutoCloseable {
 
@@ -53,16 +47,17 @@ public final class Asterline implements AutoCloseable {
   private final Database database;
   private final HttpServer http;
   private final AgiService agi;
-  private final AudioSocketServer audioSocket;
-  private final MediaWsServer mediaWs;
+  private final AudioSocket audioSocket;
+  private final List<MediaFeature> media;
   private final ShutdownConfig shutdown;
   private final Admission admission;
   private Optional<String> newAdminToken;
   private boolean closed;
 
-  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, MediaWsServer mediaWs, Admission admission, ShutdownConfig shutdown,
-      Optional<String> newAdminToken) {
+  private final MediaWs mediaWs;
+
+  private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi, AudioSocket audioSocket,
+      MediaWs mediaWs, Admission admission, ShutdownConfig shutdown, Optional<String> newAdminToken) {
     this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.admission = admission;
@@ -72,31 +67,22 @@ public final class Asterline implements AutoCloseable {
     this.agi = agi;
     this.audioSocket = audioSocket;
     this.mediaWs = mediaWs;
+    this.media = List.of(audioSocket, mediaWs);
   }
 
   public static Asterline start(AsterlineConfig config) {
     Lifecycle lifecycle = new Lifecycle();
-    AudioSocketServer unregistered = null;
+    List<MediaFeature> unregistered = new java.util.ArrayList<>();
     try {
       ObjectMapper json = Json.mapper();
       Database database = lifecycle.register("database", Database.open(config.database()));
       Migrations.apply(database.dataSource());
 
-      TenantRepository tenants = new TenantRepository(database.dsl());
-      tenants.ensureDefaultTenant(config.tenants(), database.isEmbedded());
-      TenantApiKeys apiKeys = new TenantApiKeys(database.dsl(), new SecretBox(config.secrets()));
-      apiKeys.encryptPlainText();
-      // without admin.token nothing could use /api: the first start on this database makes a token (only its
-      // hash is kept), which the serve command shows once
-      AdminTokenRepository adminTokens = new AdminTokenRepository(database.dsl());
-      Optional<String> newAdminToken = config.http().adminToken().isPresent() ? Optional.empty()
-          : adminTokens.createIfAbsent();
+      Tenants tenants = Tenants.start(config.tenants(), new SecretBox(config.secrets()),
+          config.dids().defaultCountryCode(), database.dsl(), database.isEmbedded(), json);
+      Admin admin = Admin.start(config.http(), database.dsl());
       // commands run beside this node may use its embedded PostgreSQL from now on: the schema and tenant are there
       database.announce();
-      if (config.http().adminToken().isEmpty() && newAdminToken.isEmpty()) {
-        log.info("http: /api takes the admin token generated on the first start on this database; a lost one is"
-            + " replaced by 'asterline token admin --rotate'");
-      }
 
       // before the parts that write to it, so it closes after them; writes left from the last run are replayed by
       // the FastAGI part's timer as soon as it starts
@@ -104,84 +90,70 @@ public final class Asterline implements AutoCloseable {
           DegradedMode.open(config.database().dataDir(), config.agi().journalMaxBytes(), json));
 
       PrometheusMeterRegistry metrics = Metrics.registry();
-      DidService dids = DidService.create(database.dsl(), json, config.dids(), metrics);
-
+      TenantRepository tenantRepository = tenants.repository();
       HttpServer http = new HttpServer(config.http(), json)
           .health(new DatabaseHealth(database.dataSource(), database.describe()))
           .metrics(metrics)
-          .auth(new Auth(config.http().adminToken(), adminTokens::isAdminTokenHash, tenants::activeTenantByTokenHash,
-              tenants::disabledTenantByTokenHash))
-          .routes(TenantRoutes.of(tenants, json, config.dids().defaultCountryCode(), apiKeys))
-          .routes(DidRoutes.of(dids, json));
-      AuditLog audit = new AuditLog(database.dsl(), json);
-      http.audit(audit).routes(audit.routes());
-      // the console: its pages, the live calls (server-sent events) and a call's story; the moments of each
-      // conversation are written by the agent through callEvents, which closes after the agent legs it serves
-      CallEventLog callEvents = lifecycle.register("call events", new CallEventLog(database.dsl(), json, metrics));
-      http.routes(lifecycle.register("live calls", new LiveCalls(database.dsl(), json)))
-          .routes(new CallStory(database.dsl(), json))
-          .routes(new Console(id -> tenants.find(id).map(t -> t.name())));
+          .auth(new Auth(config.http().adminToken(), admin::isAdminTokenHash,
+              tenantRepository::activeTenantByTokenHash, tenantRepository::disabledTenantByTokenHash));
+      Features features = new Features(lifecycle, http);
 
-      // the CallEvents the FastAGI call-end script reports ended calls to (it enqueues their recordings)
-      RecordingQueue recordingQueue = Recordings.start(config.recordings(), config.storage(), config.openai(),
-          database.dsl(), json, metrics, http, lifecycle);
-      Reports.routes(config.reports(), database.dsl(), http);
+      features.add(tenants);
+      features.add(admin);
+      Dids dids = features.add(Dids.start(config.dids(), database.dsl(), json, metrics));
+      http.audit(features.add(AuditLog.start(database.dsl(), json)));
+      Recordings recordings = features.add(Recordings.start(config.recordings(), config.storage(), config.openai(),
+          database.dsl(), json, metrics));
+      features.add(Reports.start(config.reports(), database.dsl()));
+      // the console's pages, and the calls' live view and stories it shows; the moments of each conversation are
+      // written by the agent through calls.events(), added before the agent side so it closes after it
+      Calls calls = features.add(Calls.start(database.dsl(), json, metrics));
+      features.add(Console.start(id -> tenantRepository.find(id).map(t -> t.name())));
 
-      // the conversation side every transport hands its calls to: registered before them, so it stops after them
-      Agents agents = lifecycle.register("agents",
-          Agents.start(config.openai(), database.dsl(), apiKeys, json, metrics, degraded));
-      agents.recordEvents(callEvents::forCall);
-      // started before the parts that hand out its address (with audiosocket.port 0 only the started server
-      // knows its port), registered after them so that it still stops first
-      AudioSocketServer audioSocket = unregistered = AudioSocketServer.start(config.audioSocket(), agents, metrics);
+      // the conversation side every media transport hands its calls to: added before them, so it stops after them
+      Agents agents = features.add(Agents.start(config.openai(), database.dsl(), tenants.apiKeys(), json, metrics,
+          degraded)).recordEvents(calls.events()::forCall);
+      // the media transports are started before the parts that hand out their address (with port 0 only the
+      // started server knows its port), added after them so that they still stop first; Asterisk 22's WebSocket
+      // channel beside AudioSocket: the dialplan picks one per call (ASTERLINE_MEDIA)
+      AudioSocket audioSocket = AudioSocket.start(config.audioSocket(), agents, metrics);
+      unregistered.add(audioSocket);
+      MediaWs mediaWs = MediaWs.start(config.mediaWs(), agents, json);
+      unregistered.add(mediaWs);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
-          : config.audioSocket().dialAddress(audioSocket.port());
-      log.info("agent legs dial AudioSocket at {}", audioSocketAddress);
+          : audioSocket.dialAddress();
+      log.info("agent legs dial AudioSocket at {}, or the WebSocket channel's connection to {}", audioSocketAddress,
+          mediaWs.dialAddress());
 
       // one slot store and one drain for calls in both directions
       Admission admission = new Admission(database.dsl(), config.admission());
-      Outbound outbound = lifecycle.register("outbound",
-          Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
-              config.storage(), database.dsl(), json, new DidCallerIds(dids),
-              admission, metrics));
-      http.health(outbound.health()).routes(outbound::routes);
+      features.add(Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
+          config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, metrics));
 
-      // registered after everything it hands calls to, so it stops taking calls before they go
-      AgiService agi = lifecycle.register("agi", AgiService.start(
-          config.agi().withAudioSocketAddress(audioSocketAddress), admission, config.storage().recordingsDir(),
-          database.dsl(),
-          config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database, metrics), degraded));
-      http.health(agi.health());
+      // added after everything it hands calls to, so it stops taking calls before they go; it serves the FastAGI
+      // scripts of the features added before it beside its own
+      AgiService agi = features.add(AgiService.start(config.agi().withAudioSocketAddress(audioSocketAddress),
+          admission, config.storage().recordingsDir(), database.dsl(), config.database().poolSize(),
+          recordings.queue(), metrics, features.agiScripts(), degraded));
 
-      // Asterisk 22's WebSocket channel beside AudioSocket: the dialplan picks one per call (ASTERLINE_MEDIA)
-      MediaWsServer mediaWs = lifecycle.register("mediaws", MediaWsServer.start(config.mediaWs(), agents, json));
-      // registered last so it stops first: calls still in progress after the grace period end through their
+      // added last so it stops first: calls still in progress after the grace period end through their
       // fallback before anything else goes
-      lifecycle.register("audiosocket", audioSocket);
-      unregistered = null;
-      http.health(audioSocket.health()).health(mediaWs.health()).health(agents.realtimeHealth());
+      features.add(mediaWs);
+      features.add(audioSocket);
+      unregistered.clear();
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
       return new Asterline(lifecycle, database, http, agi, audioSocket, mediaWs, admission, config.shutdown(),
-          newAdminToken);
+          admin.newToken());
     } catch (RuntimeException e) {
-      if (unregistered != null) {
-        unregistered.close();
-      }
+      unregistered.forEach(MediaFeature::close);
       lifecycle.close();
       throw e;
     }
-  }
-
-  /** The FastAGI scripts of other features, served beside agi's own. */
-  private static Map<String, AgiScript> otherScripts(Outbound outbound, Database database, MeterRegistry metrics) {
-    Map<String, AgiScript> scripts = new HashMap<>(outbound.agiScripts());
-    scripts.put(PingScript.NAME, new PingScript(database.dsl(), metrics));
-    return scripts;
   }
 
   /**
@@ -222,11 +194,6 @@ public final class Asterline implements AutoCloseable {
     return mediaWs.port();
   }
 
-  /** Calls talking to the agent on this node, over either transport. */
-  private int activeCalls() {
-    return audioSocket.activeCalls() + mediaWs.activeCalls();
-  }
-
   /**
    * Stops gracefully: admission drains, so new calls are refused at once in both directions (inbound answers
    * OVER_CAPACITY, so the dialplan sends them to its fallback, and /health turns 503 so a balancer looks elsewhere;
@@ -255,5 +222,10 @@ public final class Asterline implements AutoCloseable {
       log.warn("grace period over: ending {} call(s) through their fallback", activeCalls());
     }
     lifecycle.close();
+  }
+
+  /** Calls connected through any media feature right now. */
+  private int activeCalls() {
+    return media.stream().mapToInt(MediaFeature::activeCalls).sum();
   }
 }

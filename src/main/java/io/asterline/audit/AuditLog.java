@@ -5,6 +5,7 @@ import static org.jooq.impl.DSL.noCondition;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.feature.Feature;
 import io.asterline.http.ApiException;
 import io.asterline.http.Audit;
 import io.asterline.http.Auth;
@@ -23,7 +24,7 @@ import org.jooq.JSONB;
  * The audit trail: who changed which DID, tenant or journey, and when. The HTTP server writes what routes noted
  * ({@link Audit}); the admin reads it at {@code GET /api/audit?entity=&limit=}, newest first.
  */
-public final class AuditLog implements Audit.Sink {
+public final class AuditLog implements Audit.Sink, Feature {
 
   private static final Pattern ENTITY = Pattern.compile("[a-z_]{1,32}");
   private static final int MAX_LIMIT = 1000;
@@ -34,6 +35,16 @@ public final class AuditLog implements Audit.Sink {
   public AuditLog(DSLContext dsl, ObjectMapper json) {
     this.dsl = dsl;
     this.json = json;
+  }
+
+  /** The audit feature: the sink the HTTP server writes admin changes to, and {@code GET /api/audit}. */
+  public static AuditLog start(DSLContext dsl, ObjectMapper json) {
+    return new AuditLog(dsl, json);
+  }
+
+  @Override
+  public String name() {
+    return "audit";
   }
 
   @Override
@@ -54,6 +65,7 @@ public final class AuditLog implements Audit.Sink {
   }
 
   /** {@code GET /api/audit}, for {@code HttpServer.routes(...)}. */
+  @Override
   public Consumer<Javalin> routes() {
     return app -> app.get("/api/audit", this::list);
   }

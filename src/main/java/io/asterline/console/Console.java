@@ -1,5 +1,6 @@
 package io.asterline.console;
 
+import io.asterline.feature.Feature;
 import io.asterline.http.Auth;
 import io.asterline.http.Principal;
 import io.javalin.Javalin;
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  * lets the pages load nothing but these files and talk to nothing but this server (audio may come from a
  * presigned S3 URL).
  */
-public final class Console implements Consumer<Javalin> {
+public final class Console implements Feature {
 
   /** Every file the console has; anything else under /console/ is 404. */
   static final List<String> FILES = List.of("index.html", "console.css", "app.js", "api.js", "ui.js", "chart.js",
@@ -51,8 +52,22 @@ public final class Console implements Consumer<Javalin> {
     }
   }
 
+  /** {@code tenantNames}: a tenant's name by id, to greet a tenant token by its name. */
+  public static Console start(LongFunction<Optional<String>> tenantNames) {
+    return new Console(tenantNames);
+  }
+
   @Override
-  public void accept(Javalin app) {
+  public String name() {
+    return "console";
+  }
+
+  @Override
+  public Consumer<Javalin> routes() {
+    return this::accept;
+  }
+
+  private void accept(Javalin app) {
     // Javalin takes /console and /console/ for one path; the pages' relative links need the slash
     app.get("/console", ctx -> {
       if (ctx.path().endsWith("/")) {

@@ -5,12 +5,15 @@ import io.asterline.admission.Admission;
 import io.asterline.call.CallQueries;
 import io.asterline.call.CallRoutes;
 import io.asterline.config.ConfigException;
+import io.asterline.feature.Feature;
 import io.asterline.http.HealthCheck;
 import io.asterline.recording.StorageConfig;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.asteriskjava.fastagi.AgiScript;
 import org.jooq.DSLContext;
 
@@ -18,7 +21,7 @@ import org.jooq.DSLContext;
  * The outbound feature wired: AMI client, outbound service, its HTTP routes (outbound calls, calls, journeys)
  * and its AGI scripts. Closing it stops the service (waiting calls are failed and given back) and then AMI.
  */
-public final class Outbound implements AutoCloseable {
+public final class Outbound implements Feature {
 
   private final AmiClient ami;
   private final OutboundService service;
@@ -57,9 +60,24 @@ public final class Outbound implements AutoCloseable {
         new CallRoutes(new CallQueries(dsl)), metrics);
   }
 
+  @Override
+  public String name() {
+    return "outbound";
+  }
+
   /** The AMI part of /health (not critical: inbound calls do not need it). */
   public HealthCheck health() {
     return ami.health();
+  }
+
+  @Override
+  public List<HealthCheck> healthChecks() {
+    return List.of(health());
+  }
+
+  @Override
+  public Consumer<Javalin> routes() {
+    return this::routes;
   }
 
   /** POST /api/outbound/call, GET /api/calls[/{id}], /api/journeys... */
@@ -70,6 +88,7 @@ public final class Outbound implements AutoCloseable {
   }
 
   /** The FastAGI scripts the outbound dialplan calls, by URL path, for the FastAGI server's mapping. */
+  @Override
   public Map<String, AgiScript> agiScripts() {
     return Map.of(
         OutboundAnsweredScript.NAME, new OutboundAnsweredScript(calls, metrics),

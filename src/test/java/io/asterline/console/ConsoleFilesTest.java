@@ -32,7 +32,7 @@ class ConsoleFilesTest {
         Json.mapper())
         .auth(new Auth(Optional.of(ADMIN), hash -> hash.equals(Auth.hash(TENANT)) ? OptionalLong.of(7)
             : OptionalLong.empty()))
-        .routes(new Console(id -> id == 7 ? Optional.of("acme") : Optional.empty()))
+        .routes(Console.start(id -> id == 7 ? Optional.of("acme") : Optional.empty()).routes())
         .start();
   }
 

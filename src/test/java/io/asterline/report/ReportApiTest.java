@@ -56,7 +56,7 @@ class ReportApiTest {
     http = new HttpServer(new HttpConfig(InetAddress.getLoopbackAddress(), 0, Optional.empty(), Optional.of(ADMIN)),
         Json.mapper())
         .auth(new Auth(Optional.of(ADMIN), tenants::activeTenantByTokenHash));
-    Reports.routes(new ReportConfig(dir, Duration.ofSeconds(30)), db.dsl(), http);
+    http.routes(Reports.start(new ReportConfig(dir, Duration.ofSeconds(30)), db.dsl()).routes());
     http.start();
   }
 

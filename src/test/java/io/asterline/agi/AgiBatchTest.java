@@ -195,7 +195,7 @@ class AgiBatchTest {
           List<Admitted> out = repository.admitInboundBatch(asks, 1000, 3600);
           List<EndAsk> ends = new ArrayList<>();
           for (int i = 0; i < asks.size(); i++) {
-            if (out.get(i).verdict().equals("OK")) {
+            if (out.get(i).verdict() == InboundVerdict.OK) {
               ends.add(new EndAsk(asks.get(i).callId(), "ANSWER", "16", null, OffsetDateTime.now(ZoneOffset.UTC)));
             }
           }

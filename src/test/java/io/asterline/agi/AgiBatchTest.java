@@ -81,7 +81,7 @@ class AgiBatchTest {
 
     List<Admitted> out = repository.admitInboundBatch(asks, 1000, 3600);
 
-    assertThat(out).extracting(Admitted::verdict).containsExactly("OK", "UNKNOWN", "OK", "TENANT_DISABLED",
+    assertThat(out).extracting(a -> a.verdict().name()).containsExactly("OK", "UNKNOWN", "OK", "TENANT_DISABLED",
         "TENANT_FULL", "REJECT", "NOT_ROUTABLE", "TENANT_FULL", "UNKNOWN");
     assertThat(out.get(0).route().tenantId()).isEqualTo(two);
     assertThat(out.get(0).route().trunk()).isEqualTo("TWILIO");

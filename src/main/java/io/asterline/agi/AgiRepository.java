@@ -58,11 +58,10 @@ final class AgiRepository {
       OffsetDateTime createdAt) {}
 
   /**
-   * What {@code inbound_admit_batch} decided for one request: {@code UNKNOWN}, {@code NOT_ROUTABLE},
-   * {@code TENANT_DISABLED}, {@code REJECT}, {@code OK}, {@code TENANT_FULL} or {@code GLOBAL_FULL}; the route
-   * is null only for {@code UNKNOWN}.
+   * What {@code inbound_admit_batch} decided for one request; the route is null only for
+   * {@link InboundVerdict#UNKNOWN}.
    */
-  record Admitted(String verdict, Route route) {}
+  record Admitted(InboundVerdict verdict, Route route) {}
 
   private static final String ADMIT_BATCH = "SELECT ord, verdict, tenant_id, did_id, did_status, trunk, tenant_active,"
       + " inbound_route, transfer_number, recording_enabled"
@@ -130,7 +129,7 @@ final class AgiRepository {
             long tenant = rs.getLong(3);
             Route route = rs.wasNull() ? null : new Route(rs.getObject(4, UUID.class), tenant, rs.getString(5),
                 rs.getString(6), rs.getBoolean(7), io.asterline.call.Route.ofDbValue(rs.getString(8)), rs.getString(9), rs.getBoolean(10));
-            out[rs.getInt(1) - 1] = new Admitted(rs.getString(2), route);
+            out[rs.getInt(1) - 1] = new Admitted(InboundVerdict.of(rs.getString(2)), route);
           }
         }
       }

@@ -109,19 +109,19 @@ public final class InboundScript extends AsterlineAgiScript {
     }
     String where = ask.did().map(Object::toString).orElse("tenant " + ask.staticTenant().orElse(null));
     switch (admitted.verdict()) {
-      case "UNKNOWN":
+      case UNKNOWN:
         log.info("inbound: {} is unknown", where);
         return ScriptResult.of(AgiStatus.UNKNOWN_DID);
-      case "NOT_ROUTABLE":
+      case NOT_ROUTABLE:
         log.info("inbound: {} is not in service ({})", where, route.didStatus());
         return ScriptResult.of(AgiStatus.UNKNOWN_DID);
-      case "TENANT_DISABLED":
+      case TENANT_DISABLED:
         return ScriptResult.of(AgiStatus.TENANT_DISABLED).with(AgiVariables.TENANT_ID, route.tenantId());
-      case "REJECT":
+      case REJECT:
         return ScriptResult.of(AgiStatus.OK)
             .with(AgiVariables.TENANT_ID, route.tenantId())
             .with(AgiVariables.ROUTE, Route.REJECT.dbValue());
-      case "OK":
+      case OK:
         break;
       default:
         log.info("inbound: tenant {} not admitted: {}", route.tenantId(), admitted.verdict());

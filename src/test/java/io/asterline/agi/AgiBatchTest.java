@@ -81,7 +81,7 @@ class AgiBatchTest {
 
     List<Admitted> out = repository.admitInboundBatch(asks, 1000, 3600);
 
-    assertThat(out).extracting(Admitted::verdict).containsExactly("OK", "UNKNOWN", "OK", "TENANT_DISABLED",
+    assertThat(out).extracting(a -> a.verdict().name()).containsExactly("OK", "UNKNOWN", "OK", "TENANT_DISABLED",
         "TENANT_FULL", "REJECT", "NOT_ROUTABLE", "TENANT_FULL", "UNKNOWN");
     assertThat(out.get(0).route().tenantId()).isEqualTo(two);
     assertThat(out.get(0).route().trunk()).isEqualTo("TWILIO");
@@ -195,7 +195,7 @@ class AgiBatchTest {
           List<Admitted> out = repository.admitInboundBatch(asks, 1000, 3600);
           List<EndAsk> ends = new ArrayList<>();
           for (int i = 0; i < asks.size(); i++) {
-            if (out.get(i).verdict().equals("OK")) {
+            if (out.get(i).verdict() == InboundVerdict.OK) {
               ends.add(new EndAsk(asks.get(i).callId(), "ANSWER", "16", null, OffsetDateTime.now(ZoneOffset.UTC)));
             }
           }

@@ -26,8 +26,8 @@ import org.jooq.impl.SQLDataType;
  */
 public final class RecordingJobs {
 
-  /** The states a job can be in, as stored. */
-  public static final List<String> STATES = List.of("pending", "running", "done", "failed");
+  /** The states a job can be in, as stored: {@link RecordingJobState}. */
+  public static final List<String> STATES = RecordingJobState.STORED;
 
   /** One job as a worker or an admin sees it. */
   public record Job(
@@ -127,10 +127,10 @@ public final class RecordingJobs {
    */
   public Optional<Job> claim(String owner, Duration lease) {
     Field<OffsetDateTime> now = DSL.currentOffsetDateTime();
-    Condition due = RECORDING_JOB.STATE.eq("pending").and(RECORDING_JOB.RUN_AFTER.le(now))
-        .or(RECORDING_JOB.STATE.eq("running").and(RECORDING_JOB.LEASE_UNTIL.lt(now)));
+    Condition due = RECORDING_JOB.STATE.eq(RecordingJobState.PENDING.dbValue()).and(RECORDING_JOB.RUN_AFTER.le(now))
+        .or(RECORDING_JOB.STATE.eq(RecordingJobState.RUNNING.dbValue()).and(RECORDING_JOB.LEASE_UNTIL.lt(now)));
     return dsl.update(RECORDING_JOB)
-        .set(RECORDING_JOB.STATE, "running")
+        .set(RECORDING_JOB.STATE, RecordingJobState.RUNNING.dbValue())
         .set(RECORDING_JOB.LEASE_TOKEN, UUID.randomUUID())
         .set(RECORDING_JOB.LEASE_OWNER, owner)
         .set(RECORDING_JOB.LEASE_UNTIL, plus(now, lease))
@@ -214,7 +214,7 @@ public final class RecordingJobs {
 
   void finished(Job job) {
     guarded(job, dsl.update(RECORDING_JOB)
-        .set(RECORDING_JOB.STATE, "done")
+        .set(RECORDING_JOB.STATE, RecordingJobState.DONE.dbValue())
         .set(RECORDING_JOB.STEP, "done")
         .setNull(RECORDING_JOB.LEASE_TOKEN)
         .setNull(RECORDING_JOB.LEASE_OWNER)
@@ -231,7 +231,7 @@ public final class RecordingJobs {
    * point in trying again. Returns the state the job is now in.
    */
   String attemptFailed(Job job, String error, Duration retryAfter, boolean giveUp) {
-    String next = giveUp ? "failed" : "pending";
+    String next = (giveUp ? RecordingJobState.FAILED : RecordingJobState.PENDING).dbValue();
     var update = dsl.update(RECORDING_JOB)
         .set(RECORDING_JOB.STATE, next)
         .set(RECORDING_JOB.LAST_ERROR, truncate(error))
@@ -251,7 +251,7 @@ public final class RecordingJobs {
    */
   void release(Job job) {
     guarded(job, dsl.update(RECORDING_JOB)
-        .set(RECORDING_JOB.STATE, "pending")
+        .set(RECORDING_JOB.STATE, RecordingJobState.PENDING.dbValue())
         .set(RECORDING_JOB.ATTEMPTS, DSL.greatest(RECORDING_JOB.ATTEMPTS.minus(1), DSL.inline(0)))
         .set(RECORDING_JOB.RUN_AFTER, DSL.currentOffsetDateTime())
         .setNull(RECORDING_JOB.LEASE_TOKEN)
@@ -267,12 +267,12 @@ public final class RecordingJobs {
    * {@code callId} null means every failed job. Returns how many were requeued.
    */
   public int retryFailed(UUID callId) {
-    Condition which = RECORDING_JOB.STATE.eq("failed");
+    Condition which = RECORDING_JOB.STATE.eq(RecordingJobState.FAILED.dbValue());
     if (callId != null) {
       which = which.and(RECORDING_JOB.CALL_ID.eq(callId));
     }
     return dsl.update(RECORDING_JOB)
-        .set(RECORDING_JOB.STATE, "pending")
+        .set(RECORDING_JOB.STATE, RecordingJobState.PENDING.dbValue())
         .set(RECORDING_JOB.ATTEMPTS, 0)
         .set(RECORDING_JOB.RUN_AFTER, DSL.currentOffsetDateTime())
         .setNull(RECORDING_JOB.FINISHED_AT)
@@ -343,7 +343,7 @@ public final class RecordingJobs {
 
   private static Condition held(Job job) {
     return RECORDING_JOB.ID.eq(job.id())
-        .and(RECORDING_JOB.STATE.eq("running"))
+        .and(RECORDING_JOB.STATE.eq(RecordingJobState.RUNNING.dbValue()))
         .and(RECORDING_JOB.LEASE_TOKEN.eq(job.leaseToken()));
   }
 

@@ -170,7 +170,7 @@ final class RecordingProcessor {
     Duration wait = giveUp ? Duration.ZERO : config.backoff(job.attempts());
     try {
       String state = jobs.attemptFailed(job, error, wait, giveUp);
-      if (state.equals("failed")) {
+      if (RecordingJobState.FAILED.is(state)) {
         log.error("recording job {} failed after {} attempt(s): {}", job.id(), job.attempts(), error);
       } else {
         log.warn("recording job {} attempt {} failed, next in {}ms: {}", job.id(), job.attempts(), wait.toMillis(),

@@ -137,7 +137,7 @@ final class RecordingRoutes implements Consumer<Javalin> {
   private void download(Context ctx, RecordingJobs.Job job, String what) throws IOException {
     if (job.storageKey() == null) {
       throw ApiException.notFound("the " + what + " of call " + job.callId() + " is not stored "
-          + (job.state().equals("failed") ? "(its job failed" + (Auth.principal(ctx).admin()
+          + (RecordingJobState.FAILED.is(job.state()) ? "(its job failed" + (Auth.principal(ctx).admin()
               ? ": " + job.lastError() : "; the admin sees why in GET /api/recordings/jobs") + ")"
               : "yet (its job is " + job.state() + " at step " + job.step() + ")"));
     }
@@ -231,11 +231,10 @@ final class RecordingRoutes implements Consumer<Javalin> {
   private void transcript(Context ctx) {
     RecordingJobs.CallRecording call = call(ctx);
     if (call.transcript() == null) {
-      String why = call.job().map(job -> switch (job.state()) {
-        case "failed" -> "its recording job failed: " + job.lastError();
-        case "done" -> "transcription is off for this tenant";
-        default -> "not yet: its recording job is " + job.state() + " at step " + job.step();
-      }).orElse("the call has no recording");
+      String why = call.job().map(job -> RecordingJobState.FAILED.is(job.state())
+          ? "its recording job failed: " + job.lastError()
+          : RecordingJobState.DONE.is(job.state()) ? "transcription is off for this tenant"
+          : "not yet: its recording job is " + job.state() + " at step " + job.step()).orElse("the call has no recording");
       throw ApiException.notFound("call " + call.callId() + " has no transcript (" + why + ")");
     }
     Map<String, Object> body = new LinkedHashMap<>();

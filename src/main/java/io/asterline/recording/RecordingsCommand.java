@@ -94,7 +94,7 @@ public final class RecordingsCommand implements Runnable {
 
     @Override
     public Integer call() {
-      String s = failed ? "failed" : state;
+      String s = failed ? RecordingJobState.FAILED.dbValue() : state;
       if (s != null && !RecordingJobs.STATES.contains(s)) {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--state must be one of " + String.join(", ", RecordingJobs.STATES) + ", got '" + s + "'");

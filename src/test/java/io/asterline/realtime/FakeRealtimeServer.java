@@ -80,7 +80,7 @@ public final class FakeRealtimeServer implements AutoCloseable {
 
     /** Waits until a client event matching the predicate has arrived. */
     public JsonNode await(String type, Predicate<JsonNode> match, long millis) throws InterruptedException {
-      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(patience(millis));
       while (System.nanoTime() < end) {
         for (JsonNode n : received) {
           if (type.equals(n.path("type").asText()) && match.test(n)) {
@@ -246,12 +246,22 @@ public final class FakeRealtimeServer implements AutoCloseable {
     }
   }
 
+  /**
+   * How long a wait for something that must come really waits: at least 10 s. The call sites' figures are what a
+   * quiet machine needs; on a loaded 2-core box (the whole suite beside other builds, load average 20) waits of
+   * 3 s for the first session ran out. A wait only for something that must arrive never makes a test pass that
+   * should fail, it only fails it later.
+   */
+  static long patience(long millis) {
+    return Math.max(millis, 10_000);
+  }
+
   public String url() {
     return "ws://127.0.0.1:" + server.getPort() + "/v1/realtime";
   }
 
   public Session awaitSession(int index, long millis) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(patience(millis));
     while (sessions.size() <= index) {
       if (System.nanoTime() > end) {
         throw new AssertionError("no Realtime connection #" + index + " within " + millis + " ms");

@@ -40,7 +40,7 @@ class DidRoutesTest {
     api = new TestApi(tenants::activeTenantByTokenHash,
         TenantRoutes.of(tenants, DidFixtures.JSON, "1",
             new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(Settings.of(Map.of(), Map.of(), Map.of()))))),
-        DidRoutes.of(DidFixtures.service(db.dsl()), DidFixtures.JSON));
+        DidRoutes.of(DidFixtures.service(db.dsl()), DidFixtures.health(db.dsl()), DidFixtures.JSON));
     Response a = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"acme\"}");
     acme = a.body().path("tenant").path("id").asLong();
     acmeToken = a.text("token");

@@ -14,6 +14,10 @@ import java.util.regex.Pattern;
  * @param dailyCap this number's own cap, or null for the configured default
  * @param cooldownSeconds this number's own cooldown, or null for the configured default
  * @param areaCode the North American area code local presence matches on, or null
+ * @param quarantinedUntil the end of the automatic quarantine the health evaluation put it in, or null: rotation
+ *     skips it until then
+ * @param quarantineReason why (which figure, its value, the threshold, over how many calls), or null
+ * @param healthPinned an operator pinned it: never quarantined automatically
  */
 public record Did(
     UUID id,
@@ -30,7 +34,11 @@ public record Did(
     String areaCode,
     ObjectNode metadata,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    OffsetDateTime quarantinedAt,
+    OffsetDateTime quarantinedUntil,
+    String quarantineReason,
+    boolean healthPinned) {
 
   /** Every status the database accepts (did_status_known). */
   public static final Set<String> STATUSES = Set.of("active", "available", "inactive", "quarantined");

@@ -47,8 +47,16 @@ import org.jooq.impl.SQLDataType;
  */
 public final class DidRepository {
 
-  /** What rotation picks from: a tenant's numbers, in one segment or all of them, near a callee or not. */
-  public record Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode) {}
+  /**
+   * What rotation picks from: a tenant's numbers, in one segment or all of them, near a callee or not; for a
+   * lead, whose last call's caller ID comes first while it is still eligible (sticky).
+   */
+  public record Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode, Optional<Long> leadId) {
+
+    public Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode) {
+      this(tenantId, segment, calleeAreaCode, Optional.empty());
+    }
+  }
 
   /** A page of a listing, and how many match in all. */
   public record Page(List<Did> dids, long total) {}
@@ -215,6 +223,31 @@ public final class DidRepository {
         .fetchOptional(this::toDid);
   }
 
+  /**
+   * An operator's word on a number's health: {@code pinned} true keeps it out of automatic quarantine for good
+   * (and ends one it is in), false lets the evaluation judge it again; {@code release} ends a quarantine now and
+   * starts its health window afresh. Null {@code pinned}: unchanged.
+   */
+  public Optional<Did> setHealth(UUID id, OptionalLong tenant, Boolean pinned, boolean release) {
+    Map<Field<?>, Object> set = new LinkedHashMap<>();
+    if (pinned != null) {
+      set.put(DID.HEALTH_PINNED, pinned);
+    }
+    if (release || Boolean.TRUE.equals(pinned)) {
+      set.put(DID.QUARANTINED_UNTIL, null);
+      set.put(DID.QUARANTINED_AT, null);
+      set.put(DID.QUARANTINE_REASON, null);
+    }
+    if (release) {
+      set.put(DID.HEALTH_SINCE, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE));
+    }
+    set.put(DID.UPDATED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE));
+    return dsl.update(DID).set(set)
+        .where(DID.ID.eq(id)).and(tenantIs(DID, tenant))
+        .returningResult(columns())
+        .fetchOptional(this::toDid);
+  }
+
   public boolean delete(UUID id, OptionalLong tenant) {
     return dsl.deleteFrom(DID).where(DID.ID.eq(id)).and(tenantIs(DID, tenant)).execute() == 1;
   }
@@ -233,7 +266,8 @@ public final class DidRepository {
   }
 
   /**
-   * One attempt at a pick. Candidates are the eligible numbers (status, daily cap, cooldown), local ones
+   * One attempt at a pick. For a lead, the DID of its last call when that is still eligible; else candidates are
+   * the eligible numbers (status, quarantine, daily cap, cooldown), local ones
    * only when the callee's area code is known and the pool has some, else all; they are taken in order of
    * usage count, then least recently used.
    *
@@ -274,10 +308,11 @@ public final class DidRepository {
    */
 
   /** The shape of a pool and of a pick, which chooses the statement: every combination has its own. */
-  private record PickVariant(boolean bySegment, boolean nearCallee, boolean fair) {
+  private record PickVariant(boolean bySegment, boolean nearCallee, boolean fair, boolean sticky) {
 
     static PickVariant of(Pool pool, boolean fair) {
-      return new PickVariant(pool.segment().isPresent(), pool.calleeAreaCode().isPresent(), fair);
+      return new PickVariant(pool.segment().isPresent(), pool.calleeAreaCode().isPresent(), fair,
+          pool.leadId().isPresent());
     }
 
     static List<PickVariant> all() {
@@ -285,7 +320,9 @@ public final class DidRepository {
       for (boolean segment : new boolean[] {false, true}) {
         for (boolean local : new boolean[] {false, true}) {
           for (boolean fair : new boolean[] {false, true}) {
-            all.add(new PickVariant(segment, local, fair));
+            for (boolean sticky : new boolean[] {false, true}) {
+              all.add(new PickVariant(segment, local, fair, sticky));
+            }
           }
         }
       }
@@ -322,34 +359,51 @@ public final class DidRepository {
           last_used_at = now(),
           daily_usage_count = CASE WHEN daily_usage_date = {3} THEN daily_usage_count + 1 ELSE 1 END,
           daily_usage_date = {3}
-        WHERE id = (
+        WHERE id = %s(
           SELECT c.id FROM did c
           WHERE %s
             AND %s
           ORDER BY c.usage_count, c.last_used_at NULLS FIRST, c.id
           LIMIT 1
-          FOR NO KEY UPDATE SKIP LOCKED)
+          FOR NO KEY UPDATE SKIP LOCKED)%s
         RETURNING id, tenant_id, number, segment, trunk, status, usage_count, last_used_at, daily_cap,
-          cooldown_seconds, area_code, metadata, created_at, updated_at,
+          cooldown_seconds, area_code, metadata, created_at, updated_at, quarantined_at, quarantined_until,
+          quarantine_reason, health_pinned,
           CASE WHEN daily_usage_date = {3} THEN daily_usage_count ELSE 0 END AS uses_today
         )
         SELECT p.*, CASE WHEN p.id IS NULL THEN %s END AS lowest_seen
         FROM (SELECT 1) AS one LEFT JOIN picked p ON true"""
-        .formatted(eligibleSql("c", v.bySegment()), bound,
+        .formatted(v.sticky() ? "coalesce(" + stickySql(v.bySegment()) + ", " : "",
+            eligibleSql("c", v.bySegment()), bound, v.sticky() ? ")" : "",
             v.nearCallee() ? "coalesce(" + lowestLocal + ", " + lowest + ")" : lowest);
   }
 
   /**
-   * The eligibility rules, the one text of them: the pool's tenant (and segment), a usable status, under the
-   * daily cap, out of its cooldown. Used by the pick and by {@link #peek}, with {@link #arguments}: {0} tenant,
-   * {1} segment, {3} today, {4} default cap, {5} default cooldown in seconds. The status list is inline so the
-   * partial rotation indexes ({@code WHERE status IN ('active', 'available')}) match.
+   * The sticky candidate: the DID of the lead's last outbound call, locked if it is still eligible (and free), else
+   * null so the pick falls through to rotation in the same statement. {6} lead. Local presence and the fairness
+   * bound do not apply: the callee has seen this number before, and seeing it again is the point.
+   */
+  private static String stickySql(boolean segment) {
+    return "(SELECT s.id FROM did s WHERE s.id = (SELECT lc.did_id FROM outbound_call lo JOIN call lc ON lc.id = lo.call_id"
+        + " WHERE lo.tenant_id = {0} AND lo.lead_id = {6} AND lc.did_id IS NOT NULL"
+        + " ORDER BY lc.created_at DESC LIMIT 1)"
+        + " AND " + eligibleSql("s", segment) + " FOR NO KEY UPDATE SKIP LOCKED)";
+  }
+
+  /**
+   * The eligibility rules, the one text of them: the pool's tenant (and segment), a usable status, not in an
+   * automatic quarantine, under the daily cap (the DID's own, else the tenant's in did_policy, else the
+   * configured one), out of its cooldown. Used by the pick and by {@link #peek}, with {@link #arguments}: {0}
+   * tenant, {1} segment, {3} today, {4} default cap, {5} default cooldown in seconds. The status list is inline
+   * so the partial rotation indexes ({@code WHERE status IN ('active', 'available')}) match.
    */
   private static String eligibleSql(String t, boolean segment) {
+    String cap = "coalesce(" + t + ".daily_cap, (SELECT dp.daily_cap FROM did_policy dp WHERE dp.tenant_id = {0}), {4})";
     return (t + ".tenant_id = {0}" + (segment ? " AND " + t + ".segment = {1}" : "")
         + " AND " + t + ".status IN (" + String.join(", ", USABLE.stream().map(u -> "'" + u + "'").toList()) + ")"
-        + " AND (coalesce(" + t + ".daily_cap, {4}) IS NULL OR " + t + ".daily_usage_date IS DISTINCT FROM {3}"
-        + " OR " + t + ".daily_usage_count < coalesce(" + t + ".daily_cap, {4}))"
+        + " AND (" + t + ".quarantined_until IS NULL OR " + t + ".quarantined_until <= now())"
+        + " AND (" + cap + " IS NULL OR " + t + ".daily_usage_date IS DISTINCT FROM {3}"
+        + " OR " + t + ".daily_usage_count < " + cap + ")"
         + " AND (coalesce(" + t + ".cooldown_seconds::float8, {5}) <= 0 OR " + t + ".last_used_at IS NULL"
         + " OR " + t + ".last_used_at <= now() - make_interval(secs => coalesce(" + t + ".cooldown_seconds::float8, {5})))");
   }
@@ -357,7 +411,8 @@ public final class DidRepository {
   /** The values of the placeholders in {@link #eligibleSql} and the pick statements, in order. */
   private QueryPart[] arguments(Pool pool) {
     return new QueryPart[] {val(pool.tenantId()), val(pool.segment().orElse(null), SQLDataType.CLOB),
-        val(pool.calleeAreaCode().orElse(null), SQLDataType.CLOB), today(), defaultCap, defaultCooldownSeconds};
+        val(pool.calleeAreaCode().orElse(null), SQLDataType.CLOB), today(), defaultCap, defaultCooldownSeconds,
+        val(pool.leadId().orElse(null), SQLDataType.BIGINT)};
   }
 
   /** The number {@link #pick} would take now, without counting a use. */
@@ -467,7 +522,8 @@ public final class DidRepository {
   private List<Field<?>> columns() {
     List<Field<?>> f = new ArrayList<>(List.of(DID.ID, DID.TENANT_ID, DID.NUMBER, DID.SEGMENT, DID.TRUNK,
         DID.STATUS, DID.USAGE_COUNT, DID.LAST_USED_AT, DID.DAILY_CAP, DID.COOLDOWN_SECONDS, DID.AREA_CODE,
-        DID.METADATA, DID.CREATED_AT, DID.UPDATED_AT));
+        DID.METADATA, DID.CREATED_AT, DID.UPDATED_AT, DID.QUARANTINED_AT, DID.QUARANTINED_UNTIL,
+        DID.QUARANTINE_REASON, DID.HEALTH_PINNED));
     f.add(when(DID.DAILY_USAGE_DATE.eq(today()), DID.DAILY_USAGE_COUNT).otherwise(0).as("uses_today"));
     return f;
   }
@@ -488,7 +544,11 @@ public final class DidRepository {
         r.get(DID.AREA_CODE),
         toObject(r.get(DID.METADATA)),
         r.get(DID.CREATED_AT),
-        r.get(DID.UPDATED_AT));
+        r.get(DID.UPDATED_AT),
+        r.get(DID.QUARANTINED_AT),
+        r.get(DID.QUARANTINED_UNTIL),
+        r.get(DID.QUARANTINE_REASON),
+        r.get(DID.HEALTH_PINNED));
   }
 
   private ObjectNode toObject(JSONB value) {

@@ -35,19 +35,27 @@ public final class DidRoutes {
   private static final int MAX_PAGE_SIZE = 500;
   private static final int MAX_COOLDOWN_SECONDS = 7 * 24 * 3600;
 
+  private static final Set<String> POLICY_FIELDS = Set.of("dailyCap", "healthMinCalls", "healthMinAnswerRate",
+      "healthMaxShortCallRatio", "healthMaxVoicemailRate", "healthCoolOffSeconds");
+
   private final DidService dids;
+  private final NumberHealth health;
   private final ObjectMapper json;
 
-  private DidRoutes(DidService dids, ObjectMapper json) {
+  private DidRoutes(DidService dids, NumberHealth health, ObjectMapper json) {
     this.dids = dids;
+    this.health = health;
     this.json = json;
   }
 
   /** The routes, for {@code HttpServer.routes(...)}. */
-  public static Consumer<Javalin> of(DidService dids, ObjectMapper json) {
-    DidRoutes r = new DidRoutes(dids, json);
+  public static Consumer<Javalin> of(DidService dids, NumberHealth health, ObjectMapper json) {
+    DidRoutes r = new DidRoutes(dids, health, json);
     return app -> {
       // the fixed paths first, so they are not taken for an {id}
+      app.get(BASE + "/health", r::healthList);
+      app.get(BASE + "/policy", r::policy);
+      app.put(BASE + "/policy", r::setPolicy);
       app.get(BASE + "/segments", r::segments);
       app.get(BASE + "/segments/usage", r::segmentUsage);
       app.get(BASE + "/segments/summary", r::segmentSummary);
@@ -57,7 +65,70 @@ public final class DidRoutes {
       app.get(BASE + "/{id}", r::get);
       app.put(BASE + "/{id}", r::update);
       app.delete(BASE + "/{id}", r::delete);
+      app.get(BASE + "/{id}/health", r::healthOne);
+      app.post(BASE + "/{id}/pin", ctx -> r.setHealth(ctx, "pin", true, false));
+      app.post(BASE + "/{id}/unpin", ctx -> r.setHealth(ctx, "unpin", false, false));
+      app.post(BASE + "/{id}/release", ctx -> r.setHealth(ctx, "release", null, true));
     };
+  }
+
+  // ---------------------------------------------------------------- number health
+
+  /** {@code GET /api/asterisk-dids/health?segment=}: every visible DID's figures over the window. */
+  private void healthList(Context ctx) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("dids", health.list(visibleTenants(ctx), param(ctx, "segment").map(DidService::segment)));
+    ctx.json(body);
+  }
+
+  /** {@code GET /api/asterisk-dids/{id}/health}: one DID's figures, by destination too. */
+  private void healthOne(Context ctx) {
+    ctx.json(health.one(id(ctx), visibleTenants(ctx)).orElseThrow(() -> notFound(ctx)));
+  }
+
+  /** Pin, unpin or release: answers the DID as it is now. */
+  private void setHealth(Context ctx, String action, Boolean pinned, boolean release) {
+    UUID id = id(ctx);
+    ctx.json(dids.setHealth(id, visibleTenants(ctx), pinned, release).orElseThrow(() -> notFound(ctx)));
+    Audit.note(ctx, action, "did", id, null);
+  }
+
+  /** {@code GET /api/asterisk-dids/policy}: the tenant's own settings and what applies. */
+  private void policy(Context ctx) {
+    ctx.json(policyBody(health.policy(actingTenant(ctx))));
+  }
+
+  /** {@code PUT /api/asterisk-dids/policy}: replaces the tenant's settings; a missing or null field = the default. */
+  private void setPolicy(Context ctx) {
+    long tenant = actingTenant(ctx);
+    JsonBody body = JsonBody.parse(ctx.body(), json, POLICY_FIELDS);
+    NumberHealth.Policy p = new NumberHealth.Policy(
+        body.integer("dailyCap", 1, Integer.MAX_VALUE).orElse(null),
+        body.integer("healthMinCalls", 1, 1_000_000).orElse(null),
+        ratio(body, "healthMinAnswerRate"),
+        ratio(body, "healthMaxShortCallRatio"),
+        ratio(body, "healthMaxVoicemailRate"),
+        body.integer("healthCoolOffSeconds", 1, 365 * 24 * 3600).orElse(null));
+    ctx.json(policyBody(health.setPolicy(tenant, p)));
+    Audit.note(ctx, "update", "did_policy", tenant, body.fields());
+  }
+
+  private Map<String, Object> policyBody(NumberHealth.Policy p) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("policy", p);
+    body.put("effective", health.effective(p));
+    return body;
+  }
+
+  private static Double ratio(JsonBody body, String field) {
+    if (!body.has(field) || body.isNull(field)) {
+      return null;
+    }
+    com.fasterxml.jackson.databind.JsonNode v = body.fields().get(field);
+    if (v.isNumber() && v.asDouble() >= 0 && v.asDouble() <= 1) {
+      return v.asDouble();
+    }
+    throw ApiException.badRequest(field, field + " must be a number from 0 to 1, such as 0.25");
   }
 
   private void list(Context ctx) {

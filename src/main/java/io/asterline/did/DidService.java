@@ -78,6 +78,16 @@ public final class DidService {
    */
   public Optional<Did> selectCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment,
       Optional<String> callee) {
+    return selectCallerId(tenantId, didId, segment, callee, Optional.empty());
+  }
+
+  /**
+   * As {@link #selectCallerId(long, Optional, Optional, Optional)}, for a call to {@code lead}: rotation gives the
+   * lead the caller ID of its last call again while that number is still eligible (not quarantined, capped or
+   * cooling down), so a callee called back sees one number.
+   */
+  public Optional<Did> selectCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment,
+      Optional<String> callee, Optional<Long> lead) {
     if (didId.isPresent()) {
       Optional<Did> named = dids.pickById(tenantId, didId.get());
       if (named.isEmpty() && dids.find(didId.get(), OptionalLong.of(tenantId)).isEmpty()) {
@@ -85,7 +95,7 @@ public final class DidService {
       }
       return counted(named);
     }
-    return rotate(pool(tenantId, segment, callee.flatMap(this::areaCodeOf)));
+    return rotate(new Pool(tenantId, segment, callee.flatMap(this::areaCodeOf), lead));
   }
 
   /** Gives back a use {@link #selectCallerId} counted, for a call that never left. */
@@ -212,6 +222,11 @@ public final class DidService {
 
   public boolean delete(UUID id, OptionalLong tenant) {
     return dids.delete(id, tenant);
+  }
+
+  /** Pins (never quarantined automatically), unpins, or releases from quarantine; see {@link DidRepository#setHealth}. */
+  public Optional<Did> setHealth(UUID id, OptionalLong tenant, Boolean pinned, boolean release) {
+    return dids.setHealth(id, tenant, pinned, release);
   }
 
   // ---------------------------------------------------------------- checks

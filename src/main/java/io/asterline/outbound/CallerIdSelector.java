@@ -16,7 +16,16 @@ public interface CallerIdSelector {
    * @param callee the number about to be dialled, for selectors that prefer a local presence (may be ignored)
    * @throws CallerIdException when the DID or segment is unknown, not the tenant's, or has no usable number
    */
-  SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee);
+  default SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee) {
+    return select(tenantId, didId, segment, callee, Optional.empty());
+  }
+
+  /**
+   * As {@link #select(long, Optional, Optional, Optional)}, for a call to {@code lead}: its last call's caller ID
+   * again while that number is still usable (sticky), so the callee sees one number across retries.
+   */
+  SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee,
+      Optional<Long> lead);
 
   /**
    * Checks, without taking anything, that the named DID and segment exist for the tenant: a request naming

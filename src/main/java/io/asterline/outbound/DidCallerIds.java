@@ -21,10 +21,11 @@ public final class DidCallerIds implements CallerIdSelector {
   }
 
   @Override
-  public SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee) {
+  public SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee,
+      Optional<Long> lead) {
     Optional<Did> picked;
     try {
-      picked = dids.selectCallerId(tenantId, didId, segment, callee);
+      picked = dids.selectCallerId(tenantId, didId, segment, callee, lead);
     } catch (InvalidInputException e) {
       throw new CallerIdException(CallerIdException.Field.DID_ID, e.getMessage());
     }
@@ -40,10 +41,10 @@ public final class DidCallerIds implements CallerIdSelector {
           throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "no such segment " + segment.get());
         }
         throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "segment " + segment.get()
-            + " has no active or available DID free now (every number inactive, capped or cooling down)");
+            + " has no active or available DID free now (every number inactive, quarantined, capped or cooling down)");
       }
       throw new CallerIdException(CallerIdException.Field.NONE,
-          "the tenant has no usable number to call from (none active, or every number capped or cooling down)");
+          "the tenant has no usable number to call from (none active, or every number quarantined, capped or cooling down)");
     }
     Did d = picked.get();
     return new SelectedDid(d.id(), d.number(), d.segment(), d.trunk());

@@ -190,7 +190,8 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
     SelectedDid did;
     try {
-      did = callerIds.select(tenant.id(), request.didId(), request.didSegment(), Optional.of(request.toNumber()));
+      did = callerIds.select(tenant.id(), request.didId(), request.didSegment(), Optional.of(request.toNumber()),
+          Optional.ofNullable(request.leadId()));
     } catch (CallerIdException e) {
       admission.release(callId);
       throw new InvalidInputException(switch (e.field()) {

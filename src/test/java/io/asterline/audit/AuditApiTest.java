@@ -44,7 +44,8 @@ class AuditApiTest {
     DidService dids = DidService.create(db.dsl(), Json.mapper(), DidConfig.from(Settings.of(Map.of(), Map.of(),
         Map.of())), new SimpleMeterRegistry());
     api = new TestApi(tenants::activeTenantByTokenHash, audit, TenantRoutes.of(tenants, Json.mapper(), "1", keys),
-        DidRoutes.of(dids, Json.mapper()), audit.routes());
+        DidRoutes.of(dids, new io.asterline.did.NumberHealth(db.dsl(), DidConfig.Health.defaults(),
+            java.util.OptionalInt.empty()), Json.mapper()), audit.routes());
   }
 
   @AfterAll

@@ -29,6 +29,23 @@ class DidConfigTest {
   }
 
   @Test
+  void numberHealthHasSaneDefaultsAndRefusesNonsenseNamingTheKey() {
+    DidConfig.Health h = config(Map.of(), Map.of()).health();
+    assertThat(h).isEqualTo(DidConfig.Health.defaults());
+    DidConfig.Health set = config(Map.of("DID_HEALTH_WINDOW", "3d", "DID_HEALTH_MIN_ANSWER_RATE", "0.25"),
+        Map.of("did.health.interval", "0s", "did.health.short-call", "8s")).health();
+    assertThat(set.window()).isEqualTo(Duration.ofDays(3));
+    assertThat(set.minAnswerRate()).isEqualTo(0.25);
+    assertThat(set.interval()).isZero();
+    assertThat(set.shortCall()).isEqualTo(Duration.ofSeconds(8));
+    assertThatThrownBy(() -> config(Map.of(), Map.of("did.health.max-short-call-ratio", "60%")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("did.health.max-short-call-ratio")
+        .hasMessageContaining("a fraction from 0 to 1");
+    assertThatThrownBy(() -> config(Map.of(), Map.of("did.health.cool-off", "0s")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("did.health.cool-off");
+  }
+
+  @Test
   void readsTheTwilioEnvironmentDeploymentsUse() {
     DidConfig c = config(Map.of("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef",
         "TWILIO_AUTH_TOKEN", "tok-secret", "TWILIO_API_KEY", "SKabc", "TWILIO_API_SECRET", "key-secret"), Map.of());

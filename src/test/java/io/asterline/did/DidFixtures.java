@@ -40,6 +40,10 @@ final class DidFixtures {
     return ids;
   }
 
+  static NumberHealth health(DSLContext dsl) {
+    return new NumberHealth(dsl, DidConfig.Health.defaults(), OptionalInt.empty());
+  }
+
   static DidService service(DSLContext dsl) {
     return service(dsl, OptionalInt.empty(), Duration.ZERO);
   }

@@ -40,7 +40,7 @@ class DidRoutesTest {
     api = new TestApi(tenants::activeTenantByTokenHash,
         TenantRoutes.of(tenants, DidFixtures.JSON, "1",
             new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(Settings.of(Map.of(), Map.of(), Map.of()))))),
-        DidRoutes.of(DidFixtures.service(db.dsl()), DidFixtures.JSON));
+        DidRoutes.of(DidFixtures.service(db.dsl()), DidFixtures.health(db.dsl()), DidFixtures.JSON));
     Response a = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"acme\"}");
     acme = a.body().path("tenant").path("id").asLong();
     acmeToken = a.text("token");
@@ -62,6 +62,52 @@ class DidRoutesTest {
 
   private String id(Response r) {
     return r.body().path("id").asText();
+  }
+
+  @Test
+  void quarantineIsShownInTheApiAndAnOperatorCanReleaseAndPin() {
+    Response created = create(acmeToken, "+14155550177", "main");
+    UUID did = UUID.fromString(id(created));
+    for (int i = 0; i < 25; i++) {
+      db.dsl().insertInto(CALL).set(CALL.ID, UUID.randomUUID()).set(CALL.TENANT_ID, acme)
+          .set(CALL.DIRECTION, "outbound").set(CALL.DID_ID, did).set(CALL.REMOTE_NUMBER, "+12125550100")
+          .set(CALL.STATE, "failed").set(CALL.OUTCOME, i % 5 == 0 ? "busy" : "no_answer")
+          .set(CALL.CREATED_AT, java.time.OffsetDateTime.now().minusMinutes(5))
+          .set(CALL.ENDED_AT, java.time.OffsetDateTime.now().minusMinutes(4)).execute();
+    }
+    assertThat(DidFixtures.health(db.dsl()).evaluate()).hasSize(1);
+
+    JsonNode shown = api.get(acmeToken, BASE + "/" + did).body();
+    assertThat(shown.path("quarantineReason").asText()).isEqualTo("answer rate 0.0% (0 of 25 calls) below 10.0%");
+    assertThat(shown.path("quarantinedUntil").isNull()).isFalse();
+    assertThat(shown.path("healthPinned").asBoolean()).isFalse();
+    JsonNode health = api.get(acmeToken, BASE + "/" + did + "/health").body();
+    assertThat(health.path("health").asText()).isEqualTo("quarantined");
+    assertThat(health.path("figures").path("failures").path("no_answer").asLong()).isEqualTo(20);
+    assertThat(health.path("figures").path("failures").path("busy").asLong()).isEqualTo(5);
+    assertThat(health.path("destinations").get(0).path("destination").asText()).isEqualTo("+1 212");
+    assertThat(api.get(acmeToken, BASE + "/health").body().path("dids").get(0).path("health").asText())
+        .isEqualTo("quarantined");
+    assertThat(api.get(globexToken, BASE + "/health").body().path("dids")).isEmpty();
+
+    assertThat(api.post(globexToken, BASE + "/" + did + "/release", "").status()).isEqualTo(404);
+    Response released = api.post(acmeToken, BASE + "/" + did + "/release", "");
+    assertThat(released.status()).as(released.toString()).isEqualTo(200);
+    assertThat(released.body().path("quarantinedUntil").isNull()).isTrue();
+    assertThat(released.body().path("quarantineReason").isNull()).isTrue();
+    Response pinned = api.post(acmeToken, BASE + "/" + did + "/pin", "");
+    assertThat(pinned.body().path("healthPinned").asBoolean()).isTrue();
+    assertThat(api.post(acmeToken, BASE + "/" + did + "/unpin", "").body().path("healthPinned").asBoolean()).isFalse();
+
+    Response bad = api.put(acmeToken, BASE + "/policy", "{\"healthMinAnswerRate\": 1.5}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.text("field")).isEqualTo("healthMinAnswerRate");
+    Response policy = api.put(acmeToken, BASE + "/policy", "{\"dailyCap\": 150, \"healthMinAnswerRate\": 0.15}");
+    assertThat(policy.status()).as(policy.toString()).isEqualTo(200);
+    assertThat(policy.body().path("policy").path("dailyCap").asInt()).isEqualTo(150);
+    assertThat(policy.body().path("effective").path("healthMinAnswerRate").asDouble()).isEqualTo(0.15);
+    assertThat(policy.body().path("effective").path("healthMinCalls").asInt()).isEqualTo(20);
+    assertThat(api.get(globexToken, BASE + "/policy").body().path("policy").path("dailyCap").isNull()).isTrue();
   }
 
   @Test

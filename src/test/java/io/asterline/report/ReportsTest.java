@@ -146,6 +146,24 @@ class ReportsTest {
   }
 
   @Test
+  void didHealthShowsEachNumbersQuarantineAndItsOutboundFiguresWorstFirst() {
+    // acme's DIDWW number: 3 outbound calls, 1 answered for 30 minutes (AMD: human); its TWILIO numbers: inbound only
+    db.dsl().update(io.asterline.db.generated.Tables.DID)
+        .set(io.asterline.db.generated.Tables.DID.QUARANTINED_UNTIL, OffsetDateTime.now().plusHours(1))
+        .set(io.asterline.db.generated.Tables.DID.QUARANTINED_AT, OffsetDateTime.now())
+        .set(io.asterline.db.generated.Tables.DID.QUARANTINE_REASON, "answer rate 5.0% (1 of 20 calls) below 10.0%")
+        .where(io.asterline.db.generated.Tables.DID.NUMBER.eq("+15550000002")).execute();
+    List<List<Object>> rows = rows(run("did_health", "tenant", Long.toString(seed.acme), "from", "2025-03-01", "to",
+        "2025-03-02"));
+    assertThat(rows).extracting(r -> r.get(0)).containsExactly("+4930000001", "+15550000001", "+15550000002",
+        "+15550000003");
+    assertThat(rows.get(0)).extracting(r -> r == null ? null : r.toString())
+        .containsExactly("+4930000001", "didww", "active", "ok", null, null, "3", "33.3", "0", "0", null);
+    assertThat(rows.get(2).subList(3, 7)).extracting(r -> r == null ? null : r.toString()).containsExactly(
+        "quarantined", rows.get(2).get(4).toString(), "answer rate 5.0% (1 of 20 calls) below 10.0%", "0");
+  }
+
+  @Test
   void badParametersAreNamed() {
     assertThatThrownBy(() -> run("call_success_rate", "from", "2025-13-01"))
         .isInstanceOf(ReportException.class).hasMessageContaining("parameter from: '2025-13-01' is not a date")

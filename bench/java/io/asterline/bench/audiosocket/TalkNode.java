@@ -47,7 +47,7 @@ public final class TalkNode {
             Json.mapper(), registry,
             io.asterline.degraded.DegradedMode.open(java.nio.file.Files.createTempDirectory("bench-data"), 100_000_000,
                 Json.mapper()));
-        AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings), agents, registry)) {
+        io.asterline.media.MediaServer server = AudioSocketServer.start(AudioSocketConfig.from(settings), agents, registry)) {
       System.out.println("PORT " + server.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

@@ -1,12 +1,11 @@
 package io.asterline.audiosocket;
 
-import io.asterline.agi.AgiConfig;
 import io.asterline.agi.Cidr;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
+import io.asterline.media.AllowList;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Where the AudioSocket server listens for Asterisk's {@code Dial(AudioSocket/...)} legs. */
@@ -38,22 +37,9 @@ public record AudioSocketConfig(InetAddress bind, int port, int ioThreads, List<
   }
 
   public static AudioSocketConfig from(Settings settings) {
-    List<Cidr> allow = new ArrayList<>();
-    // the Asterisk servers that ask FastAGI are the ones that dial the agent: a deployment that lists them in
-    // agi.allow (compose does, with its subnet) needs nothing more
-    ConfigKey source = settings.list(ALLOW).isEmpty() ? AgiConfig.ALLOW : ALLOW;
-    for (String block : settings.list(source)) {
-      try {
-        allow.add(Cidr.parse(block));
-      } catch (IllegalArgumentException e) {
-        throw settings.invalid(source, "comma-separated IP address blocks such as 127.0.0.0/8,10.1.2.3 ("
-            + e.getMessage() + ")");
-      }
-    }
-    if (allow.isEmpty()) {
-      throw settings.invalid(source, "at least one address block (AudioSocket has no authentication of its own)");
-    }
+    List<Cidr> allow = AllowList.from(settings, ALLOW,
+        "at least one address block (AudioSocket has no authentication of its own)");
     return new AudioSocketConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256),
-        List.copyOf(allow));
+        allow);
   }
 }

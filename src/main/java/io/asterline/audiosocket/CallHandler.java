@@ -1,17 +1,13 @@
 package io.asterline.audiosocket;
 
-import io.asterline.agent.AgentLeg;
 import io.asterline.agent.Agents;
-import io.asterline.agent.MediaLeg;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
+import io.asterline.media.MediaLegHandler;
 import io.asterline.realtime.MuLaw;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.DecoderException;
-import java.net.SocketException;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.UUID;
@@ -28,7 +24,7 @@ import org.slf4j.MDC;
  * µ-law for the agent and the agent's decoded on the way out. A new instance per channel; everything runs on its
  * loop.
  */
-final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg {
+final class CallHandler extends MediaLegHandler {
 
   private static final Logger log = LoggerFactory.getLogger(CallHandler.class);
 
@@ -43,6 +39,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
   private static final long LINGER_MILLIS = 2000;
   /** More agent audio than this waiting to be played means the upstream is misbehaving; the rest is dropped. */
   private static final int MAX_QUEUED_BYTES = 8 * 120_000;
+  private static final FailureLines FAILURE_LINES = new FailureLines(
+      "invalid AudioSocket input from {}; closing this connection: {}", "AudioSocket connection error: {}",
+      "AudioSocket handler failed; closing this connection");
 
   /** Agent audio waiting to be played; released when played or dropped. */
   private record Chunk(String itemId, ByteBuf mulaw) {}
@@ -51,14 +50,11 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
   private final PacingMetrics pacing;
   private ChannelHandlerContext ctx;
   private UUID callId;
-  private String callIdText;
-  private AgentLeg agent;
   private ScheduledFuture<?> pacer;
   private ScheduledFuture<?> uuidTimeout;
   private long pacerStart;
   private long ticks;
   private boolean hungUp;
-  private boolean failed;
   private boolean otherRateLogged;
 
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
@@ -70,6 +66,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
   private final byte[] mulawScratch = new byte[FRAME_SAMPLES];
 
   CallHandler(Agents agents, PacingMetrics pacing) {
+    super(log, FAILURE_LINES);
     this.agents = agents;
     this.pacing = pacing;
   }
@@ -95,7 +92,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
     }
     mdc();
     try {
-      if (failed || hungUp) {
+      if (failed() || hungUp) {
         return;
       }
       Kind kind = frame.kind();
@@ -140,7 +137,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
       return;
     }
     callId = id;
-    callIdText = id.toString();
+    callIdIs(id);
     startPacer();
   }
 
@@ -314,59 +311,22 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
     });
   }
 
-  /** The service stops: ends the call through the fallback rather than dropping it. */
-  void shutdown() {
-    if (agent != null) {
-      agent.shutdown();
+  @Override
+  protected void stopTimers() {
+    stopPacer();
+    if (uuidTimeout != null) {
+      uuidTimeout.cancel(false);
     }
   }
 
   @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    mdc();
-    try {
-      stopPacer();
-      if (uuidTimeout != null) {
-        uuidTimeout.cancel(false);
-      }
-      if (agent != null) {
-        agent.closed();
-      }
-      dropQueue();
-    } finally {
-      MDC.remove("callId");
-    }
-    ctx.fireChannelInactive();
+  protected void dropAudio() {
+    dropQueue();
   }
 
   @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    mdc();
-    try {
-      if (failed) {
-        return;
-      }
-      failed = true;
-      Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-      if (cause instanceof DecoderException) {
-        log.warn("invalid AudioSocket input from {}; closing this connection: {}", ctx.channel().remoteAddress(),
-            c.getMessage());
-      } else if (c instanceof SocketException || c instanceof java.io.IOException) {
-        // a broken pipe or reset is how a caller's hangup often looks from here: worth a line, not an alarm
-        log.info("AudioSocket connection error: {}", c.getMessage());
-      } else {
-        log.error("AudioSocket handler failed; closing this connection", c);
-      }
-      stopPacer();
-      ctx.close();
-    } finally {
-      MDC.remove("callId");
-    }
-  }
-
-  private void mdc() {
-    if (callIdText != null) {
-      MDC.put("callId", callIdText);
-    }
+  protected void closeAfterFailure(ChannelHandlerContext ctx) {
+    stopPacer();
+    ctx.close();
   }
 }

@@ -1,20 +1,16 @@
 package io.asterline.mediaws;
 
-import io.asterline.agent.AgentLeg;
 import io.asterline.agent.Agents;
-import io.asterline.agent.MediaLeg;
+import io.asterline.media.MediaLegHandler;
 import io.asterline.mediaws.ControlCommand.Kind;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +30,7 @@ import org.slf4j.MDC;
  * MEDIA_XOFF holds the agent's audio here until MEDIA_XON. Ending is HANGUP (the dialplan goes on after Dial);
  * Asterisk closing the socket is the caller hanging up. A new instance per channel; everything on its loop.
  */
-final class MediaCallHandler extends ChannelInboundHandlerAdapter implements MediaLeg {
+final class MediaCallHandler extends MediaLegHandler {
 
   private static final Logger log = LoggerFactory.getLogger(MediaCallHandler.class);
 
@@ -66,6 +62,9 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
   private static final long SILENCE_LOW_BYTES = 8 * 40;
   private static final int SILENCE_TARGET_BYTES = 8 * 80;
   private static final byte MULAW_SILENCE = (byte) 0xFF;
+  private static final FailureLines FAILURE_LINES = new FailureLines(
+      "invalid input from Asterisk's WebSocket channel at {}; hanging up this leg so the call takes its fallback: {}",
+      "media WebSocket connection error: {}", "media WebSocket handler failed; hanging up this leg");
 
   /** Agent audio in whole frames, waiting for XON. */
   private record Held(String itemId, ByteBuf mulaw) {}
@@ -73,12 +72,9 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
   private final Agents agents;
   private final UUID uriCallId;
   private ChannelHandlerContext ctx;
-  private AgentLeg agent;
   private UUID callId;
-  private String callIdText;
   private boolean started;
   private boolean ended;
-  private boolean failed;
   private boolean xoff;
   private ScheduledFuture<?> startTimeout;
   private ScheduledFuture<?> ticker;
@@ -92,6 +88,7 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
   private String partialItem;
 
   MediaCallHandler(Agents agents, UUID uriCallId) {
+    super(log, FAILURE_LINES);
     this.agents = agents;
     this.uriCallId = uriCallId;
   }
@@ -197,7 +194,7 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
           + "MEDIA_START's channel variables");
     }
     callId = id;
-    callIdText = id.toString();
+    callIdIs(id);
     mdc();
     if (!"ulaw".equals(start.format()) || start.optimalFrameSize() != FRAME_BYTES) {
       log.error("Asterisk's WebSocket channel speaks {} in {}-byte frames; only ulaw (160-byte, 20 ms frames) passes "
@@ -418,11 +415,6 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
     }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
   }
 
-  /** The service stops: ends the call through the fallback rather than dropping it. */
-  void shutdown() {
-    agent.shutdown();
-  }
-
   private void stopTicker() {
     if (ticker != null) {
       ticker.cancel(false);
@@ -431,55 +423,28 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
   }
 
   @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    mdc();
-    try {
-      stopTicker();
-      if (startTimeout != null) {
-        startTimeout.cancel(false);
-      }
-      agent.closed();
-      dropHeld();
-    } finally {
-      MDC.remove("callId");
+  protected void stopTimers() {
+    stopTicker();
+    if (startTimeout != null) {
+      startTimeout.cancel(false);
     }
-    ctx.fireChannelInactive();
   }
 
   @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    mdc();
-    try {
-      if (failed) {
-        return;
-      }
-      failed = true;
-      Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-      if (cause instanceof DecoderException) {
-        log.warn("invalid input from Asterisk's WebSocket channel at {}; hanging up this leg so the call takes its "
-            + "fallback: {}", ctx.channel().remoteAddress(), c.getMessage());
-      } else if (c instanceof IOException) {
-        log.info("media WebSocket connection error: {}", c.getMessage());
-      } else {
-        log.error("media WebSocket handler failed; hanging up this leg", c);
-      }
-      stopTicker();
-      if (ctx.channel().isActive() && !ended) {
-        // HANGUP first: the dialplan goes on at once (after-agent finds no decision: the tenant's fallback)
-        ended = true;
-        dropHeld();
-        ctx.writeAndFlush(ControlCommand.of(Kind.HANGUP)).addListener(f -> ctx.close());
-      } else {
-        ctx.close();
-      }
-    } finally {
-      MDC.remove("callId");
-    }
+  protected void dropAudio() {
+    dropHeld();
   }
 
-  private void mdc() {
-    if (callIdText != null) {
-      MDC.put("callId", callIdText);
+  @Override
+  protected void closeAfterFailure(ChannelHandlerContext ctx) {
+    stopTicker();
+    if (ctx.channel().isActive() && !ended) {
+      // HANGUP first: the dialplan goes on at once (after-agent finds no decision: the tenant's fallback)
+      ended = true;
+      dropHeld();
+      ctx.writeAndFlush(ControlCommand.of(Kind.HANGUP)).addListener(f -> ctx.close());
+    } else {
+      ctx.close();
     }
   }
 }

@@ -2,9 +2,8 @@ package io.asterline.mediaws;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agent.Agents;
-import io.asterline.feature.MediaFeature;
-import io.asterline.http.HealthCheck;
-import java.util.List;
+import io.asterline.media.MediaServer;
+import io.asterline.media.MediaTransport;
 
 /**
  * The WebSocket media feature started: the server Asterisk 22's chan_websocket connects agent legs to (the
@@ -12,47 +11,13 @@ import java.util.List;
  * {@code /health} (critical). Asterisk finds it through websocket_client.conf, not through an address Asterline
  * hands out: {@link #dialAddress()} is the URI that file must name.
  */
-public final class MediaWs implements MediaFeature {
+public final class MediaWs extends MediaTransport {
 
-  private final MediaWsServer server;
-  private final MediaWsConfig config;
-
-  private MediaWs(MediaWsServer server, MediaWsConfig config) {
-    this.server = server;
-    this.config = config;
+  private MediaWs(MediaServer server, MediaWsConfig config) {
+    super(server, "ws://" + config.bind().getHostAddress() + ":" + server.port() + "/media");
   }
 
   public static MediaWs start(MediaWsConfig config, Agents agents, ObjectMapper json) {
     return new MediaWs(MediaWsServer.start(config, agents, json), config);
-  }
-
-  public int port() {
-    return server.port();
-  }
-
-  @Override
-  public String dialAddress() {
-    return "ws://" + config.bind().getHostAddress() + ":" + server.port() + "/media";
-  }
-
-  @Override
-  public int activeCalls() {
-    return server.activeCalls();
-  }
-
-  @Override
-  public String name() {
-    return "mediaws";
-  }
-
-  @Override
-  public List<HealthCheck> healthChecks() {
-    return List.of(server.health());
-  }
-
-  /** Calls still connected end through their fallback. */
-  @Override
-  public void close() {
-    server.close();
   }
 }

@@ -1,11 +1,10 @@
 package io.asterline.mediaws;
 
-import io.asterline.agi.AgiConfig;
 import io.asterline.agi.Cidr;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
+import io.asterline.media.AllowList;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -42,21 +41,9 @@ public record MediaWsConfig(InetAddress bind, int port, int ioThreads, List<Cidr
   }
 
   public static MediaWsConfig from(Settings settings) {
-    List<Cidr> allow = new ArrayList<>();
-    ConfigKey source = settings.list(ALLOW).isEmpty() ? AgiConfig.ALLOW : ALLOW;
-    for (String block : settings.list(source)) {
-      try {
-        allow.add(Cidr.parse(block));
-      } catch (IllegalArgumentException e) {
-        throw settings.invalid(source, "comma-separated IP address blocks such as 127.0.0.0/8,10.1.2.3 ("
-            + e.getMessage() + ")");
-      }
-    }
-    if (allow.isEmpty()) {
-      throw settings.invalid(source, "at least one address block Asterisk connects from");
-    }
+    List<Cidr> allow = AllowList.from(settings, ALLOW, "at least one address block Asterisk connects from");
     Optional<String> password = settings.optional(PASSWORD).filter(p -> !p.isEmpty());
     return new MediaWsConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256),
-        List.copyOf(allow), settings.string(USERNAME), password);
+        allow, settings.string(USERNAME), password);
   }
 }

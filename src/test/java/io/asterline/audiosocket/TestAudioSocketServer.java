@@ -6,6 +6,7 @@ import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.degraded.TestDegradedMode;
 import io.asterline.http.HealthCheck;
+import io.asterline.media.MediaServer;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.secrets.SecretBox;
 import io.asterline.secrets.SecretsConfig;
@@ -21,9 +22,9 @@ import java.util.Map;
 public final class TestAudioSocketServer implements AutoCloseable {
 
   private final Agents agents;
-  private final AudioSocketServer server;
+  private final MediaServer server;
 
-  private TestAudioSocketServer(Agents agents, AudioSocketServer server) {
+  private TestAudioSocketServer(Agents agents, MediaServer server) {
     this.agents = agents;
     this.server = server;
   }

@@ -5,6 +5,7 @@ import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.degraded.TestDegradedMode;
+import io.asterline.media.MediaServer;
 import io.asterline.realtime.OpenAiConfig;
 import io.asterline.secrets.SecretBox;
 import io.asterline.secrets.SecretsConfig;
@@ -19,9 +20,9 @@ final class TestMediaWsServer implements AutoCloseable {
   static final String SECRETS_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
   final Agents agents;
-  final MediaWsServer server;
+  final MediaServer server;
 
-  private TestMediaWsServer(Agents agents, MediaWsServer server) {
+  private TestMediaWsServer(Agents agents, MediaServer server) {
     this.agents = agents;
     this.server = server;
   }

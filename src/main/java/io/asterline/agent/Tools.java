@@ -56,7 +56,14 @@ final class Tools {
    */
   private void optOut(String toolCallId) {
     java.util.UUID id = call.settings.callId();
-    CompletableFuture.supplyAsync(() -> call.talk.optOuts.optOut(id), call.talk.db).whenComplete((number, error) ->
+    CompletableFuture<java.util.Optional<String>> stored;
+    try {
+      stored = CompletableFuture.supplyAsync(() -> call.talk.optOuts.optOut(id), call.talk.db);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // this node is stopping: the model still gets an answer, never silence
+      stored = CompletableFuture.failedFuture(e);
+    }
+    stored.whenComplete((number, error) ->
         call.schedule(() -> {
           String output;
           if (error != null) {

@@ -182,6 +182,9 @@ public final class JourneyRepository {
   public record ScheduledCall(long id, long runId, long nodeId, long tenantId, long journeyId, Long leadId,
       String toNumber, OffsetDateTime dueAt) {}
 
+  /** How long a claim may stay in 'placing' before another poller takes it over. */
+  static final java.time.Duration ORPHANED_CLAIM = java.time.Duration.ofMinutes(10);
+
   /** Holds a node's call for {@code dueAt}; a second schedule of the same run and node changes nothing. */
   public void schedule(long runId, long nodeId, long tenantId, Instant dueAt) {
     dsl.insertInto(JOURNEY_SCHEDULED_CALL)
@@ -199,13 +202,17 @@ public final class JourneyRepository {
    */
   public List<ScheduledCall> claimDue(Instant now, int limit) {
     var due = dsl.select(JOURNEY_SCHEDULED_CALL.ID).from(JOURNEY_SCHEDULED_CALL)
-        .where(JOURNEY_SCHEDULED_CALL.STATE.eq("scheduled"))
-        .and(JOURNEY_SCHEDULED_CALL.DUE_AT.le(now.atOffset(ZoneOffset.UTC)))
+        .where(JOURNEY_SCHEDULED_CALL.STATE.eq("scheduled")
+            .and(JOURNEY_SCHEDULED_CALL.DUE_AT.le(now.atOffset(ZoneOffset.UTC))))
+        // claimed by a node that died before placing it: placement takes seconds, so after this it is orphaned
+        .or(JOURNEY_SCHEDULED_CALL.STATE.eq("placing")
+            .and(JOURNEY_SCHEDULED_CALL.CLAIMED_AT.lt(now.minus(ORPHANED_CLAIM).atOffset(ZoneOffset.UTC))))
         .orderBy(JOURNEY_SCHEDULED_CALL.DUE_AT)
         .limit(limit)
         .forUpdate().skipLocked();
     List<Long> ids = dsl.update(JOURNEY_SCHEDULED_CALL)
         .set(JOURNEY_SCHEDULED_CALL.STATE, "placing")
+        .set(JOURNEY_SCHEDULED_CALL.CLAIMED_AT, now.atOffset(ZoneOffset.UTC))
         .where(JOURNEY_SCHEDULED_CALL.ID.in(due))
         .returningResult(JOURNEY_SCHEDULED_CALL.ID)
         .fetch(JOURNEY_SCHEDULED_CALL.ID);

@@ -163,7 +163,12 @@ class ComplianceApiTest {
     assertThat(f.outbound.placeDueJourneyCalls()).as("not due at 08:59").isZero();
     assertThat(f.ami.nextOriginate(200, TimeUnit.MILLISECONDS)).isNull();
 
+    // a node claimed it at the opening and died before placing it: another poller takes it over, but not at once
     f.clock.set(NEXT_OPENING_NY);
+    f.dsl.update(JOURNEY_SCHEDULED_CALL).set(JOURNEY_SCHEDULED_CALL.STATE, "placing")
+        .set(JOURNEY_SCHEDULED_CALL.CLAIMED_AT, NEXT_OPENING_NY.atOffset(java.time.ZoneOffset.UTC)).execute();
+    assertThat(f.outbound.placeDueJourneyCalls()).as("a fresh claim is left to its node").isZero();
+    f.clock.set(NEXT_OPENING_NY.plusSeconds(11 * 60));
     assertThat(f.outbound.placeDueJourneyCalls()).isEqualTo(1);
     FakeAmi.Packet originate = f.ami.nextOriginate(5, TimeUnit.SECONDS);
     assertThat(originate).isNotNull();

@@ -88,6 +88,23 @@ class ComplianceApiTest {
   }
 
   @Test
+  void aBadWindowIsRefusedNamingItsField() throws Exception {
+    HttpResponse<String> day = f.put("/api/compliance/calling-window", f.token,
+        "{\"days\":[\"mon\",\"funday\"],\"opens\":\"09:00\",\"closes\":\"21:00\"}");
+    assertThat(day.statusCode()).isEqualTo(400);
+    assertThat(f.read(day).path("field").asText()).isEqualTo("days");
+    assertThat(f.read(day).path("error").asText()).contains("funday").contains("mon, tue");
+    HttpResponse<String> order = f.put("/api/compliance/calling-window", f.token,
+        "{\"days\":[\"mon\"],\"opens\":\"21:00\",\"closes\":\"09:00\"}");
+    assertThat(order.statusCode()).isEqualTo(400);
+    assertThat(f.read(order).path("field").asText()).isEqualTo("closes");
+    HttpResponse<String> journey = f.put("/api/compliance/calling-window", f.token,
+        "{\"journey_id\":999999,\"days\":[\"mon\"],\"opens\":\"09:00\",\"closes\":\"17:00\"}");
+    assertThat(journey.statusCode()).isEqualTo(404);
+    assertThat(f.get("/api/compliance/calling-window", f.token).statusCode()).as("nothing stored").isEqualTo(404);
+  }
+
+  @Test
   void aSuppressedNumberIsRefusedWithNothingReserved() throws Exception {
     HttpResponse<String> added = f.post("/api/compliance/suppressions", f.token,
         "{\"number\":\"(212) 555-7777\",\"note\":\"asked by letter\"}");

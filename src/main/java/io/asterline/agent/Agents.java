@@ -5,6 +5,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository;
+import io.asterline.compliance.ComplianceRepository;
 import io.asterline.degraded.DegradedMode;
 import io.asterline.http.HealthCheck;
 import io.asterline.realtime.OpenAiConfig;
@@ -44,6 +45,7 @@ public final class Agents implements Feature {
         new DefaultThreadFactory("agent-journal", true));
     RealtimeTransport realtime = RealtimeTransport.create();
     return new Agents(new Talk(openai, realtime, json, new CallSettingsRepository(dsl, apiKeys), new CallRepository(dsl),
+        new ComplianceRepository(dsl),
         db, degraded.calls(), degraded.journal(), journalWriter, new TalkMetrics(registry)));
   }
 

@@ -3,6 +3,7 @@ package io.asterline.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository;
+import io.asterline.compliance.ComplianceRepository;
 import io.asterline.degraded.Journal;
 import io.asterline.degraded.LocalCalls;
 import io.asterline.realtime.OpenAiConfig;
@@ -23,6 +24,8 @@ final class Talk {
   final RealtimeTransport realtime;
   final CallSettingsRepository settings;
   final CallRepository calls;
+  /** The do-not-call list the opt_out tool writes to. */
+  final ComplianceRepository optOuts;
   /** JDBC blocks; it never runs on an event loop. */
   final ExecutorService db;
   /** This node's DEGRADED calls, tenant settings and decisions: checked before the database. */
@@ -40,7 +43,7 @@ final class Talk {
   volatile CallEventLog.Recorders events = CallEventLog.Recorders.NONE;
 
   Talk(OpenAiConfig openai, RealtimeTransport realtime, ObjectMapper json, CallSettingsRepository settings,
-      CallRepository calls, ExecutorService db, LocalCalls local, Journal journal, ExecutorService journalWriter,
+      CallRepository calls, ComplianceRepository optOuts, ExecutorService db, LocalCalls local, Journal journal, ExecutorService journalWriter,
       TalkMetrics metrics) {
     this.openai = openai;
     this.realtime = realtime;
@@ -48,6 +51,7 @@ final class Talk {
     this.messages = new RealtimeMessages(json);
     this.settings = settings;
     this.calls = calls;
+    this.optOuts = optOuts;
     this.db = db;
     this.local = local;
     this.journal = journal;

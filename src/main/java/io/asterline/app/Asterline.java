@@ -8,6 +8,7 @@ import io.asterline.agi.AgiService;
 import io.asterline.audiosocket.AudioSocket;
 import io.asterline.audit.AuditLog;
 import io.asterline.call.Calls;
+import io.asterline.compliance.Compliance;
 import io.asterline.console.Console;
 import io.asterline.config.Json;
 import io.asterline.db.Database;
@@ -28,6 +29,7 @@ import io.asterline.secrets.SecretBox;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.Tenants;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -128,8 +130,12 @@ public final class Asterline implements AutoCloseable {
 
       // one slot store and one drain for calls in both directions
       Admission admission = new Admission(database.dsl(), config.admission());
+      // the do-not-call list and calling windows every outbound placement is held to
+      Compliance compliance = features.add(Compliance.start(database.dsl(), json, config.dids().defaultCountryCode(),
+          Clock.systemUTC()));
       features.add(Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
-          config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, metrics));
+          config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, compliance.service(),
+          metrics));
 
       // added after everything it hands calls to, so it stops taking calls before they go; it serves the FastAGI
       // scripts of the features added before it beside its own

@@ -3,12 +3,16 @@ package io.asterline.outbound;
 import static io.asterline.db.generated.Tables.JOURNEY;
 import static io.asterline.db.generated.Tables.JOURNEY_NODE;
 import static io.asterline.db.generated.Tables.JOURNEY_RUN;
+import static io.asterline.db.generated.Tables.JOURNEY_SCHEDULED_CALL;
 import static org.jooq.impl.DSL.coalesce;
 import static org.jooq.impl.DSL.currentOffsetDateTime;
 import static org.jooq.impl.DSL.max;
 import static org.jooq.impl.DSL.noCondition;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
 import java.util.List;
 import java.util.Optional;
 import org.jooq.DSLContext;
@@ -172,6 +176,76 @@ public final class JourneyRepository {
         .set(JOURNEY_RUN.TO_NUMBER, toNumber)
         .returningResult(JOURNEY_RUN.ID)
         .fetchOne(JOURNEY_RUN.ID);
+  }
+
+  /** A journey node's call held for its calling window's next opening, as the poller claimed it. */
+  public record ScheduledCall(long id, long runId, long nodeId, long tenantId, long journeyId, Long leadId,
+      String toNumber, OffsetDateTime dueAt) {}
+
+  /** How long a claim may stay in 'placing' before another poller takes it over. */
+  static final java.time.Duration ORPHANED_CLAIM = java.time.Duration.ofMinutes(10);
+
+  /** Holds a node's call for {@code dueAt}; a second schedule of the same run and node changes nothing. */
+  public void schedule(long runId, long nodeId, long tenantId, Instant dueAt) {
+    dsl.insertInto(JOURNEY_SCHEDULED_CALL)
+        .set(JOURNEY_SCHEDULED_CALL.RUN_ID, runId)
+        .set(JOURNEY_SCHEDULED_CALL.NODE_ID, nodeId)
+        .set(JOURNEY_SCHEDULED_CALL.TENANT_ID, tenantId)
+        .set(JOURNEY_SCHEDULED_CALL.DUE_AT, dueAt.atOffset(ZoneOffset.UTC))
+        .onConflictDoNothing()
+        .execute();
+  }
+
+  /**
+   * Claims up to {@code limit} calls due at {@code now} in one statement: each moves from scheduled to placing for
+   * exactly one poller, however many nodes poll at once.
+   */
+  public List<ScheduledCall> claimDue(Instant now, int limit) {
+    var due = dsl.select(JOURNEY_SCHEDULED_CALL.ID).from(JOURNEY_SCHEDULED_CALL)
+        .where(JOURNEY_SCHEDULED_CALL.STATE.eq("scheduled")
+            .and(JOURNEY_SCHEDULED_CALL.DUE_AT.le(now.atOffset(ZoneOffset.UTC))))
+        // claimed by a node that died before placing it: placement takes seconds, so after this it is orphaned
+        .or(JOURNEY_SCHEDULED_CALL.STATE.eq("placing")
+            .and(JOURNEY_SCHEDULED_CALL.CLAIMED_AT.lt(now.minus(ORPHANED_CLAIM).atOffset(ZoneOffset.UTC))))
+        .orderBy(JOURNEY_SCHEDULED_CALL.DUE_AT)
+        .limit(limit)
+        .forUpdate().skipLocked();
+    List<Long> ids = dsl.update(JOURNEY_SCHEDULED_CALL)
+        .set(JOURNEY_SCHEDULED_CALL.STATE, "placing")
+        .set(JOURNEY_SCHEDULED_CALL.CLAIMED_AT, now.atOffset(ZoneOffset.UTC))
+        .where(JOURNEY_SCHEDULED_CALL.ID.in(due))
+        .returningResult(JOURNEY_SCHEDULED_CALL.ID)
+        .fetch(JOURNEY_SCHEDULED_CALL.ID);
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    return dsl.select(JOURNEY_SCHEDULED_CALL.ID, JOURNEY_SCHEDULED_CALL.RUN_ID, JOURNEY_SCHEDULED_CALL.NODE_ID,
+            JOURNEY_SCHEDULED_CALL.TENANT_ID, JOURNEY_RUN.JOURNEY_ID, JOURNEY_RUN.LEAD_ID, JOURNEY_RUN.TO_NUMBER,
+            JOURNEY_SCHEDULED_CALL.DUE_AT)
+        .from(JOURNEY_SCHEDULED_CALL).join(JOURNEY_RUN).on(JOURNEY_RUN.ID.eq(JOURNEY_SCHEDULED_CALL.RUN_ID))
+        .where(JOURNEY_SCHEDULED_CALL.ID.in(ids))
+        .orderBy(JOURNEY_SCHEDULED_CALL.DUE_AT)
+        .fetch(r -> new ScheduledCall(r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6(),
+            r.value7(), r.value8()));
+  }
+
+  /** The claimed call left: placed as {@code callId}, or refused with {@code error} (callId may be null). */
+  public void scheduledDone(long id, UUID callId, String error) {
+    dsl.update(JOURNEY_SCHEDULED_CALL)
+        .set(JOURNEY_SCHEDULED_CALL.STATE, error == null ? "placed" : "refused")
+        .set(JOURNEY_SCHEDULED_CALL.CALL_ID, callId)
+        .set(JOURNEY_SCHEDULED_CALL.ERROR, error)
+        .where(JOURNEY_SCHEDULED_CALL.ID.eq(id))
+        .execute();
+  }
+
+  /** The claimed call goes back to wait until {@code dueAt} (its window closed again, or AMI is down). */
+  public void reschedule(long id, Instant dueAt) {
+    dsl.update(JOURNEY_SCHEDULED_CALL)
+        .set(JOURNEY_SCHEDULED_CALL.STATE, "scheduled")
+        .set(JOURNEY_SCHEDULED_CALL.DUE_AT, dueAt.atOffset(ZoneOffset.UTC))
+        .where(JOURNEY_SCHEDULED_CALL.ID.eq(id))
+        .execute();
   }
 
   private static void touch(DSLContext t, long journeyId) {

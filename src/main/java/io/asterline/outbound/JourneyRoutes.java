@@ -16,6 +16,7 @@ import io.asterline.outbound.JourneyRepository.Node;
 import io.asterline.outbound.JourneyService.Called;
 import io.asterline.outbound.JourneyService.Outcome;
 import io.asterline.outbound.JourneyService.Refused;
+import io.asterline.outbound.JourneyService.Scheduled;
 import io.asterline.outbound.JourneyService.Run;
 import io.asterline.outbound.JourneyService.Skipped;
 import io.asterline.outbound.JourneyValidation.NodeInput;
@@ -174,6 +175,9 @@ final class JourneyRoutes {
     } else if (o instanceof Called c) {
       r.put("result", "placed");
       r.putAll(OutboundRoutes.view(c.placed(), c.request(), c.state()));
+    } else if (o instanceof Scheduled s) {
+      r.put("result", "scheduled");
+      r.put("scheduled_at", s.at().toString());
     } else if (o instanceof Refused f) {
       r.put("result", "error");
       if (f.callId() != null) {

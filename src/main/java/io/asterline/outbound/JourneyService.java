@@ -8,7 +8,9 @@ import io.asterline.outbound.JourneyRepository.Node;
 import io.asterline.outbound.JourneyValidation.MakeCall;
 import io.asterline.outbound.OutboundService.CallRequest;
 import io.asterline.outbound.OutboundService.Placed;
+import io.asterline.compliance.ComplianceService;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +18,8 @@ import java.util.UUID;
 /**
  * Runs a journey for one contact: its MAKE_CALL nodes are placed through the same path as
  * {@code POST /api/outbound/call}, the other node types are skipped (Asterline executes only calls). One node
- * refused (its DID capped, the tenant at its limit) does not stop the others; each node's outcome is reported.
+ * refused (its DID capped, the tenant at its limit) does not stop the others; each node's outcome is reported. A
+ * node whose callee is outside the calling window is held for the window's next opening ({@link JourneyScheduler}).
  */
 final class JourneyService {
 
@@ -30,6 +33,9 @@ final class JourneyService {
 
   /** Placed; {@code state} is how far it got while the run waited (as a single call answers it). */
   record Called(Node node, Placed placed, CallRequest request, CallState state) implements Outcome {}
+
+  /** Outside its callee's calling window: held, and placed by the poller when the window opens at {@code at}. */
+  record Scheduled(Node node, Instant at) implements Outcome {}
 
   /** Refused, before it was placed ({@code callId} null) or by Asterisk after. */
   record Refused(Node node, UUID callId, RefusedException error) implements Outcome {}
@@ -77,6 +83,13 @@ final class JourneyService {
         MakeCall cfg = validation.makeCall("node " + n.id() + " config.", validation.read(n.config()));
         CallRequest request = new CallRequest(j.tenantId(), to, lead, cfg.didId(), cfg.didSegment(),
             cfg.transferNumber(), cfg.audioFile(), cfg.voicemailAction(), cfg.voicemailMessage(), runId, n.id());
+        if (service.compliance().check(j.tenantId(), runId, to) instanceof ComplianceService.OutsideWindow w
+            && w.opensAt().isPresent()) {
+          // never placed outside the window: held in the database until it opens (JourneyScheduler places it)
+          journeys.schedule(runId, n.id(), j.tenantId(), w.opensAt().get());
+          outcomes.add(new Scheduled(n, w.opensAt().get()));
+          continue;
+        }
         Placed placed = service.place(request);
         placedAt.add(outcomes.size());
         outcomes.add(new Called(n, placed, request, null));

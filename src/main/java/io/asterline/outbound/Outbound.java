@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.admission.Admission;
 import io.asterline.call.CallQueries;
 import io.asterline.call.CallRoutes;
+import io.asterline.compliance.ComplianceService;
 import io.asterline.config.ConfigException;
 import io.asterline.feature.Feature;
 import io.asterline.http.HealthCheck;
@@ -11,6 +12,8 @@ import io.asterline.recording.StorageConfig;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -29,11 +32,16 @@ public final class Outbound implements Feature {
   private final OutboundRoutes outboundRoutes;
   private final JourneyRoutes journeyRoutes;
   private final CallRoutes callRoutes;
+  private final JourneyScheduler scheduler;
   private final MeterRegistry metrics;
 
+  /** How often journey calls held for their calling window are looked for. */
+  static final Duration SCHEDULER_EVERY = Duration.ofSeconds(15);
+
   private Outbound(AmiClient ami, OutboundService service, OutboundCallRepository calls, OutboundRoutes outboundRoutes,
-      JourneyRoutes journeyRoutes, CallRoutes callRoutes, MeterRegistry metrics) {
+      JourneyRoutes journeyRoutes, CallRoutes callRoutes, JourneyScheduler scheduler, MeterRegistry metrics) {
     this.metrics = metrics;
+    this.scheduler = scheduler;
     this.ami = ami;
     this.service = service;
     this.calls = calls;
@@ -42,8 +50,17 @@ public final class Outbound implements Feature {
     this.callRoutes = callRoutes;
   }
 
+  /** The same with the do-not-call list and calling windows read from {@code dsl} on the system clock. */
   public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
       ObjectMapper json, CallerIdSelector callerIds, Admission admission, MeterRegistry metrics) {
+    return start(amiConfig, config, storage, dsl, json, callerIds, admission, ComplianceService.create(dsl,
+        Clock.systemUTC()), metrics);
+  }
+
+  /** @param compliance asked before every placement (do-not-call list, calling windows); its clock is "now" */
+  public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
+      ObjectMapper json, CallerIdSelector callerIds, Admission admission, ComplianceService compliance,
+      MeterRegistry metrics) {
     Path recordings = storage.recordingsDir();
     if (recordings.toString().indexOf(',') >= 0) {
       // the recording path reaches the dialplan in an AMI Variable header, which Asterisk splits on commas
@@ -52,12 +69,17 @@ public final class Outbound implements Feature {
     }
     OutboundCallRepository calls = new OutboundCallRepository(dsl);
     AmiClient ami = new AmiClient(amiConfig);
-    OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls, metrics);
+    OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls, compliance,
+        metrics);
     ami.start(service);
+    JourneyRepository journeys = new JourneyRepository(dsl);
+    JourneyValidation validation = new JourneyValidation(service, json);
     return new Outbound(ami, service, calls,
         new OutboundRoutes(service, config.acceptWait(), json),
-        journeyRoutes(new JourneyRepository(dsl), service, json, config),
-        new CallRoutes(new CallQueries(dsl)), metrics);
+        new JourneyRoutes(journeys, validation, new JourneyService(journeys, service, validation, config.acceptWait()),
+            json),
+        new CallRoutes(new CallQueries(dsl)),
+        new JourneyScheduler(journeys, service, validation, SCHEDULER_EVERY), metrics);
   }
 
   @Override
@@ -99,8 +121,17 @@ public final class Outbound implements Feature {
     return service;
   }
 
+  /**
+   * Places the journey calls whose calling window has opened now, as the poller does every
+   * {@link #SCHEDULER_EVERY}; returns how many were due.
+   */
+  public int placeDueJourneyCalls() {
+    return scheduler.pollNow();
+  }
+
   @Override
   public void close() {
+    scheduler.close();
     try {
       service.close();
     } finally {
@@ -108,10 +139,4 @@ public final class Outbound implements Feature {
     }
   }
 
-  private static JourneyRoutes journeyRoutes(JourneyRepository journeys, OutboundService service, ObjectMapper json,
-      OutboundConfig config) {
-    JourneyValidation validation = new JourneyValidation(service, json);
-    return new JourneyRoutes(journeys, validation, new JourneyService(journeys, service, validation,
-        config.acceptWait()), json);
-  }
 }

@@ -9,6 +9,7 @@ import io.asterline.error.NotFoundException;
 import io.asterline.error.UnavailableException;
 import io.asterline.call.CallOutcome;
 import io.asterline.call.CallState;
+import io.asterline.compliance.ComplianceService;
 import io.asterline.recording.RecordingKind;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +119,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private final CallerIdSelector callerIds;
   private final Admission admission;
   private final OutboundCallRepository calls;
+  private final ComplianceService compliance;
   private final TrunkPacer pacer;
   private final ExecutorService events;
   private final ScheduledExecutorService sweeper;
@@ -128,8 +130,9 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
 
   /** Call {@link AmiClient#start(AmiClient.Listener)} with the service afterwards, so AMI answers reach it. */
   OutboundService(OutboundConfig config, Path recordingsDir, AmiClient ami, CallerIdSelector callerIds,
-      Admission admission, OutboundCallRepository calls, MeterRegistry metrics) {
+      Admission admission, OutboundCallRepository calls, ComplianceService compliance, MeterRegistry metrics) {
     this.metrics = metrics;
+    this.compliance = compliance;
     this.config = config;
     this.recordingsDir = recordingsDir;
     this.ami = ami;
@@ -171,7 +174,8 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
    *
    * @throws UnavailableException AMI down
    * @throws NotFoundException unknown tenant
-   * @throws ConflictException tenant disabled or at its limit
+   * @throws ConflictException tenant disabled or at its limit; the number on the do-not-call list or outside its
+   *     calling window (field to_number)
    * @throws InvalidInputException unusable caller ID
    */
   public Placed place(CallRequest request) {
@@ -182,6 +186,8 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     if (!tenant.active()) {
       throw new ConflictException("tenant " + tenant.id() + " is disabled");
     }
+    // before anything is taken: a number that must not be called leaves no slot and no DID use behind
+    compliance.requireCallable(tenant.id(), request.journeyRunId(), request.toNumber(), "to_number");
     UUID callId = UUID.randomUUID();
     try {
       admission.reserve(tenant.id(), callId);
@@ -279,6 +285,11 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       case REPORTED -> calls.settings(placed.callId()).map(OutboundCallRepository.CallSettings::state)
           .orElse(CallState.CREATED);
     };
+  }
+
+  /** Whether numbers may be called now (do-not-call list, calling windows), and the clock that says when now is. */
+  ComplianceService compliance() {
+    return compliance;
   }
 
   /** Calls still waiting for their trunk's turn. */

@@ -93,6 +93,15 @@ public final class RealtimeMessages {
         .put("description", "E.164 number to transfer to, only if the instructions name one; "
             + "leave it out for the default human line");
     props.putObject("reason").put("type", "string").put("description", "why the caller is transferred");
+    ObjectNode optOut = tools.addObject();
+    optOut.put("type", "function");
+    optOut.put("name", "opt_out");
+    optOut.put("description", "Put the other party's number on the do-not-call list, at once. Use it as soon as "
+        + "they ask not to be called again (stop calling, remove me from your list); then confirm it to them.");
+    ObjectNode op = optOut.putObject("parameters");
+    op.put("type", "object");
+    op.putObject("properties").putObject("reason").put("type", "string")
+        .put("description", "what they said, in a few words");
     return tools;
   }
 

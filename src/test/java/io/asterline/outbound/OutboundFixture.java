@@ -9,6 +9,8 @@ import static io.asterline.db.generated.Tables.TENANT;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.AgiConfig;
+import io.asterline.compliance.Compliance;
+import io.asterline.compliance.TestClock;
 import io.asterline.config.Json;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
@@ -51,6 +53,10 @@ public final class OutboundFixture implements AutoCloseable {
       new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
   public final long tenant;
   public final String token;
+  /** "Now" for calling windows; the system's time until a test sets it. */
+  public final TestClock clock = new TestClock(java.time.Instant.now());
+  /** The do-not-call list and calling windows placement is held to, with their routes on {@link #http}. */
+  public final Compliance compliance;
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private OutboundFixture(Map<String, String> options, int maxCalls, String amiPassword) throws Exception {
@@ -78,18 +84,21 @@ public final class OutboundFixture implements AutoCloseable {
     o.putAll(options);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     AgiConfig agi = AgiConfig.from(settings);
+    compliance = Compliance.start(dsl, json, "1", clock);
     // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
     outbound = Outbound.start(AmiConfig.from(settings),
         OutboundConfig.from(settings).withAudioSocketAddress(agi.audioSocketAddress()), StorageConfig.from(settings),
         dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.config.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), admission = new Admission(dsl, AdmissionConfig.from(settings)), metrics);
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), admission = new Admission(dsl, AdmissionConfig.from(settings)),
+        compliance.service(), metrics);
     TenantRepository tenants = new TenantRepository(dsl);
     http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
         .health(outbound.health())
         .auth(new Auth(Optional.of(ADMIN), Auth.AdminLookup.NONE, tenants::activeTenantByTokenHash,
             tenants::disabledTenantByTokenHash))
         .routes(outbound::routes)
+        .routes(compliance.routes())
         .start();
   }
 

@@ -3,11 +3,15 @@ package io.asterline.db;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Comparator;
 import java.util.UUID;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -42,21 +46,62 @@ public final class TestDatabase {
   public static synchronized EmbeddedPostgres server() {
     if (server == null) {
       String base = System.getProperty("asterline.test.pgdir", "target/test-postgres");
-      Path dir = Path.of(base).toAbsolutePath().resolve("shared-" + ProcessHandle.current().pid());
+      Path parent = Path.of(base).toAbsolutePath();
+      // each test JVM's server leaves ~2 GB after a whole suite (a database per test); the servers of JVMs that
+      // are gone are removed first, so repeated runs do not fill the disk
+      removeServersOfDeadJvms(parent);
+      Path dir = parent.resolve("shared-" + ProcessHandle.current().pid());
       EmbeddedPostgres pg = Database.startEmbedded(dir, 0);
       execute(pg.getPostgresDatabase(), "CREATE DATABASE " + TEMPLATE + " TEMPLATE template0");
       Migrations.apply(pg.getDatabase("postgres", TEMPLATE));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           pg.close();
+          deleteTree(dir);
         } catch (Exception ignored) {
-          // the JVM is going away
+          // the JVM is going away; a directory left behind is removed by the next run
         }
       }, "test-postgres-stop"));
       password = Database.embeddedPassword(dir);
       server = pg;
     }
     return server;
+  }
+
+  private static void removeServersOfDeadJvms(Path parent) {
+    if (!Files.isDirectory(parent)) {
+      return;
+    }
+    try (Stream<Path> dirs = Files.list(parent)) {
+      for (Path d : dirs.toList()) {
+        String name = d.getFileName().toString();
+        if (!name.startsWith("shared-")) {
+          continue;
+        }
+        try {
+          long pid = Long.parseLong(name.substring("shared-".length()));
+          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            continue;
+          }
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        deleteTree(d);
+      }
+    } catch (IOException e) {
+      // only tidying: the run goes on
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /** The shared server's password (the embedded PostgreSQL requires one). */

@@ -55,6 +55,29 @@ final class RealtimePeer implements AutoCloseable {
   final AtomicInteger bargeIns = new AtomicInteger();
   final AtomicInteger truncates = new AtomicInteger();
   /**
+   * Every {@code conversation.item.truncate} received, with the pitch of the caller's speech in that session (the
+   * bench gives each caller its own tone, so a truncate can be matched to the call whose RTP shows what was played).
+   */
+  final java.util.Queue<Truncate> truncated = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** One truncate: the item, the played milliseconds the node sent, and the session's caller tone (Hz). */
+  static final class Truncate {
+    final String itemId;
+    final long audioEndMs;
+    private final Session session;
+
+    Truncate(String itemId, long audioEndMs, Session session) {
+      this.itemId = itemId;
+      this.audioEndMs = audioEndMs;
+      this.session = session;
+    }
+
+    /** The caller's tone in this session, from zero crossings of its speech (read after the call ended). */
+    double callerHz() {
+      return session.callerHz();
+    }
+  }
+  /**
    * When set, a session wedges right after the caller's turn ends: it sends speech_stopped and committed, owes the
    * answer, and then sends nothing and reads nothing (no pong either), as a stopped upstream with its TCP
    * connection open does. {@link #stalledAt} says when.
@@ -133,6 +156,17 @@ final class RealtimePeer implements AutoCloseable {
     boolean speaking;
     int silentMs;
     int heardMs;
+    // the caller's pitch: sign changes over the samples of its speech (written on the loop, read after the call)
+    private volatile long crossings;
+    private volatile long firstCrossing = -1;
+    private volatile long lastCrossing;
+    private long sample;
+    private int lastSign;
+
+    /** Half-periods between the first and the last sign change of the caller's speech, over the samples between. */
+    double callerHz() {
+      return crossings < 2 ? -1 : (crossings - 1) / 2.0 / ((lastCrossing - firstCrossing) / 8000.0);
+    }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -158,7 +192,10 @@ final class RealtimePeer implements AutoCloseable {
           ctx.flush();
         }
         case "response.create" -> answer(ctx, GREETING);
-        case "conversation.item.truncate" -> truncates.incrementAndGet();
+        case "conversation.item.truncate" -> {
+          truncates.incrementAndGet();
+          truncated.add(new Truncate(e.path("item_id").asText(), e.path("audio_end_ms").asLong(-1), this));
+        }
         default -> {
           // cancel: the audio was all sent already, as the API does; the node drops what it queued
         }
@@ -173,7 +210,24 @@ final class RealtimePeer implements AutoCloseable {
       int ms = mulaw.length / 8;
       heardMs += ms;
       boolean speech = mulaw.length > 0 && sum / mulaw.length > RtpLeg.SPEECH_LEVEL;
+      long at = sample;
+      sample += mulaw.length;
       if (speech) {
+        for (byte b : mulaw) {
+          int v = MuLaw.decode(b);
+          if (v != 0) {
+            int sign = v > 0 ? 1 : -1;
+            if (lastSign != 0 && sign != lastSign) {
+              if (firstCrossing < 0) {
+                firstCrossing = at;
+              }
+              lastCrossing = at;
+              crossings++;
+            }
+            lastSign = sign;
+          }
+          at++;
+        }
         silentMs = 0;
         if (!speaking) {
           speaking = true;

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.asterline.app.Json;
 import io.asterline.audiosocket.AudioSocketConfig;
+import io.asterline.agent.Agents;
 import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.config.Settings;
 import io.asterline.realtime.OpenAiConfig;
@@ -41,12 +42,12 @@ public final class TalkNode {
     Settings settings = Settings.of(Map.of(), System.getenv(), Map.of("openai.api-key", "sk-bench", "realtime.url", args[1],
         "audiosocket.port", "0"));
     try (HikariDataSource ds = new HikariDataSource(hc);
-        AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings),
-            OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES),
+        Agents agents = Agents.start(OpenAiConfig.from(settings), DSL.using(ds, SQLDialect.POSTGRES),
             new TenantApiKeys(DSL.using(ds, SQLDialect.POSTGRES), new SecretBox(SecretsConfig.from(settings))),
             Json.mapper(), registry,
             io.asterline.degraded.DegradedMode.open(java.nio.file.Files.createTempDirectory("bench-data"), 100_000_000,
-                Json.mapper()))) {
+                Json.mapper()));
+        AudioSocketServer server = AudioSocketServer.start(AudioSocketConfig.from(settings), agents, registry)) {
       System.out.println("PORT " + server.port());
       System.out.flush();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));

@@ -2,6 +2,7 @@ package io.asterline.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.AgiService;
+import io.asterline.agent.Agents;
 import io.asterline.audiosocket.AudioSocketServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
@@ -111,9 +112,10 @@ public final class Asterline implements AutoCloseable {
 
       // started before the parts that hand out its address (with audiosocket.port 0 only the started server
       // knows its port), registered after them so that it still stops first
-      AudioSocketServer audioSocket = unregistered =
-          AudioSocketServer.start(config.audioSocket(), config.openai(), database.dsl(), apiKeys, json, metrics,
-              degraded);
+      // the conversation side every transport hands its calls to: registered before them, so it stops after them
+      Agents agents = lifecycle.register("agents",
+          Agents.start(config.openai(), database.dsl(), apiKeys, json, metrics, degraded));
+      AudioSocketServer audioSocket = unregistered = AudioSocketServer.start(config.audioSocket(), agents, metrics);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
           : config.audioSocket().dialAddress(audioSocket.port());
@@ -135,7 +137,7 @@ public final class Asterline implements AutoCloseable {
       // fallback before anything else goes
       lifecycle.register("audiosocket", audioSocket);
       unregistered = null;
-      http.health(audioSocket.health()).health(audioSocket.realtimeHealth());
+      http.health(audioSocket.health()).health(agents.realtimeHealth());
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());

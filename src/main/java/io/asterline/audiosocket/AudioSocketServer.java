@@ -1,14 +1,9 @@
 package io.asterline.audiosocket;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.agent.Agents;
 import io.asterline.agi.Cidr;
 import io.asterline.agi.RefusalLog;
-import io.asterline.call.CallRepository;
-import io.asterline.degraded.DegradedMode;
 import io.asterline.http.HealthCheck;
-import io.asterline.realtime.OpenAiConfig;
-import io.asterline.realtime.RealtimeTransport;
-import io.asterline.tenant.TenantApiKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -28,17 +23,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The AudioSocket server Asterisk dials ({@code Dial(AudioSocket/host:port/<call id>/c(slin))}). Each connection
- * is one call's agent leg, relayed to the OpenAI Realtime API. Stopping it ends every call in progress through
+ * is one call's agent leg, handed to the agent ({@link Agents}). Stopping it ends every call in progress through
  * its tenant's fallback, so nobody is left in silence by a restart.
  */
 public final class AudioSocketServer implements AutoCloseable {
@@ -48,38 +39,22 @@ public final class AudioSocketServer implements AutoCloseable {
 
   private final EventLoopGroup accept;
   private final EventLoopGroup io;
-  private final ExecutorService db;
-  private final ExecutorService journalWriter;
   private final ChannelGroup calls;
   private final Channel server;
-  private final TalkMetrics metrics;
-  private final RealtimeTransport realtime;
   private final AtomicLong refused;
 
-  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ExecutorService db,
-      ExecutorService journalWriter, ChannelGroup calls, Channel server, TalkMetrics metrics,
-      RealtimeTransport realtime, AtomicLong refused) {
-    this.journalWriter = journalWriter;
-    this.metrics = metrics;
+  private AudioSocketServer(EventLoopGroup accept, EventLoopGroup io, ChannelGroup calls, Channel server,
+      AtomicLong refused) {
     this.refused = refused;
-    this.realtime = realtime;
     this.accept = accept;
     this.io = io;
-    this.db = db;
     this.calls = calls;
     this.server = server;
   }
 
-  /** Binds and starts serving; the caller registers the result with the lifecycle. */
-  public static AudioSocketServer start(AudioSocketConfig config, OpenAiConfig openai, DSLContext dsl,
-      TenantApiKeys apiKeys, ObjectMapper json, MeterRegistry registry, DegradedMode degraded) {
-    ExecutorService db = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        new DefaultThreadFactory("audiosocket-db", true));
-    ExecutorService journalWriter = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        new DefaultThreadFactory("audiosocket-journal", true));
-    RealtimeTransport realtime = RealtimeTransport.create();
-    Talk talk = new Talk(openai, realtime, json, new CallSettingsRepository(dsl, apiKeys), new CallRepository(dsl), db,
-        degraded.calls(), degraded.journal(), journalWriter, new TalkMetrics(registry));
+  /** Binds and starts serving; the caller registers the result with the lifecycle, after {@code agents}. */
+  public static AudioSocketServer start(AudioSocketConfig config, Agents agents, MeterRegistry registry) {
+    PacingMetrics pacing = new PacingMetrics(registry);
     EventLoopGroup accept = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("audiosocket-accept"),
         NioIoHandler.newFactory());
     // Netty's own default for 0 would be two loops per core: more threads than cores only adds switches to pacing
@@ -113,20 +88,17 @@ public final class AudioSocketServer implements AutoCloseable {
               ch.pipeline()
                   .addLast("decoder", new AudioSocketFrameDecoder())
                   .addLast("encoder", AudioSocketFrameEncoder.INSTANCE)
-                  .addLast("call", new CallHandler(talk));
+                  .addLast("call", new CallHandler(agents, pacing));
             }
           })
           .bind(new InetSocketAddress(config.bind(), config.port()))
           .syncUninterruptibly()
           .channel();
       log.info("audiosocket: listening on {}", server.localAddress());
-      return new AudioSocketServer(accept, io, db, journalWriter, calls, server, talk.metrics, realtime, refused);
+      return new AudioSocketServer(accept, io, calls, server, refused);
     } catch (RuntimeException e) {
       accept.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      db.shutdownNow();
-      journalWriter.shutdownNow();
-      realtime.close();
       throw new IllegalStateException("audiosocket: cannot listen on " + config.bind().getHostAddress() + ":"
           + config.port() + ": " + e.getMessage(), e);
     }
@@ -172,30 +144,6 @@ public final class AudioSocketServer implements AutoCloseable {
     };
   }
 
-  /**
-   * The Realtime API as this node last saw it: down when the latest session attempt failed (refused, no
-   * session in time, fatal error, closed mid-call) and none has succeeded since. Not critical: calls then
-   * take their tenant's fallback rather than silence.
-   */
-  public HealthCheck realtimeHealth() {
-    return new HealthCheck() {
-      @Override
-      public String name() {
-        return "realtime";
-      }
-
-      @Override
-      public boolean critical() {
-        return false;
-      }
-
-      @Override
-      public Status check() {
-        return metrics.realtimeStatus();
-      }
-    };
-  }
-
   /** Calls connected right now. */
   public int activeCalls() {
     return calls.size();
@@ -224,26 +172,7 @@ public final class AudioSocketServer implements AutoCloseable {
       }
       calls.close().syncUninterruptibly();
     }
-    // outcomes still queued are stored before the pool goes; the event loops they would report back to are gone
     io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     accept.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-    realtime.close();
-    db.shutdown();
-    try {
-      if (!db.awaitTermination(10, TimeUnit.SECONDS)) {
-        log.warn("audiosocket: {} call outcome(s) not stored before the stop", db.shutdownNow().size());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    // after the database pool: an outcome the database refused during the stop goes to the journal through here
-    journalWriter.shutdown();
-    try {
-      if (!journalWriter.awaitTermination(5, TimeUnit.SECONDS)) {
-        log.warn("audiosocket: {} held write(s) not journalled before the stop", journalWriter.shutdownNow().size());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -1,27 +1,22 @@
 package io.asterline.audiosocket;
 
+import io.asterline.agent.AgentLeg;
+import io.asterline.agent.Agents;
+import io.asterline.agent.MediaLeg;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
-import io.asterline.call.CallRepository.AgentOutcome;
-import io.asterline.degraded.HeldWrite;
-import io.asterline.degraded.LocalCalls;
-import io.asterline.degraded.TenantSettings;
+import io.asterline.realtime.MuLaw;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import java.net.SocketException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.Optional;
+import java.util.ArrayDeque;
+import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -29,9 +24,11 @@ import org.slf4j.MDC;
 /**
  * One AudioSocket connection, i.e. one call's agent leg: reads Asterisk's frames as fast as they come, and
  * paces the agent's audio back as 20 ms frames on the event loop's clock, silence whenever the agent is quiet
- * (Asterisk drops a call after 2 s without frames). A new instance per channel; everything runs on its loop.
+ * (Asterisk drops a call after 2 s without frames). AudioSocket speaks signed linear: caller audio is encoded to
+ * µ-law for the agent and the agent's decoded on the way out. A new instance per channel; everything runs on its
+ * loop.
  */
-final class CallHandler extends ChannelInboundHandlerAdapter {
+final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg {
 
   private static final Logger log = LoggerFactory.getLogger(CallHandler.class);
 
@@ -42,20 +39,20 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   private static final long MAX_LATE_NANOS = 3 * FRAME_NANOS;
   private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long UUID_TIMEOUT_MILLIS = 5000;
-  /** How long the hangup waits for the decision to be stored before the dialplan goes on anyway. */
-  private static final long STORE_WAIT_MILLIS = 1500;
   /** How long after the 0x00 Asterisk gets to close its side before we close ours. */
   private static final long LINGER_MILLIS = 2000;
+  /** More agent audio than this waiting to be played means the upstream is misbehaving; the rest is dropped. */
+  private static final int MAX_QUEUED_BYTES = 8 * 120_000;
 
-  private final Talk talk;
+  /** Agent audio waiting to be played; released when played or dropped. */
+  private record Chunk(String itemId, ByteBuf mulaw) {}
+
+  private final Agents agents;
+  private final PacingMetrics pacing;
   private ChannelHandlerContext ctx;
-  private long connectedNanos;
   private UUID callId;
   private String callIdText;
-  /** Admitted DEGRADED by this node: settings from memory, every write through the journal. */
-  private boolean degraded;
-  private long tenantId;
-  private AgentCall agent;
+  private AgentLeg agent;
   private ScheduledFuture<?> pacer;
   private ScheduledFuture<?> uuidTimeout;
   private long pacerStart;
@@ -63,16 +60,24 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
   private boolean hungUp;
   private boolean failed;
   private boolean otherRateLogged;
-  private AtomicInteger activeGauge;
 
-  CallHandler(Talk talk) {
-    this.talk = talk;
+  private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
+  private int queuedBytes;
+  private String playingItem;
+  private long playedSamples;
+  /** One frame of slin, in and out: Netty's per-sample accessors check the buffer each time, this copies once. */
+  private final byte[] scratch = new byte[FRAME_SAMPLES * 2];
+  private final byte[] mulawScratch = new byte[FRAME_SAMPLES];
+
+  CallHandler(Agents agents, PacingMetrics pacing) {
+    this.agents = agents;
+    this.pacing = pacing;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    connectedNanos = System.nanoTime();
+    agent = agents.leg(this);
     uuidTimeout = ctx.executor().schedule(() -> {
       if (callId == null) {
         log.warn("AudioSocket from {} sent no UUID within {} ms; closing", ctx.channel().remoteAddress(), UUID_TIMEOUT_MILLIS);
@@ -99,9 +104,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       } else if (callId == null) {
         throw new AudioSocketProtocolException(kind + " frame before the UUID frame");
       } else if (kind == Kind.AUDIO) {
-        if (agent != null) {
-          agent.callerAudio(frame.payload());
-        }
+        callerAudio(frame.payload());
       } else if (kind.isAudio()) {
         if (!otherRateLogged) {
           otherRateLogged = true;
@@ -109,9 +112,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
               kind, kind.sampleRate());
         }
       } else if (kind == Kind.DTMF) {
-        if (agent != null) {
-          agent.dtmf(frame.dtmfDigit());
-        }
+        agent.dtmf(frame.dtmfDigit());
       } else if (kind == Kind.ERROR) {
         ByteBuf p = frame.payload();
         log.warn("Asterisk reported AudioSocket error {}; closing", p.isReadable() ? String.format("0x%02x", p.getByte(p.readerIndex())) : "(no code)");
@@ -131,101 +132,103 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       throw new AudioSocketProtocolException("a second UUID frame (" + id + ") on call " + callId);
     }
     uuidTimeout.cancel(false);
-    if (!claimLeg(id)) {
-      MDC.put("callId", id.toString());
+    MDC.put("callId", id.toString());
+    if (!agent.connect(id)) {
       log.warn("a second AudioSocket leg for this call from {}; refusing it, the first keeps talking",
           ctx.channel().remoteAddress());
-      hangup();
+      end();
       return;
     }
     callId = id;
     callIdText = id.toString();
-    mdc();
     startPacer();
-    Optional<LocalCalls.DegradedCall> held = talk.local.degradedCall(id);
-    if (held.isPresent()) {
-      // before the database: the call row may not be written yet, even when the database is back
-      startFromMemory(held.get());
-      return;
-    }
-    talk.db.execute(() -> {
-      Optional<CallSettings> settings;
-      try {
-        settings = talk.settings.connect(id);
-      } catch (RuntimeException e) {
-        inCall(() -> {
-          log.error("cannot read the call's settings; hanging up so the dialplan goes on: {}", e.getMessage());
-          hangup();
-        });
-        return;
-      }
-      inCall(() -> onSettings(settings));
-    });
   }
 
-  /** Makes this connection the call's one live leg on this node; false when another live one has it. */
-  private boolean claimLeg(UUID id) {
-    while (true) {
-      io.netty.channel.Channel first = talk.legs.putIfAbsent(id, ctx.channel());
-      if (first == null || first == ctx.channel()) {
-        return true;
-      }
-      if (first.isActive()) {
-        return false;
-      }
-      // a leg that has closed but not yet left the map (its channelInactive runs on its own loop)
-      if (talk.legs.replace(id, first, ctx.channel())) {
-        return true;
-      }
-    }
-  }
-
-  /** A call this node admitted while the database was down: its tenant's last-known-good settings. */
-  private void startFromMemory(LocalCalls.DegradedCall call) {
-    Optional<TenantSettings> tenant = talk.local.tenant(call.tenantId());
-    if (tenant.isEmpty()) {
-      log.error("call admitted while the database was down, but tenant {}'s settings are not in memory; hanging up so "
-          + "the dialplan goes on", call.tenantId());
-      hangup();
-      return;
-    }
-    degraded = true;
-    HeldWrite connected = new HeldWrite.AgentConnected(callId, OffsetDateTime.now(ZoneOffset.UTC));
-    writeHeld(talk.journalWriter, () -> hold(connected));
-    Optional<String> apiKey;
+  /** Slin in, µ-law to the agent: one frame at a time through the scratch arrays. */
+  private void callerAudio(ByteBuf slin) {
+    ByteBuf mulaw = ctx.alloc().heapBuffer(slin.readableBytes() / 2);
     try {
-      apiKey = tenant.get().apiKey().map(stored -> talk.settings.revealApiKey(call.tenantId(), stored));
-    } catch (RuntimeException e) {
-      log.error("the tenant's OpenAI key kept in memory does not decrypt ({}); hanging up so the dialplan goes on",
-          e.getClass().getSimpleName());
-      hangup();
-      return;
+      int samples = slin.readableBytes() / 2;
+      int index = slin.readerIndex();
+      while (samples > 0) {
+        int n = Math.min(samples, FRAME_SAMPLES);
+        slin.getBytes(index, scratch, 0, 2 * n);
+        MuLaw.encodeLittleEndian(scratch, 0, mulawScratch, 0, n);
+        mulaw.writeBytes(mulawScratch, 0, n);
+        index += 2 * n;
+        samples -= n;
+      }
+      agent.callerAudio(mulaw);
+    } finally {
+      mulaw.release();
     }
-    onSettings(Optional.of(CallSettings.degradedInbound(callId, tenant.get(), apiKey)));
   }
 
-  private void onSettings(Optional<CallSettings> found) {
-    if (!ctx.channel().isActive() || hungUp) {
-      return;
-    }
-    if (found.isEmpty()) {
-      log.warn("unknown or ended call id; hanging up");
-      hangup();
-      return;
-    }
-    CallSettings settings = found.get();
-    tenantId = settings.tenantId();
-    log.info("agent leg connected{}: {}", degraded ? " (from memory: admitted while the database was down)" : "",
-        settings);
-    activeGauge = talk.metrics.active(settings.tenantId(), settings.direction());
-    activeGauge.incrementAndGet();
-    String key = settings.tenantApiKey().or(() -> talk.openai.apiKey()).orElse(null);
-    agent = new AgentCall(talk, settings, this, ctx.channel().eventLoop(), connectedNanos, key);
-    agent.start();
+  // ------------------------------------------------------------------ the agent's audio (MediaLeg)
+
+  @Override
+  public Channel channel() {
+    return ctx.channel();
   }
 
-  ByteBufAllocator alloc() {
-    return ctx.alloc();
+  @Override
+  public void play(String itemId, ByteBuf mulaw) {
+    if (hungUp || queuedBytes + mulaw.readableBytes() > MAX_QUEUED_BYTES) {
+      if (!hungUp) {
+        log.warn("more than {} s of agent audio waiting; dropping {} bytes", MAX_QUEUED_BYTES / 8000,
+            mulaw.readableBytes());
+      }
+      mulaw.release();
+      return;
+    }
+    queue.add(new Chunk(itemId, mulaw));
+    queuedBytes += mulaw.readableBytes();
+  }
+
+  @Override
+  public boolean playing() {
+    return !queue.isEmpty();
+  }
+
+  @Override
+  public Played flush() {
+    Chunk head = queue.peek();
+    if (head == null) {
+      return null;
+    }
+    long played = Objects.equals(head.itemId(), playingItem) ? playedSamples : 0;
+    dropQueue();
+    return new Played(head.itemId(), played / 8);
+  }
+
+  private void dropQueue() {
+    for (Chunk c; (c = queue.poll()) != null; ) {
+      c.mulaw().release();
+    }
+    queuedBytes = 0;
+  }
+
+  /** Writes up to one frame of queued agent audio into {@code frame} (8 kHz slin LE) and returns how many samples. */
+  private int fill(ByteBuf frame, int samples) {
+    int done = 0;
+    while (done < samples && !queue.isEmpty()) {
+      Chunk c = queue.peek();
+      if (!Objects.equals(c.itemId(), playingItem)) {
+        playingItem = c.itemId();
+        playedSamples = 0;
+      }
+      int n = Math.min(Math.min(samples - done, c.mulaw().readableBytes()), scratch.length / 2);
+      c.mulaw().readBytes(mulawScratch, 0, n);
+      MuLaw.decodeLittleEndian(mulawScratch, 0, scratch, 0, n);
+      frame.writeBytes(scratch, 0, 2 * n);
+      done += n;
+      playedSamples += n;
+      queuedBytes -= n;
+      if (!c.mulaw().isReadable()) {
+        queue.poll().mulaw().release();
+      }
+    }
+    return done;
   }
 
   // ------------------------------------------------------------------ pacing
@@ -248,27 +251,24 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
     try {
       if (now - due > MAX_LATE_NANOS || !ctx.channel().isWritable()) {
         // late after a stall, or Asterisk is not reading: never queue more than ~60 ms ahead of the caller
-        talk.metrics.frameSkipped();
+        pacing.frameSkipped();
       } else {
         if (now - due > LATE_NANOS) {
-          talk.metrics.tickLate();
+          pacing.tickLate();
         }
         ByteBuf frame;
-        if (agent != null && agent.hasAudio()) {
+        if (!queue.isEmpty()) {
           frame = AudioSocketFrameEncoder.audio(ctx.alloc(), FRAME_SAMPLES * 2);
-          int samples = agent.fill(frame, FRAME_SAMPLES, now);
+          int samples = fill(frame, FRAME_SAMPLES);
           frame.writeZero(2 * (FRAME_SAMPLES - samples));
+          agent.agentAudioSent(now);
         } else {
-          if (agent != null) {
-            agent.fill(null, FRAME_SAMPLES, now);
-          }
+          agent.agentAudioStopped(now);
           frame = AudioSocketFrameEncoder.silence();
         }
         ctx.writeAndFlush(frame, ctx.voidPromise());
       }
-      if (agent != null) {
-        agent.afterTick(now);
-      }
+      agent.tick(now);
     } finally {
       MDC.remove("callId");
     }
@@ -283,109 +283,20 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ ending
 
-  /** Stores the decision first (the after-agent script reads it the moment Asterisk continues), then 0x00. */
-  void endWith(AgentOutcome outcome) {
-    if (outcome.decision() != null) {
-      // kept first, in memory: after-agent asks the moment Asterisk continues, and may find the database gone
-      talk.local.decided(callId, tenantId, outcome.decision(), outcome.transferTo(), Instant.now());
-    }
-    boolean[] done = new boolean[1];
-    try {
-      ScheduledFuture<?> guard = ctx.executor().schedule(() -> inCall(() -> {
-        if (!done[0]) {
-          log.warn("storing the decision takes over {} ms; ending the leg anyway", STORE_WAIT_MILLIS);
-          hangup();
-        }
-      }), STORE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-      writer().execute(() -> {
-        persist(outcome);
-        inCall(() -> {
-          done[0] = true;
-          guard.cancel(false);
-          hangup();
-        });
-      });
-    } catch (RejectedExecutionException e) {
-      log.warn("the service is stopping; the agent's outcome was not stored");
-      hangup();
-    }
-  }
-
-  /** Stores the figures of a call that ended on the caller's side. */
-  void store(AgentOutcome outcome) {
-    try {
-      writer().execute(() -> persist(outcome));
-    } catch (RejectedExecutionException e) {
-      log.warn("the service is stopping; the call's figures were not stored");
-    }
-  }
-
-  /** A DEGRADED call's writes go through one thread, in order; the others through the database pool. */
-  private Executor writer() {
-    return degraded ? talk.journalWriter : talk.db;
-  }
-
-  private void persist(AgentOutcome outcome) {
-    MDC.put("callId", callIdText);
-    try {
-      HeldWrite held = new HeldWrite.AgentOutcome(callId, outcome.decision(), outcome.transferTo(),
-          outcome.endReason(), outcome.firstAudioAt(), outcome.bargeInCount(), outcome.bargeInMaxStopMs(),
-          outcome.voicemailResult(), outcome.conversationJson());
-      if (degraded || talk.journal.holds(callId)) {
-        // a DEGRADED call writes only through the journal, and any call's later writes wait behind its earlier
-        // ones there: its row may not be in the database yet
-        hold(held);
-        return;
-      }
-      try {
-        if (!talk.calls.recordAgentOutcome(callId, outcome)) {
-          log.warn("the call row is gone; the agent's outcome was not stored");
-        }
-      } catch (RuntimeException e) {
-        log.warn("storing the agent's outcome failed ({}); kept in the journal until the database is back",
-            e.getMessage());
-        hold(held);
-      }
-    } finally {
-      MDC.remove("callId");
-    }
-  }
-
-  /** Blocks on the disk: never on the event loop. */
-  private void hold(HeldWrite write) {
-    if (!talk.journal.hold(write)) {
-      log.error("the call's {} could not be kept (journal full or disk failing); it is lost",
-          write.getClass().getSimpleName());
-    }
-  }
-
-  private void writeHeld(Executor executor, Runnable r) {
-    try {
-      executor.execute(() -> {
-        MDC.put("callId", callIdText);
-        try {
-          r.run();
-        } finally {
-          MDC.remove("callId");
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      log.warn("the service is stopping; a write of this call was not kept");
-    }
-  }
-
   /**
    * Ends the leg cleanly: Asterisk's AudioSocket returns 0 and the dialplan goes on. The socket is only
    * half-closed after the 0x00: Asterisk keeps sending audio until it has read it, and closing with that audio
    * unread would answer with a TCP reset, which can destroy the 0x00 before Asterisk reads it (and drop the call
    * instead of continuing the dialplan). Asterisk closes its side once it has the 0x00; that closes ours.
    */
-  void hangup() {
+  @Override
+  public void end() {
     if (hungUp) {
       return;
     }
     hungUp = true;
     stopPacer();
+    dropQueue();
     if (!ctx.channel().isActive()) {
       return;
     }
@@ -405,13 +316,9 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
 
   /** The service stops: ends the call through the fallback rather than dropping it. */
   void shutdown() {
-    inCall(() -> {
-      if (agent != null && !agent.ended()) {
-        agent.shutdown();
-      } else {
-        hangup();
-      }
-    });
+    if (agent != null) {
+      agent.shutdown();
+    }
   }
 
   @Override
@@ -422,17 +329,10 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       if (uuidTimeout != null) {
         uuidTimeout.cancel(false);
       }
-      if (callId != null) {
-        talk.legs.remove(callId, ctx.channel());
+      if (agent != null) {
+        agent.closed();
       }
-      if (agent != null && !agent.ended()) {
-        log.info("Asterisk closed the AudioSocket (caller hung up)");
-        agent.callerGone();
-      }
-      if (activeGauge != null) {
-        activeGauge.decrementAndGet();
-        activeGauge = null;
-      }
+      dropQueue();
     } finally {
       MDC.remove("callId");
     }
@@ -461,22 +361,6 @@ final class CallHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
     } finally {
       MDC.remove("callId");
-    }
-  }
-
-  /** Runs {@code r} on this call's event loop (from the database executor or the shutdown). */
-  private void inCall(Runnable r) {
-    try {
-      ctx.executor().execute(() -> {
-        mdc();
-        try {
-          r.run();
-        } finally {
-          MDC.remove("callId");
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      // the service is stopping and the event loops are gone: the connection is closed with them
     }
   }
 

@@ -5,7 +5,7 @@ import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.asterline.audiosocket.CallSettingsRepository;
+import io.asterline.agent.CallSettingsRepository;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;

@@ -33,9 +33,9 @@ class AudioSocketHostilePeersTest {
 
   static TestDatabase.Db db;
   static FakeRealtimeServer fake;
-  static AudioSocketServer server;
+  static TestAudioSocketServer server;
   /** A second node on the same database. */
-  static AudioSocketServer otherNode;
+  static TestAudioSocketServer otherNode;
   static EventLoopGroup asterisk;
 
   @BeforeAll

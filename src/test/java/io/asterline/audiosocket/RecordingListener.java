@@ -13,11 +13,11 @@ public final class RecordingListener implements AsteriskAudioSocketClient.Listen
 
   public record Frame(Kind kind, int length, boolean silent, long nanos) {}
 
-  final List<Frame> frames = new ArrayList<>();
+  public final List<Frame> frames = new ArrayList<>();
   private final ByteArrayOutputStream agentAudio = new ByteArrayOutputStream();
-  volatile long hangupNanos;
-  volatile long closedNanos;
-  volatile long firstAgentAudioNanos;
+  public volatile long hangupNanos;
+  public volatile long closedNanos;
+  public volatile long firstAgentAudioNanos;
 
   @Override
   public synchronized void frame(AudioSocketFrame f, long nanos) {
@@ -57,7 +57,7 @@ public final class RecordingListener implements AsteriskAudioSocketClient.Listen
     return n;
   }
 
-  synchronized int agentFramesAfter(long nanos) {
+  public synchronized int agentFramesAfter(long nanos) {
     int n = 0;
     for (Frame f : frames) {
       if (f.kind() == Kind.AUDIO && !f.silent() && f.nanos() > nanos) {
@@ -71,11 +71,11 @@ public final class RecordingListener implements AsteriskAudioSocketClient.Listen
     return new ArrayList<>(frames);
   }
 
-  synchronized byte[] agentAudio() {
+  public synchronized byte[] agentAudio() {
     return agentAudio.toByteArray();
   }
 
-  static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
+  public static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {

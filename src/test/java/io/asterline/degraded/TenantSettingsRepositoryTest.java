@@ -4,8 +4,8 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.asterline.audiosocket.CallSettings;
-import io.asterline.audiosocket.CallSettingsRepository;
+import io.asterline.agent.CallSettings;
+import io.asterline.agent.CallSettingsRepository;
 import io.asterline.db.TestDatabase;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;

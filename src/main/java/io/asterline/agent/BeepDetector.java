@@ -1,5 +1,6 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
+import io.asterline.realtime.MuLaw;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -48,6 +49,20 @@ public final class BeepDetector {
     int end = slin.readerIndex() + (slin.readableBytes() & ~1);
     for (int i = slin.readerIndex(); i < end; i += 2) {
       block[filled++] = slin.getShortLE(i);
+      if (filled == BLOCK) {
+        filled = 0;
+        beep |= block();
+      }
+    }
+    return beep;
+  }
+
+  /** Feeds G.711 µ-law bytes (the buffer's reader index is not moved); as {@link #feed}. */
+  public boolean feedMulaw(ByteBuf mulaw) {
+    boolean beep = false;
+    int end = mulaw.readerIndex() + mulaw.readableBytes();
+    for (int i = mulaw.readerIndex(); i < end; i++) {
+      block[filled++] = MuLaw.decode(mulaw.getByte(i));
       if (filled == BLOCK) {
         filled = 0;
         beep |= block();

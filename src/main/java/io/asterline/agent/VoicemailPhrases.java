@@ -1,4 +1,4 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import java.text.Normalizer;
 import java.util.List;

@@ -1,11 +1,14 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.asterline.audiosocket.AsteriskAudioSocketClient;
 import io.asterline.audiosocket.AudioSocketFrame.Kind;
+import io.asterline.audiosocket.RecordingListener;
+import io.asterline.audiosocket.TestAudioSocketServer;
 import io.asterline.config.Settings;
 import io.asterline.db.TestDatabase;
 import io.asterline.db.generated.tables.records.CallRecord;
@@ -42,7 +45,7 @@ class AgentCallTest {
 
   static TestDatabase.Db db;
   static FakeRealtimeServer fake;
-  static AudioSocketServer server;
+  static TestAudioSocketServer server;
   static EventLoopGroup asterisk;
 
   @BeforeAll
@@ -67,7 +70,7 @@ class AgentCallTest {
     fake.responder = (s, e) -> FakeRealtimeServer.tone(1000);
   }
 
-  static AudioSocketServer server(String realtimeUrl, Map<String, String> overrides) {
+  static TestAudioSocketServer server(String realtimeUrl, Map<String, String> overrides) {
     Map<String, String> o = new HashMap<>(Map.of("secrets.key", SECRETS_KEY));
     o.putAll(overrides);
     return TestAudioSocketServer.start(db, realtimeUrl, o);
@@ -358,7 +361,7 @@ class AgentCallTest {
     try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closedPort = ss.getLocalPort();
     }
-    try (AudioSocketServer refused = server("ws://127.0.0.1:" + closedPort + "/v1/realtime", Map.of())) {
+    try (TestAudioSocketServer refused = server("ws://127.0.0.1:" + closedPort + "/v1/realtime", Map.of())) {
       assertThat(refused.realtimeHealth().check().state()).isEqualTo(HealthCheck.State.UP);
       UUID call = call(tenant(t -> t.setTransferNumber("+4930999000")), "inbound", c -> {});
       RecordingListener heard = new RecordingListener();
@@ -446,7 +449,7 @@ class AgentCallTest {
 
   @Test
   void stoppingTheServiceSendsCallsInProgressToTheirFallback() throws Exception {
-    AudioSocketServer stopping = server(fake.url(), Map.of());
+    TestAudioSocketServer stopping = server(fake.url(), Map.of());
     UUID call = call(tenant(t -> t.setAiFallback("voicemail")), "inbound", c -> {});
     int index = fake.sessions.size();
     RecordingListener heard = new RecordingListener();
@@ -463,7 +466,7 @@ class AgentCallTest {
 
   @Test
   void noApiKeyAnywhereFallsBackAtOnce() throws Exception {
-    try (AudioSocketServer keyless = server(fake.url(), Map.of("openai.api-key", ""))) {
+    try (TestAudioSocketServer keyless = server(fake.url(), Map.of("openai.api-key", ""))) {
       UUID call = call(tenant(t -> t.setTransferNumber("+4930555000")), "inbound", c -> {});
       int sessions = fake.sessions.size();
       RecordingListener heard = new RecordingListener();
@@ -690,7 +693,7 @@ class AgentCallTest {
 
   @Test
   void longCallsMoveToANewSessionWithTheirContext() throws Exception {
-    try (AudioSocketServer renewing = server(fake.url(), Map.of("realtime.max-session", "3s", "realtime.renew-before", "2s"))) {
+    try (TestAudioSocketServer renewing = server(fake.url(), Map.of("realtime.max-session", "3s", "realtime.renew-before", "2s"))) {
       UUID call = call(tenant(t -> t.setAiGreeting("Welcome to renewal")), "inbound", c -> {});
       fake.responder = (s, e) -> FakeRealtimeServer.tone(200);
       int index = fake.sessions.size();

@@ -1,9 +1,8 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.asterline.call.CallRepository.AgentOutcome;
-import io.asterline.realtime.MuLaw;
 import io.asterline.realtime.RealtimeClient;
 import io.asterline.realtime.RealtimeEvent;
 import io.asterline.realtime.RealtimeMessages;
@@ -12,7 +11,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.AbstractEventExecutor;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,8 +39,6 @@ final class AgentCall {
   private static final Set<String> FATAL = Set.of("session_expired", "beta_api_shape_disabled", "invalid_api_key",
       "insufficient_quota", "model_not_found", "session_not_found", "invalid_session_config");
 
-  /** More agent audio than this waiting to be played means the upstream is misbehaving; the rest is dropped. */
-  private static final int MAX_QUEUED_BYTES = 8 * 120_000;
   private static final long BEEP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long DTMF_GAP_MILLIS = 700;
 
@@ -64,21 +60,6 @@ final class AgentCall {
       this.reason = reason;
       this.waitForResponse = waitForResponse;
       this.deadline = deadline;
-    }
-  }
-
-  /**
-   * Agent audio waiting to be played, off the heap: at 1,000 calls seconds of it are queued at any moment, and as
-   * byte arrays the collector copied them at every young collection (a pause every call hears as a late frame).
-   * Released when played or dropped.
-   */
-  private static final class Chunk {
-    final String itemId;
-    final ByteBuf mulaw;
-
-    Chunk(String itemId, ByteBuf mulaw) {
-      this.itemId = itemId;
-      this.mulaw = mulaw;
     }
   }
 
@@ -105,7 +86,7 @@ final class AgentCall {
         // the WebSocket rides on this call's own event loop: no hand-over needed
         inCall(() -> onEvent(this, event));
       } else if (event.audio() != null) {
-        // audio is only needed at the next pacing tick, which wakes the loop anyway: no wake-up per delta
+        // audio is only needed at the transport's next tick, which wakes the loop anyway: no wake-up per delta
         onLoopLazily(() -> onEvent(this, event));
       } else {
         onLoop(() -> onEvent(this, event));
@@ -127,7 +108,8 @@ final class AgentCall {
 
   private final Talk talk;
   private final CallSettings settings;
-  private final CallHandler leg;
+  private final AgentLeg leg;
+  private final MediaLeg media;
   private final EventLoop loop;
   private final long connectedNanos;
   private final String apiKey;
@@ -141,10 +123,6 @@ final class AgentCall {
   private long renewAtNanos = Long.MAX_VALUE;
   private long forceRenewAtNanos = Long.MAX_VALUE;
 
-  private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
-  private int queuedBytes;
-  private String playingItem;
-  private long playedSamples;
   private String activeResponse;
   /** A response was asked for (or the caller's turn ended) and has not started yet; 0 when nothing is owed. */
   private long owedSinceNanos;
@@ -155,9 +133,6 @@ final class AgentCall {
 
   private final byte[] input;
   private int inputFill;
-  /** One frame of slin, in and out: Netty's per-sample accessors check the buffer each time, this copies once. */
-  private final byte[] scratch = new byte[CallHandler.FRAME_SAMPLES * 2];
-  private final byte[] mulawScratch = new byte[CallHandler.FRAME_SAMPLES];
 
   private boolean callerSpeaking;
   private long lastActivityNanos;
@@ -179,10 +154,12 @@ final class AgentCall {
   private long maxStopNanos = -1;
   private final List<Turn> conversation = new ArrayList<>();
 
-  AgentCall(Talk talk, CallSettings settings, CallHandler leg, EventLoop loop, long connectedNanos, String apiKey) {
+  AgentCall(Talk talk, CallSettings settings, AgentLeg leg, MediaLeg media, EventLoop loop, long connectedNanos,
+      String apiKey) {
     this.talk = talk;
     this.settings = settings;
     this.leg = leg;
+    this.media = media;
     this.loop = loop;
     this.connectedNanos = connectedNanos;
     this.apiKey = apiKey;
@@ -378,12 +355,9 @@ final class AgentCall {
     if (audio == null || audio.length == 0) {
       return;
     }
-    if (queuedBytes + audio.length > MAX_QUEUED_BYTES) {
-      log.warn("more than {} s of agent audio waiting; dropping {} bytes", MAX_QUEUED_BYTES / 8000, audio.length);
-      return;
-    }
-    queue.add(new Chunk(e.text("item_id"), leg.alloc().directBuffer(audio.length).writeBytes(audio)));
-    queuedBytes += audio.length;
+    // off the heap: at 1,000 calls seconds of it are queued at any moment, and as byte arrays the collector
+    // copied them at every young collection (a pause every call hears as a late frame)
+    media.play(e.text("item_id"), media.channel().alloc().directBuffer(audio.length).writeBytes(audio));
   }
 
   private void onResponseDone(RealtimeEvent e) {
@@ -461,7 +435,7 @@ final class AgentCall {
   }
 
   /**
-   * Silences the agent now: the queued audio is dropped (the next pacing tick sends silence), the running
+   * Silences the agent now: the queued audio is dropped (the transport stops playing it), the running
    * response is cancelled, and the playing item is truncated to what the caller actually heard.
    */
   private void stopAgent(long sinceNanos, boolean countAsBargeIn) {
@@ -470,14 +444,12 @@ final class AgentCall {
       send(talk.messages.responseCancel(activeResponse));
       droppedResponse = activeResponse;
     }
-    if (queue.isEmpty()) {
+    if (!media.playing()) {
       return;
     }
-    Chunk head = queue.peek();
-    long played = Objects.equals(head.itemId, playingItem) ? playedSamples : 0;
-    dropQueue();
-    if (head.itemId != null) {
-      send(talk.messages.truncate(head.itemId, played / 8));
+    MediaLeg.Played played = media.flush();
+    if (played != null && played.itemId() != null) {
+      send(talk.messages.truncate(played.itemId(), played.millis()));
     }
     if (countAsBargeIn) {
       bargeIns++;
@@ -617,11 +589,12 @@ final class AgentCall {
 
   // ---------------------------------------------------------------- audio in and out (event loop)
 
-  void callerAudio(ByteBuf slin) {
+  /** The caller's audio, µ-law: relayed in chunks of {@code realtime.input-chunk}, and listened to for a beep. */
+  void callerAudio(ByteBuf mulaw) {
     if (ended) {
       return;
     }
-    if (beep != null && beep.feed(slin)) {
+    if (beep != null && beep.feedMulaw(mulaw)) {
       onBeep();
       if (ended) {
         return;
@@ -630,14 +603,13 @@ final class AgentCall {
     if (!ready) {
       return;
     }
-    int samples = slin.readableBytes() / 2;
-    int index = slin.readerIndex();
-    while (samples > 0) {
-      int n = Math.min(Math.min(samples, input.length - inputFill), scratch.length / 2);
-      slin.getBytes(index, scratch, 0, 2 * n);
-      MuLaw.encodeLittleEndian(scratch, 0, input, inputFill, n);
-      index += 2 * n;
-      samples -= n;
+    int index = mulaw.readerIndex();
+    int left = mulaw.readableBytes();
+    while (left > 0) {
+      int n = Math.min(left, input.length - inputFill);
+      mulaw.getBytes(index, input, inputFill, n);
+      index += n;
+      left -= n;
       inputFill += n;
       if (inputFill == input.length) {
         current.client.appendAudio(input, 0, input.length);
@@ -646,51 +618,26 @@ final class AgentCall {
     }
   }
 
-  /** Agent audio is waiting to be played: the next tick needs a frame of its own rather than the shared silence. */
-  boolean hasAudio() {
-    return !queue.isEmpty();
+  /** The transport handed agent audio to Asterisk: the caller hears the agent. */
+  void audioSent(long now) {
+    lastActivityNanos = now;
+    if (firstAudioAt == null) {
+      firstAudioAt = OffsetDateTime.now();
+      talk.metrics.firstAudio(Duration.ofNanos(now - connectedNanos));
+    }
   }
 
-  /**
-   * Writes up to {@code samples} samples of agent audio into {@code frame} (8 kHz slin LE) and returns how many;
-   * the pacer pads the rest with silence. Called once per 20 ms tick; {@code frame} is null when
-   * {@link #hasAudio} said there is nothing to play.
-   */
-  int fill(ByteBuf frame, int samples, long now) {
-    int done = 0;
-    while (done < samples && !queue.isEmpty()) {
-      Chunk c = queue.peek();
-      if (!Objects.equals(c.itemId, playingItem)) {
-        playingItem = c.itemId;
-        playedSamples = 0;
-      }
-      int n = Math.min(Math.min(samples - done, c.mulaw.readableBytes()), scratch.length / 2);
-      c.mulaw.readBytes(mulawScratch, 0, n);
-      MuLaw.decodeLittleEndian(mulawScratch, 0, scratch, 0, n);
-      frame.writeBytes(scratch, 0, 2 * n);
-      done += n;
-      playedSamples += n;
-      queuedBytes -= n;
-      if (!c.mulaw.isReadable()) {
-        queue.poll().mulaw.release();
-      }
-    }
-    if (done > 0) {
-      lastActivityNanos = now;
-      if (firstAudioAt == null) {
-        firstAudioAt = OffsetDateTime.now();
-        talk.metrics.firstAudio(Duration.ofNanos(now - connectedNanos));
-      }
-    } else if (bargeInSince != 0) {
+  /** The caller hears no more agent audio: a barge-in's stop time ends here. */
+  void audioStopped(long now) {
+    if (bargeInSince != 0) {
       long stop = Math.max(0, now - bargeInSince);
       maxStopNanos = Math.max(maxStopNanos, stop);
       talk.metrics.bargeInStop(Duration.ofNanos(stop));
       bargeInSince = 0;
     }
-    return done;
   }
 
-  /** The timers that ride on the pacing clock: endings, silence timeout, voicemail window, renewal. */
+  /** The timers that ride on the transport's clock: endings, silence timeout, voicemail window, renewal. */
   void afterTick(long now) {
     if (ended) {
       return;
@@ -698,7 +645,7 @@ final class AgentCall {
     if (ready && stalled(now)) {
       return;
     }
-    boolean idle = activeResponse == null && queue.isEmpty();
+    boolean idle = activeResponse == null && !media.playing();
     if (pending != null) {
       if ((idle && (!pending.waitForResponse || pending.responseDone)) || now - pending.deadline >= 0) {
         finish(pending.decision, pending.transferTo, pending.reason);
@@ -799,14 +746,14 @@ final class AgentCall {
 
   // ---------------------------------------------------------------- ending
 
-  /** The agent decided (or failed): store the decision, then Asterisk gets 0x00 and the dialplan goes on. */
+  /** The agent decided (or failed): store the decision, then the leg ends and the dialplan goes on. */
   private void finish(String decision, String transferTo, String reason) {
     if (ended) {
       return;
     }
     ended = true;
     pending = null;
-    dropQueue();
+    media.flush();
     closeUpstreams();
     log.info("agent leg ends: decision {}{} ({})", decision, transferTo == null ? "" : " to " + transferTo, reason);
     talk.metrics.decision(decision, reason);
@@ -819,7 +766,6 @@ final class AgentCall {
       return;
     }
     ended = true;
-    dropQueue();
     closeUpstreams();
     talk.metrics.decision("none", "caller_hangup");
     leg.store(outcome(null, null, "caller_hangup"));
@@ -828,13 +774,6 @@ final class AgentCall {
   /** The service is stopping: the caller goes where the tenant's fallback says, not into silence. */
   void shutdown() {
     finish(settings.fallbackDecision(), fallbackNumber(), "shutdown");
-  }
-
-  private void dropQueue() {
-    for (Chunk c; (c = queue.poll()) != null; ) {
-      c.mulaw.release();
-    }
-    queuedBytes = 0;
   }
 
   private void closeUpstreams() {

@@ -1,4 +1,4 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import io.asterline.degraded.TenantSettings;
 import java.util.Optional;

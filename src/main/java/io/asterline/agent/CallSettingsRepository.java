@@ -1,4 +1,4 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;

@@ -1,4 +1,4 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.call.CallRepository;

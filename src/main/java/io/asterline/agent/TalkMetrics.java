@@ -1,4 +1,4 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import io.asterline.http.HealthCheck;
 import io.micrometer.core.instrument.Counter;
@@ -20,29 +20,17 @@ final class TalkMetrics {
   private final ConcurrentMap<String, Counter> upstreamErrors = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> decisions = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AtomicInteger> active = new ConcurrentHashMap<>();
-  private final Counter skippedFrames;
-  private final Counter lateTicks;
 
   TalkMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.firstAudio = Timer.builder("asterline.agent.first.audio")
-        .description("from the AudioSocket connect to the first agent audio frame sent to Asterisk")
+        .description("from the media leg's connect to the first agent audio sent to Asterisk")
         .publishPercentiles(0.5, 0.99)
         .register(registry);
     this.bargeInStop = Timer.builder("asterline.agent.barge.in.stop")
         .description("from speech_started to the first frame without agent audio")
         .publishPercentiles(0.5, 0.99)
         .register(registry);
-    this.skippedFrames = Counter.builder("asterline.audiosocket.frames.skipped")
-        .description("output frames not sent because the event loop was late or Asterisk was not reading")
-        .register(registry);
-    this.lateTicks = Counter.builder("asterline.audiosocket.ticks.late")
-        .description("output frames sent more than 5 ms after their slot on the pacing clock (CPU starvation)")
-        .register(registry);
-  }
-
-  void tickLate() {
-    lateTicks.increment();
   }
 
   void firstAudio(Duration d) {
@@ -51,10 +39,6 @@ final class TalkMetrics {
 
   void bargeInStop(Duration d) {
     bargeInStop.record(d);
-  }
-
-  void frameSkipped() {
-    skippedFrames.increment();
   }
 
   /** kind: connect, closed, fatal, error. */

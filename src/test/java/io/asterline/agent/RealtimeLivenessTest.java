@@ -1,5 +1,8 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
+import io.asterline.audiosocket.AsteriskAudioSocketClient;
+import io.asterline.audiosocket.RecordingListener;
+import io.asterline.audiosocket.TestAudioSocketServer;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,7 +37,7 @@ class RealtimeLivenessTest {
 
   static TestDatabase.Db db;
   static FakeRealtimeServer fake;
-  static AudioSocketServer server;
+  static TestAudioSocketServer server;
   static EventLoopGroup asterisk;
 
   @BeforeAll

@@ -1,4 +1,4 @@
-package io.asterline.audiosocket;
+package io.asterline.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

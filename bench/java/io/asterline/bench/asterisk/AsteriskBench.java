@@ -81,6 +81,8 @@ public final class AsteriskBench {
   record Options(Path asterisk, int[] steps, int holdSeconds, String only, Path sounds, List<String> media) {}
 
   static final List<String> MEDIA = List.of("websocket", "audiosocket");
+  /** The caller's phone in the figures: a fixed jitter buffer this deep, resynchronised at each RTP marker bit. */
+  static final long JITTER_BUFFER_MS = 60;
 
   AsteriskBench(Options options) {
     this.options = options;
@@ -592,9 +594,9 @@ public final class AsteriskBench {
       }
     }
     System.out.println("\n| calls | media (channels seen) | answered | clean (no gap > 60 ms) | greeting p50 / p99 | barge-in stop p50 / p99 "
-        + "| jitter p99 | late packets | CPU Asterisk | CPU Asterline | CPU per call (both) | truncate - heard: p99 / max |"
+        + "| jitter p99 | late packets | lost at a " + JITTER_BUFFER_MS + " ms jitter buffer: calls / p99 / total | CPU Asterisk | CPU Asterline | CPU per call (both) | truncate - heard: p99 / max |"
         + " node ticks > 5 ms late / skipped | the bench itself (CPU, sender ticks > 5 ms late) | load |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     rows.forEach(System.out::println);
   }
 
@@ -652,11 +654,17 @@ public final class AsteriskBench {
     List<Double> barge = new ArrayList<>();
     List<Double> jitter = new ArrayList<>();
     long late = 0;
+    List<Double> concealed = new ArrayList<>();
+    int concealing = 0;
+    long concealedTotal = 0;
     for (Figures f : figures) {
       if (!f.answered()) {
         continue;
       }
       answered++;
+      concealed.add((double) f.concealedMs());
+      concealing += f.concealedMs() > 0 ? 1 : 0;
+      concealedTotal += f.concealedMs();
       if (f.gaps() == 0 && f.greetingMs() >= 0) {
         clean++;
       }
@@ -675,8 +683,9 @@ public final class AsteriskBench {
     double nodeCpu = 100.0 * (cpu1[1] - cpu0[1]) * 1e7 / wall;
     double benchCpu = 100.0 * (cpu1[2] - cpu0[2]) * 1e7 / wall;
     String row = String.format(Locale.ROOT, "| %d | %s (%d WebSocket, %d AudioSocket) | %d | %d | %.0f / %.0f ms | %.0f / %.0f ms | %.1f ms | %d "
-        + "| %.0f %% | %.0f %% | %.3f %% | %s | %d / %d | %.0f %%, %d late ticks | %s |",
+        + "| %d / %.0f ms / %d ms | %.0f %% | %.0f %% | %.3f %% | %s | %d / %d | %.0f %%, %d late ticks | %s |",
         n, media, ws, as, answered, clean, pct(greet, 50), pct(greet, 99), pct(barge, 50), pct(barge, 99), pct(jitter, 99), late,
+        concealing, pct(concealed, 99), concealedTotal,
         asteriskCpu, nodeCpu, (asteriskCpu + nodeCpu) / n,
         truncateError.isEmpty() ? "none matched" : String.format(Locale.ROOT, "%.0f / %.0f ms (%d of %d calls)",
             pct(truncateError, 99), pct(truncateError, 100), truncateError.size(), answered),
@@ -725,11 +734,11 @@ public final class AsteriskBench {
 
   /** Every call's figures and every truncate the stand-in saw, for a closer look than the table's. */
   private void dump(int n, String media, List<Figures> figures) throws IOException {
-    StringBuilder b = new StringBuilder("talk_hz,answered,greeting_ms,barge_in_ms,heard_ms,gaps,late\n");
+    StringBuilder b = new StringBuilder("talk_hz,answered,greeting_ms,barge_in_ms,heard_ms,gaps,late,concealed_ms\n");
     for (Figures f : figures) {
       b.append(f.talkHz()).append(',').append(f.answered()).append(',').append(f.greetingMs()).append(',')
           .append(f.bargeInMs()).append(',').append(f.heardMs()).append(',').append(f.gaps()).append(',').append(f.late())
-          .append('\n');
+          .append(',').append(f.concealedMs()).append('\n');
     }
     b.append("\ntruncate_caller_hz,item,audio_end_ms\n");
     for (RealtimePeer.Truncate t : peer.truncated) {
@@ -773,9 +782,9 @@ public final class AsteriskBench {
    * while the agent spoke.
    */
   record Figures(boolean answered, int finalResponse, double greetingMs, double bargeInMs, double replyMs, int gaps,
-      List<Double> jitter, long late, double talkHz, long heardMs) {
+      List<Double> jitter, long late, double talkHz, long heardMs, long concealedMs) {
     static Figures failed(int code) {
-      return new Figures(false, code, -1, -1, -1, 0, List.of(), 0, -1, -1);
+      return new Figures(false, code, -1, -1, -1, 0, List.of(), 0, -1, -1, 0);
     }
   }
 
@@ -847,7 +856,9 @@ public final class AsteriskBench {
         }
       }
     }
-    return new Figures(true, code, greeting, barge, reply, gaps, jitter, late, talked ? hz : -1, heard);
+    // what a phone playing the agent through a fixed 60 ms jitter buffer loses to late packets
+    long concealed = g < 0 ? 0 : 20L * r.lateForJitterBuffer(g, r.size(), JITTER_BUFFER_MS);
+    return new Figures(true, code, greeting, barge, reply, gaps, jitter, late, talked ? hz : -1, heard, concealed);
   }
 
   /** Waits until {@code deadline} (nanoTime) or the leg's end, whichever comes first; true when it ended. */

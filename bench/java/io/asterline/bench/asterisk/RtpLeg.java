@@ -47,6 +47,8 @@ final class RtpLeg {
   // what arrived
   private long[] arrivals = new long[1024];
   private boolean[] speech = new boolean[1024];
+  private int[] timestamps = new int[1024];
+  private boolean[] marks = new boolean[1024];
   private int count;
 
   RtpLeg(Clock clock) throws IOException {
@@ -121,6 +123,8 @@ final class RtpLeg {
     }
     int first = packet.get(packet.position()) & 0xff;
     int pt = packet.get(packet.position() + 1) & 0x7f;
+    boolean mark = (packet.get(packet.position() + 1) & 0x80) != 0;
+    int ts = packet.getInt(packet.position() + 4);
     if ((first >> 6) != 2 || pt != 0) {
       return;
     }
@@ -134,21 +138,51 @@ final class RtpLeg {
     if (count == arrivals.length) {
       arrivals = Arrays.copyOf(arrivals, count * 2);
       speech = Arrays.copyOf(speech, count * 2);
+      timestamps = Arrays.copyOf(timestamps, count * 2);
+      marks = Arrays.copyOf(marks, count * 2);
     }
     arrivals[count] = at;
+    timestamps[count] = ts;
+    marks[count] = mark;
     speech[count] = n > 0 && sum / n > SPEECH_LEVEL;
     count++;
   }
 
   /** A copy of what arrived so far. */
   synchronized Received received() {
-    return new Received(Arrays.copyOf(arrivals, count), Arrays.copyOf(speech, count));
+    return new Received(Arrays.copyOf(arrivals, count), Arrays.copyOf(speech, count), Arrays.copyOf(timestamps, count),
+        Arrays.copyOf(marks, count));
   }
 
-  /** Packets from Asterisk: arrival times (nanoTime) and whether each carried speech. */
-  record Received(long[] at, boolean[] speech) {
+  /** Packets from Asterisk: arrival times (nanoTime), whether each carried speech, RTP timestamps and marker bits. */
+  record Received(long[] at, boolean[] speech, int[] ts, boolean[] mark) {
     int size() {
       return at.length;
+    }
+
+    /**
+     * What a phone with a fixed jitter buffer of {@code depthMs} would not play of packets {@code from} to
+     * {@code to} (exclusive): each packet is due {@code depthMs} after the arrival the stream's timing predicts for
+     * it (the RTP timestamp, counted from the first packet, re-anchored at each marker bit as receivers resync on
+     * a new talk spurt), and one that arrives after it is due is concealed. Returns the speech packets concealed.
+     */
+    int lateForJitterBuffer(int from, int to, long depthMs) {
+      int late = 0;
+      long anchorAt = 0;
+      int anchorTs = 0;
+      int start = Math.max(0, from);
+      for (int i = start; i < Math.min(to, at.length); i++) {
+        if (i == start || mark[i]) {
+          anchorAt = at[i];
+          anchorTs = ts[i];
+          continue;
+        }
+        long due = anchorAt + (ts[i] - anchorTs) * 125_000L + depthMs * 1_000_000L;
+        if (at[i] > due && speech[i]) {
+          late++;
+        }
+      }
+      return late;
     }
 
     /** The first speech packet at or after {@code from}, or -1. */

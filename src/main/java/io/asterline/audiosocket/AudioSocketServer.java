@@ -88,7 +88,7 @@ public final class AudioSocketServer implements AutoCloseable {
               ch.pipeline()
                   .addLast("decoder", new AudioSocketFrameDecoder())
                   .addLast("encoder", AudioSocketFrameEncoder.INSTANCE)
-                  .addLast("call", new CallHandler(agents, pacing));
+                  .addLast("call", new CallHandler(agents, pacing, config.lateFrameLimit().toNanos()));
             }
           })
           .bind(new InetSocketAddress(config.bind(), config.port()))

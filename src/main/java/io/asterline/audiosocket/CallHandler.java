@@ -35,8 +35,6 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
   static final int FRAME_MILLIS = 20;
   static final int FRAME_SAMPLES = 160;
   private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(FRAME_MILLIS);
-  /** A tick this late is skipped instead of sent in a burst: Asterisk does not buffer, a burst is heard. */
-  private static final long MAX_LATE_NANOS = 3 * FRAME_NANOS;
   private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long UUID_TIMEOUT_MILLIS = 5000;
   /** How long after the 0x00 Asterisk gets to close its side before we close ours. */
@@ -49,6 +47,8 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
 
   private final Agents agents;
   private final PacingMetrics pacing;
+  /** A tick later than this is skipped (audiosocket.late-frame-limit) instead of sent late in a burst. */
+  private final long lateLimitNanos;
   private ChannelHandlerContext ctx;
   private UUID callId;
   private String callIdText;
@@ -69,9 +69,10 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
   private final byte[] scratch = new byte[FRAME_SAMPLES * 2];
   private final byte[] mulawScratch = new byte[FRAME_SAMPLES];
 
-  CallHandler(Agents agents, PacingMetrics pacing) {
+  CallHandler(Agents agents, PacingMetrics pacing, long lateLimitNanos) {
     this.agents = agents;
     this.pacing = pacing;
+    this.lateLimitNanos = lateLimitNanos;
   }
 
   @Override
@@ -249,7 +250,7 @@ final class CallHandler extends ChannelInboundHandlerAdapter implements MediaLeg
     }
     mdc();
     try {
-      if (now - due > MAX_LATE_NANOS || !ctx.channel().isWritable()) {
+      if (now - due > lateLimitNanos || !ctx.channel().isWritable()) {
         // late after a stall, or Asterisk is not reading: never queue more than ~60 ms ahead of the caller
         pacing.frameSkipped();
       } else {

@@ -595,8 +595,9 @@ public final class AsteriskBench {
     }
     System.out.println("\n| calls | media (channels seen) | answered | clean (no gap > 60 ms) | greeting p50 / p99 | barge-in stop p50 / p99 "
         + "| jitter p99 | late packets | lost at a " + JITTER_BUFFER_MS + " ms jitter buffer: calls / p99 / total | CPU Asterisk | CPU Asterline | CPU per call (both) | truncate - heard: p99 / max |"
-        + " node ticks > 5 ms late / skipped | the bench itself (CPU, sender ticks > 5 ms late) | load |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        + " node ticks > 5 ms late / skipped | node media loops: running / waiting for a CPU (% of the step, each) "
+        + "| threads Asterisk / Asterline | the bench itself (CPU, sender ticks > 5 ms late) | load |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     rows.forEach(System.out::println);
   }
 
@@ -613,6 +614,7 @@ public final class AsteriskBench {
     List<SipPhone.Leg> legs = new ArrayList<>();
     List<Figures> figures = java.util.Collections.synchronizedList(new ArrayList<>());
     long[] cpu0 = {cpu(asterisk.pid()), cpu(node1.pid()), cpu(ProcessHandle.current().pid())};
+    Map<String, long[]> loops0 = loopWaits(node1.pid());
     long t0 = System.nanoTime();
     List<Thread> waiters = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -635,6 +637,8 @@ public final class AsteriskBench {
     // which channel technology carries the agent legs, seen in Asterisk itself mid-step (after the greeting started)
     Thread.sleep(2000);
     String channels = asterisk.cli("core show channels concise");
+    int asteriskThreads = threads(asterisk.pid());
+    int nodeThreads = threads(node1.pid());
     int ws = 0;
     int as = 0;
     for (String line : channels.split("\n")) {
@@ -646,6 +650,14 @@ public final class AsteriskBench {
     }
     long wall = System.nanoTime() - t0;
     long[] cpu1 = {cpu(asterisk.pid()), cpu(node1.pid()), cpu(ProcessHandle.current().pid())};
+    Map<String, long[]> loops1 = loopWaits(node1.pid());
+    long loopWait = 0;
+    long loopRun = 0;
+    for (Map.Entry<String, long[]> e : loops1.entrySet()) {
+      long[] before = loops0.getOrDefault(e.getKey(), new long[2]);
+      loopRun += e.getValue()[0] - before[0];
+      loopWait += e.getValue()[1] - before[1];
+    }
     double nodeLate = node1.metric("asterline_audiosocket_ticks_late_total") - nodeLate0;
     double nodeSkipped = node1.metric("asterline_audiosocket_frames_skipped_total") - nodeSkipped0;
     int answered = 0;
@@ -683,13 +695,16 @@ public final class AsteriskBench {
     double nodeCpu = 100.0 * (cpu1[1] - cpu0[1]) * 1e7 / wall;
     double benchCpu = 100.0 * (cpu1[2] - cpu0[2]) * 1e7 / wall;
     String row = String.format(Locale.ROOT, "| %d | %s (%d WebSocket, %d AudioSocket) | %d | %d | %.0f / %.0f ms | %.0f / %.0f ms | %.1f ms | %d "
-        + "| %d / %.0f ms / %d ms | %.0f %% | %.0f %% | %.3f %% | %s | %d / %d | %.0f %%, %d late ticks | %s |",
+        + "| %d / %.0f ms / %d ms | %.0f %% | %.0f %% | %.3f %% | %s | %d / %d | %d loops: %.1f %% / %.1f %% | %d / %d "
+        + "| %.0f %%, %d late ticks | %s |",
         n, media, ws, as, answered, clean, pct(greet, 50), pct(greet, 99), pct(barge, 50), pct(barge, 99), pct(jitter, 99), late,
         concealing, pct(concealed, 99), concealedTotal,
         asteriskCpu, nodeCpu, (asteriskCpu + nodeCpu) / n,
         truncateError.isEmpty() ? "none matched" : String.format(Locale.ROOT, "%.0f / %.0f ms (%d of %d calls)",
             pct(truncateError, 99), pct(truncateError, 100), truncateError.size(), answered),
-        (long) nodeLate, (long) nodeSkipped, benchCpu, clock.lateTicks - lateBefore, loadAverage());
+        (long) nodeLate, (long) nodeSkipped, loops1.size(), 100.0 * loopRun / wall / Math.max(1, loops1.size()),
+        100.0 * loopWait / wall / Math.max(1, loops1.size()), asteriskThreads, nodeThreads, benchCpu,
+        clock.lateTicks - lateBefore, loadAverage());
     System.out.println(row);
     for (SipPhone.Leg l : legs) {
       clock.close(l.rtp);
@@ -763,6 +778,39 @@ public final class AsteriskBench {
       return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     } catch (IOException e) {
       return 0;
+    }
+  }
+
+  /**
+   * Per thread of the node that carries calls' media (its Netty event loops): nanoseconds run and nanoseconds
+   * spent runnable but waiting for a CPU, from {@code /proc/<pid>/task/<tid>/schedstat}. The wait is what a busy
+   * box does to the pacing: a loop that waits for a CPU sends its frames late.
+   */
+  private static Map<String, long[]> loopWaits(long pid) {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String comm = Files.readString(t.resolve("comm")).trim();
+          if (comm.startsWith("audiosocket-io") || comm.startsWith("mediaws-io")) {
+            String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+            m.put(t.getFileName().toString(), new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended
+        }
+      }
+    } catch (IOException e) {
+      // the process ended
+    }
+    return m;
+  }
+
+  private static int threads(long pid) {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return (int) tasks.count();
+    } catch (IOException e) {
+      return -1;
     }
   }
 

@@ -75,6 +75,8 @@ public final class AsteriskBench {
   private SipPhone carrier;
   private NodeProcess node1;
   private NodeProcess node2;
+  private int mediaWs1;
+  private int mediaWs2;
   private AsteriskProcess asterisk;
   private final Map<String, SipPhone.Leg> callees = new ConcurrentHashMap<>();
 
@@ -217,10 +219,13 @@ public final class AsteriskBench {
     Path jar = repo.resolve("target/asterline.jar");
     int as1 = freeTcp();
     int as2 = freeTcp();
+    env.put("MEDIAWS_PASSWORD", AsteriskProcess.MEDIAWS_PASSWORD);
+    mediaWs1 = freeTcp();
+    mediaWs2 = freeTcp();
     node1 = new NodeProcess("node1", jar, work, freeTcp(), freeTcp(), as1, env)
-        .with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + as1);
+        .with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + as1).with("MEDIAWS_PORT", Integer.toString(mediaWs1));
     node2 = new NodeProcess("node2", jar, work, freeTcp(), freeTcp(), as2, env)
-        .with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + as2);
+        .with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + as2).with("MEDIAWS_PORT", Integer.toString(mediaWs2));
     node1.start();
     node2.start();
 
@@ -228,6 +233,10 @@ public final class AsteriskBench {
     asterisk = new AsteriskProcess(options.asterisk(), repo, work.resolve("asterisk"), ports, AMI_USER, AMI_SECRET,
         "agi://127.0.0.1:" + node1.agi, options.sounds());
     asterisk.global("ASTERLINE_AGI_BACKUP", "agi://127.0.0.1:" + node2.agi);
+    // the shipped transport (ASTERLINE_MEDIA in extensions.conf): node1's connection, node2's as the backup
+    asterisk.mediaWs(mediaWs1, mediaWs2);
+    asterisk.global("ASTERLINE_WEBSOCKET_BACKUP", "asterline-b");
+    System.out.println("agent transport: " + asterisk.media());
     asterisk.start();
     System.out.println("started: Asterisk pid " + asterisk.pid() + " (SIP 127.0.0.1:" + sipPort + ", AMI " + amiPort
         + "), node1 pid " + node1.pid() + " (AGI " + node1.agi + "), node2 pid " + node2.pid() + " (AGI " + node2.agi
@@ -515,13 +524,16 @@ public final class AsteriskBench {
     node2.stop();
     node1.stop();
     int closed = freeTcp();
-    node1.with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + closed);
+    // neither transport reaches node1's agent side: the AudioSocket address it hands out and the WebSocket port
+    // websocket_client.conf names are both closed
+    node1.with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + closed).with("MEDIAWS_PORT", Integer.toString(freeTcp()));
     node1.start();
     try {
-      heardFailure("failure heard: AudioSocket unreachable", AGENT_DID);
+      heardFailure("failure heard: agent unreachable (" + asterisk.media() + ")", AGENT_DID);
     } finally {
       node1.stop();
-      node1.with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + node1.audioSocket);
+      node1.with("AGI_AUDIOSOCKET_ADDRESS", "127.0.0.1:" + node1.audioSocket)
+          .with("MEDIAWS_PORT", Integer.toString(mediaWs1));
       node1.start();
       node2.start();
     }

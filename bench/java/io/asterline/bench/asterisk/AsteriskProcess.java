@@ -56,6 +56,9 @@ final class AsteriskProcess implements AutoCloseable {
     env.put("RTP_PORT_END", Integer.toString(ports.rtpEnd()));
     env.put("AMI_USERNAME", amiUser);
     env.put("AMI_SECRET", amiSecret);
+    // the WebSocket transport's connection: localised to node1's mediaws port by mediaWs() before start
+    env.put("MEDIAWS_URI", "ws://127.0.0.1:9093/media");
+    env.put("MEDIAWS_PASSWORD", MEDIAWS_PASSWORD);
     env.put("DIDWW_OUTBOUND_HOST", "127.0.0.1:" + ports.carrier());
     env.put("DIDWW_SIP_USERNAME", "bench");
     env.put("DIDWW_SIP_PASSWORD", "bench-password-not-used");
@@ -86,6 +89,36 @@ final class AsteriskProcess implements AutoCloseable {
     Files.writeString(didww, Files.readString(didww).replace("[DIDWW-identify]\n", "[DIDWW-identify]\nmatch = 127.0.0.1\n"));
     replace("extensions.conf", "ASTERLINE_AGI = agi://asterline:4573", "ASTERLINE_AGI = " + agiUrls);
     replace("extensions.conf", "ASTERLINE_TRUNK = TWILIO", "ASTERLINE_TRUNK = DIDWW");
+  }
+
+  /** The Basic-auth password websocket_client.conf gives the nodes (their MEDIAWS_PASSWORD). */
+  static final String MEDIAWS_PASSWORD = "bench-mediaws-secret-0123456789";
+
+  /**
+   * Points websocket_client.conf's connection at node1's media WebSocket port and adds node2's as
+   * {@code [asterline-b]} (a copy of the shipped one), before start.
+   */
+  void mediaWs(int port1, int port2) throws IOException {
+    Path f = etc.resolve("websocket_client.conf");
+    String shipped = Files.readString(f);
+    String first = "uri = ws://127.0.0.1:9093/media";
+    if (!shipped.contains(first) || !shipped.contains("[asterline]")) {
+      throw new IllegalStateException("websocket_client.conf no longer has [asterline] with '" + first
+          + "': update the bench's localisation");
+    }
+    String section = shipped.substring(shipped.indexOf("[asterline]"));
+    Files.writeString(f, shipped.replace(first, "uri = ws://127.0.0.1:" + port1 + "/media") + "\n"
+        + section.replace("[asterline]", "[asterline-b]").replace(first, "uri = ws://127.0.0.1:" + port2 + "/media"));
+  }
+
+  /** The agent transport the shipped extensions.conf picks (ASTERLINE_MEDIA), as rendered. */
+  String media() throws IOException {
+    for (String line : Files.readString(etc.resolve("extensions.conf")).split("\n")) {
+      if (line.startsWith("ASTERLINE_MEDIA = ")) {
+        return line.substring("ASTERLINE_MEDIA = ".length()).trim();
+      }
+    }
+    return "audiosocket";
   }
 
   /** Sets a global of the dialplan (extensions.conf [globals]) before start. */

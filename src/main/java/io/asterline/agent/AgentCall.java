@@ -1,7 +1,6 @@
 package io.asterline.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.asterline.call.CallRepository.AgentOutcome;
 import io.asterline.realtime.RealtimeClient;
 import io.asterline.realtime.RealtimeEvent;
@@ -11,8 +10,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.AbstractEventExecutor;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,32 +35,6 @@ final class AgentCall {
   /** Errors after which the session cannot serve the call. */
   private static final Set<String> FATAL = Set.of("session_expired", "beta_api_shape_disabled", "invalid_api_key",
       "insufficient_quota", "model_not_found", "session_not_found", "invalid_session_config");
-
-  private static final long BEEP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
-  private static final long DTMF_GAP_MILLIS = 700;
-
-  private enum Voicemail { OFF, LISTENING, DECIDED_HUMAN, WAITING_FOR_BEEP, LEAVING_MESSAGE }
-
-  /** An ending decided but waiting for the agent's last words to be played. */
-  private static final class Pending {
-    final String decision;
-    final String transferTo;
-    final String reason;
-    /** The ending waits for a response Asterline asked for (goodbye, voicemail message) to be done. */
-    final boolean waitForResponse;
-    final long deadline;
-    boolean responseDone;
-
-    Pending(String decision, String transferTo, String reason, boolean waitForResponse, long deadline) {
-      this.decision = decision;
-      this.transferTo = transferTo;
-      this.reason = reason;
-      this.waitForResponse = waitForResponse;
-      this.deadline = deadline;
-    }
-  }
-
-  private record Turn(String role, String text, OffsetDateTime at) {}
 
   /** One WebSocket, on this call's event loop; callbacks from elsewhere are moved onto it. */
   private final class Upstream implements RealtimeClient.Listener {
@@ -106,8 +77,8 @@ final class AgentCall {
     }
   }
 
-  private final Talk talk;
-  private final CallSettings settings;
+  final Talk talk;
+  final CallSettings settings;
   private final AgentLeg leg;
   private final MediaLeg media;
   private final EventLoop loop;
@@ -136,23 +107,17 @@ final class AgentCall {
 
   private boolean callerSpeaking;
   private long lastActivityNanos;
-  private Pending pending;
+  private Ending pending;
 
-  private Voicemail voicemail = Voicemail.OFF;
-  private BeepDetector beep;
-  private boolean beepHeard;
-  private long voicemailWindowEnd;
-  private long beepDeadline;
-  private String voicemailResult;
-
-  private final StringBuilder digits = new StringBuilder();
-  private ScheduledFuture<?> digitFlush;
+  final VoicemailDetection voicemail;
+  final Transcript transcript = new Transcript();
+  private final Tools tools = new Tools(this);
+  private final Keypad keypad = new Keypad(this);
 
   private OffsetDateTime firstAudioAt;
   private int bargeIns;
   private long bargeInSince;
   private long maxStopNanos = -1;
-  private final List<Turn> conversation = new ArrayList<>();
 
   AgentCall(Talk talk, CallSettings settings, AgentLeg leg, MediaLeg media, EventLoop loop, long connectedNanos,
       String apiKey) {
@@ -165,22 +130,16 @@ final class AgentCall {
     this.apiKey = apiKey;
     this.input = new byte[(int) talk.openai.inputChunk().toMillis() * 8];
     this.lastActivityNanos = System.nanoTime();
+    this.voicemail = new VoicemailDetection(this, settings);
   }
 
   // ---------------------------------------------------------------- start and upstream
 
   void start() {
     long now = System.nanoTime();
-    if (settings.voicemailDetection()) {
-      voicemail = Voicemail.LISTENING;
-      voicemailWindowEnd = connectedNanos + TimeUnit.MILLISECONDS.toNanos(settings.voicemailWindowMs());
-      beep = new BeepDetector(200);
-      if (settings.amdStatus().filter("MACHINE"::equals).isPresent()) {
-        machine("AMD() said MACHINE");
-        if (ended) {
-          return;
-        }
-      }
+    voicemail.start(connectedNanos);
+    if (ended) {
+      return;
     }
     if (apiKey == null) {
       log.warn("no OpenAI API key for tenant {} (set openai.api-key or the tenant's key)", settings.tenantId());
@@ -212,13 +171,13 @@ final class AgentCall {
     up.client.send(talk.messages.sessionUpdate(session(up.renewal)));
   }
 
-  private RealtimeMessages.Session session(boolean renewal) {
+  RealtimeMessages.Session session(boolean renewal) {
     String instructions = settings.instructions();
     if (renewal) {
       instructions += "\n\nThis phone call is already in progress (the connection was renewed); do not greet "
-          + "again, continue where the conversation stopped. The conversation so far:\n" + transcriptTail(6000);
+          + "again, continue where the conversation stopped. The conversation so far:\n" + transcript.tail(6000);
     }
-    boolean autoRespond = voicemail != Voicemail.WAITING_FOR_BEEP && voicemail != Voicemail.LEAVING_MESSAGE;
+    boolean autoRespond = !voicemail.holdsTurns();
     return new RealtimeMessages.Session(settings.model(), instructions, settings.voice(), settings.language(),
         talk.openai.transcriptionModel(), talk.openai.vadThreshold(),
         (int) talk.openai.vadPrefixPadding().toMillis(), (int) talk.openai.vadSilence().toMillis(), autoRespond);
@@ -256,14 +215,14 @@ final class AgentCall {
   }
 
   /** Asks for a response: from now until the server starts it, the session owes us an answer. */
-  private void createResponse(String event) {
+  void createResponse(String event) {
     if (owedSinceNanos == 0) {
       owedSinceNanos = System.nanoTime();
     }
     send(event);
   }
 
-  private void send(String event) {
+  void send(String event) {
     if (current != null && !current.client.send(event)) {
       log.debug("realtime: not connected, dropped {}", event.length() > 60 ? event.substring(0, 60) : event);
     }
@@ -299,18 +258,18 @@ final class AgentCall {
         owedSinceNanos = 0;
       }
       case "response.output_audio.delta" -> onAudio(e);
-      case "response.output_audio_transcript.done" -> addTurn("agent", e.text("transcript"));
+      case "response.output_audio_transcript.done" -> transcript.add("agent", e.text("transcript"));
       case "conversation.item.input_audio_transcription.completed" -> onCallerTranscript(e.text("transcript"));
       case "input_audio_buffer.speech_started" -> onSpeechStarted(e);
       case "input_audio_buffer.speech_stopped" -> {
         callerSpeaking = false;
         lastActivityNanos = System.nanoTime();
         // with create_response on, the server answers the caller's turn by itself: it owes that answer now
-        if (voicemail != Voicemail.WAITING_FOR_BEEP && voicemail != Voicemail.LEAVING_MESSAGE && owedSinceNanos == 0) {
+        if (!voicemail.holdsTurns() && owedSinceNanos == 0) {
           owedSinceNanos = lastActivityNanos;
         }
       }
-      case "response.function_call_arguments.done" -> onToolCall(e);
+      case "response.function_call_arguments.done" -> tools.onToolCall(e);
       case "response.done" -> onResponseDone(e);
       case "error" -> onError(e);
       default -> {
@@ -328,10 +287,7 @@ final class AgentCall {
     long now = System.nanoTime();
     startSessionClock(now);
     lastActivityNanos = now;
-    if (voicemail == Voicemail.WAITING_FOR_BEEP) {
-      if (beepHeard) {
-        leaveMessage();
-      }
+    if (voicemail.sessionReady()) {
       return;
     }
     createResponse(talk.messages.responseCreate("Greet the caller now by saying exactly this, nothing else: \""
@@ -405,19 +361,8 @@ final class AgentCall {
 
   private void onCallerTranscript(String transcript) {
     lastActivityNanos = System.nanoTime();
-    addTurn("caller", transcript);
-    if (voicemail == Voicemail.LISTENING) {
-      String phrase = VoicemailPhrases.find(transcript);
-      if (phrase != null) {
-        machine("the caller side said \"" + phrase + "\"");
-      }
-    }
-  }
-
-  private void addTurn(String role, String text) {
-    if (text != null && !text.isBlank()) {
-      conversation.add(new Turn(role, text.strip(), OffsetDateTime.now()));
-    }
+    this.transcript.add("caller", transcript);
+    voicemail.callerSaid(transcript);
   }
 
   // ---------------------------------------------------------------- barge-in
@@ -425,7 +370,7 @@ final class AgentCall {
   private void onSpeechStarted(RealtimeEvent e) {
     callerSpeaking = true;
     lastActivityNanos = System.nanoTime();
-    if (voicemail == Voicemail.WAITING_FOR_BEEP || voicemail == Voicemail.LEAVING_MESSAGE) {
+    if (voicemail.holdsTurns()) {
       return;
     }
     if (pending != null && "silence_timeout".equals(pending.reason)) {
@@ -438,7 +383,7 @@ final class AgentCall {
    * Silences the agent now: the queued audio is dropped (the transport stops playing it), the running
    * response is cancelled, and the playing item is truncated to what the caller actually heard.
    */
-  private void stopAgent(long sinceNanos, boolean countAsBargeIn) {
+  void stopAgent(long sinceNanos, boolean countAsBargeIn) {
     if (activeResponse != null) {
       // with interrupt_response the server usually cancels first; then this is answered with a harmless error
       send(talk.messages.responseCancel(activeResponse));
@@ -457,55 +402,9 @@ final class AgentCall {
     }
   }
 
-  // ---------------------------------------------------------------- tools and DTMF
+  // ---------------------------------------------------------------- what tools, keys and voicemail ask for
 
-  private void onToolCall(RealtimeEvent e) {
-    String name = e.text("name");
-    String callId = e.text("call_id");
-    if (pending != null) {
-      send(talk.messages.functionOutput(callId, "{\"ok\":false,\"error\":\"the call is already ending\"}"));
-      return;
-    }
-    long now = System.nanoTime();
-    if ("end_call".equals(name)) {
-      log.info("the agent ends the call");
-      send(talk.messages.functionOutput(callId, "{\"ok\":true}"));
-      pending = new Pending("hangup", null, "end_call", false, now + TimeUnit.SECONDS.toNanos(10));
-    } else if ("transfer_call".equals(name)) {
-      transfer(callId, e.text("arguments"), now);
-    } else {
-      send(talk.messages.functionOutput(callId, "{\"ok\":false,\"error\":\"there is no tool named " + name + "\"}"));
-      requestResponse();
-    }
-  }
-
-  private void transfer(String callId, String arguments, long now) {
-    String asked = null;
-    try {
-      JsonNode args = talk.json.readTree(arguments == null || arguments.isBlank() ? "{}" : arguments);
-      asked = args.path("number").asText("").replaceAll("[\\s()-]", "");
-    } catch (java.io.IOException e) {
-      log.debug("transfer_call arguments are not JSON: {}", e.getMessage());
-    }
-    String number = asked == null || asked.isEmpty() ? settings.transferNumber().orElse(null) : asked;
-    String error = null;
-    if (number == null) {
-      error = "no transfer number is configured for this line; offer the caller other help";
-    } else if (!settings.mayTransferTo(number)) {
-      error = "transfers to " + number + " are not allowed; omit the number to reach the default human line";
-    }
-    if (error != null) {
-      log.info("transfer_call refused: {}", error);
-      send(talk.messages.functionOutput(callId, talk.json.createObjectNode().put("ok", false).put("error", error).toString()));
-      requestResponse();
-      return;
-    }
-    log.info("the agent transfers the call to {}", number);
-    send(talk.messages.functionOutput(callId, "{\"ok\":true}"));
-    pending = new Pending("transfer", number, "transfer", false, now + TimeUnit.SECONDS.toNanos(10));
-  }
-
-  private void requestResponse() {
+  void requestResponse() {
     if (activeResponse != null) {
       responseAfterDone = true;
     } else {
@@ -513,78 +412,33 @@ final class AgentCall {
     }
   }
 
+  /** The call ends this way once the agent's last words are played (or at the ending's deadline). */
+  void endAfterPlaying(Ending ending) {
+    pending = ending;
+  }
+
+  Ending ending() {
+    return pending;
+  }
+
+  void cancelEnding() {
+    pending = null;
+  }
+
+  boolean ready() {
+    return ready;
+  }
+
   void dtmf(char digit) {
     lastActivityNanos = System.nanoTime();
     if (!ready || ended) {
       return;
     }
-    digits.append(digit);
-    if (digitFlush != null) {
-      digitFlush.cancel(false);
-    }
-    // a caller typing a number presses several keys: they reach the model as one message
-    digitFlush = loop.schedule(() -> inCall(this::flushDigits), DTMF_GAP_MILLIS, TimeUnit.MILLISECONDS);
+    keypad.pressed(digit);
   }
 
-  private void flushDigits() {
-    if (ended || digits.length() == 0) {
-      return;
-    }
-    String keys = String.join(" ", digits.toString().split(""));
-    digits.setLength(0);
-    addTurn("caller", "[keypad: " + keys + "]");
-    if (voicemail == Voicemail.WAITING_FOR_BEEP || voicemail == Voicemail.LEAVING_MESSAGE || pending != null) {
-      return;
-    }
-    stopAgent(System.nanoTime(), false);
-    send(talk.messages.userText("The caller pressed these keys on the phone keypad: " + keys));
-    requestResponse();
-  }
-
-  // ---------------------------------------------------------------- voicemail
-
-  private void machine(String why) {
-    if (voicemail != Voicemail.LISTENING) {
-      return;
-    }
-    voicemailResult = "machine";
-    boolean leave = "leave_message".equals(settings.voicemailAction()) && settings.voicemailMessage().isPresent();
-    log.info("answering machine: {}; {}", why, leave ? "leaving the message after the beep" : "hanging up");
-    if (!leave) {
-      if ("leave_message".equals(settings.voicemailAction())) {
-        log.warn("voicemail action is leave_message but no message is set for the call or tenant; hanging up");
-      }
-      finish("hangup", null, "voicemail");
-      return;
-    }
-    voicemail = Voicemail.WAITING_FOR_BEEP;
-    beepDeadline = System.nanoTime() + BEEP_WAIT_NANOS;
-    pending = null;
-    stopAgent(System.nanoTime(), false);
-    if (ready) {
-      // the machine's greeting must not make the model answer or cut off the message
-      send(talk.messages.turnDetectionUpdate(session(false)));
-      if (beepHeard) {
-        leaveMessage();
-      }
-    }
-  }
-
-  private void onBeep() {
-    beepHeard = true;
-    if (voicemail == Voicemail.LISTENING) {
-      machine("a beep in the caller audio");
-    } else if (voicemail == Voicemail.WAITING_FOR_BEEP && ready) {
-      leaveMessage();
-    }
-  }
-
-  private void leaveMessage() {
-    voicemail = Voicemail.LEAVING_MESSAGE;
-    beep = null;
-    createResponse(talk.messages.responseCreate("You reached an answering machine. Leave this message now, word for word, "
-        + "then stop: \"" + settings.voicemailMessage().orElse("") + "\""));
-    pending = new Pending("hangup", null, "voicemail", true, System.nanoTime() + TimeUnit.SECONDS.toNanos(90));
+  ScheduledFuture<?> schedule(Runnable r, long millis) {
+    return loop.schedule(() -> inCall(r), millis, TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- audio in and out (event loop)
@@ -594,11 +448,9 @@ final class AgentCall {
     if (ended) {
       return;
     }
-    if (beep != null && beep.feedMulaw(mulaw)) {
-      onBeep();
-      if (ended) {
-        return;
-      }
+    voicemail.callerAudio(mulaw);
+    if (ended) {
+      return;
     }
     if (!ready) {
       return;
@@ -652,24 +504,18 @@ final class AgentCall {
       }
       return;
     }
-    if (voicemail == Voicemail.LISTENING && now - voicemailWindowEnd >= 0) {
-      voicemail = Voicemail.DECIDED_HUMAN;
-      voicemailResult = "human";
-      beep = null;
-    } else if (voicemail == Voicemail.WAITING_FOR_BEEP && ready && now - beepDeadline >= 0) {
-      log.info("no beep heard; leaving the message anyway");
-      leaveMessage();
+    if (voicemail.tick(now, ready)) {
       return;
     }
     if (!ready) {
       return;
     }
-    if (idle && !callerSpeaking && voicemail != Voicemail.WAITING_FOR_BEEP
+    if (idle && !callerSpeaking && !voicemail.waitingForBeep()
         && now - lastActivityNanos >= TimeUnit.MILLISECONDS.toNanos(settings.silenceTimeoutMs())) {
       log.info("the caller said nothing for {} ms; saying goodbye", settings.silenceTimeoutMs());
       createResponse(talk.messages.responseCreate("The caller has not said anything for a while. Say exactly this, "
           + "nothing else: \"" + settings.goodbye() + "\""));
-      pending = new Pending("hangup", null, "silence_timeout", true, now + TimeUnit.SECONDS.toNanos(15));
+      pending = new Ending("hangup", null, "silence_timeout", true, now + TimeUnit.SECONDS.toNanos(15));
       return;
     }
     if (next == null && now - renewAtNanos >= 0 && ((idle && !callerSpeaking) || now - forceRenewAtNanos >= 0)) {
@@ -735,19 +581,10 @@ final class AgentCall {
     log.info("moved to a new Realtime session with the conversation so far");
   }
 
-  private String transcriptTail(int maxChars) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = conversation.size() - 1; i >= 0 && sb.length() < maxChars; i--) {
-      Turn t = conversation.get(i);
-      sb.insert(0, t.role() + ": " + t.text() + "\n");
-    }
-    return sb.toString();
-  }
-
   // ---------------------------------------------------------------- ending
 
   /** The agent decided (or failed): store the decision, then the leg ends and the dialplan goes on. */
-  private void finish(String decision, String transferTo, String reason) {
+  void finish(String decision, String transferTo, String reason) {
     if (ended) {
       return;
     }
@@ -780,9 +617,7 @@ final class AgentCall {
     if (connectDeadline != null) {
       connectDeadline.cancel(false);
     }
-    if (digitFlush != null) {
-      digitFlush.cancel(false);
-    }
+    keypad.cancel();
     if (current != null) {
       current.close();
     }
@@ -793,16 +628,9 @@ final class AgentCall {
   }
 
   private AgentOutcome outcome(String decision, String transferTo, String reason) {
-    ArrayNode turns = talk.json.createArrayNode();
-    for (Turn t : conversation) {
-      turns.addObject().put("role", t.role()).put("text", t.text()).put("at", t.at().toString());
-    }
-    String vm = voicemailResult;
-    if (vm == null && voicemail == Voicemail.LISTENING) {
-      vm = "unknown";
-    }
     Integer maxStop = maxStopNanos < 0 ? null : (int) TimeUnit.NANOSECONDS.toMillis(maxStopNanos);
-    return new AgentOutcome(decision, transferTo, reason, firstAudioAt, bargeIns, maxStop, vm, turns.toString());
+    return new AgentOutcome(decision, transferTo, reason, firstAudioAt, bargeIns, maxStop, voicemail.result(),
+        transcript.json(talk.json));
   }
 
   boolean ended() {

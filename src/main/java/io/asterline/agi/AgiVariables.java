@@ -22,6 +22,8 @@ public final class AgiVariables {
   public static final String ROUTE = "ASTERLINE_ROUTE";
   /** host:port of the AudioSocket server that takes this call. */
   public static final String AUDIOSOCKET = "ASTERLINE_AUDIOSOCKET";
+  /** websocket or audiosocket: the agent leg's transport; the dialplan's global unless an answer sets it per call. */
+  public static final String MEDIA = "ASTERLINE_MEDIA";
   /** Absolute path MixMonitor records to; empty when the tenant does not record. */
   public static final String RECORDING = "ASTERLINE_RECORDING";
   /** E.164 number a forward route sends the call to. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.agi.AgiService;
 import io.asterline.agent.Agents;
 import io.asterline.audiosocket.AudioSocketServer;
+import io.asterline.mediaws.MediaWsServer;
 import io.asterline.db.Database;
 import io.asterline.db.DatabaseHealth;
 import io.asterline.db.Migrations;
@@ -46,13 +47,15 @@ public final class Asterline implements AutoCloseable {
   private final HttpServer http;
   private final AgiService agi;
   private final AudioSocketServer audioSocket;
+  private final MediaWsServer mediaWs;
   private final ShutdownConfig shutdown;
   private final Outbound outbound;
   private Optional<String> newAdminToken;
   private boolean closed;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi,
-      AudioSocketServer audioSocket, Outbound outbound, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+      AudioSocketServer audioSocket, MediaWsServer mediaWs, Outbound outbound, ShutdownConfig shutdown,
+      Optional<String> newAdminToken) {
     this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.outbound = outbound;
@@ -61,6 +64,7 @@ public final class Asterline implements AutoCloseable {
     this.http = http;
     this.agi = agi;
     this.audioSocket = audioSocket;
+    this.mediaWs = mediaWs;
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -110,11 +114,11 @@ public final class Asterline implements AutoCloseable {
           database.dsl(), json, metrics, http, lifecycle);
       Reports.routes(config.reports(), database.dsl(), http);
 
-      // started before the parts that hand out its address (with audiosocket.port 0 only the started server
-      // knows its port), registered after them so that it still stops first
       // the conversation side every transport hands its calls to: registered before them, so it stops after them
       Agents agents = lifecycle.register("agents",
           Agents.start(config.openai(), database.dsl(), apiKeys, json, metrics, degraded));
+      // started before the parts that hand out its address (with audiosocket.port 0 only the started server
+      // knows its port), registered after them so that it still stops first
       AudioSocketServer audioSocket = unregistered = AudioSocketServer.start(config.audioSocket(), agents, metrics);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
@@ -133,17 +137,20 @@ public final class Asterline implements AutoCloseable {
           config.database().poolSize(), recordingQueue, metrics, otherScripts(outbound, database), degraded));
       http.health(agi.health());
 
+      // Asterisk 22's WebSocket channel beside AudioSocket: the dialplan picks one per call (ASTERLINE_MEDIA)
+      MediaWsServer mediaWs = lifecycle.register("mediaws", MediaWsServer.start(config.mediaWs(), agents, json));
       // registered last so it stops first: calls still in progress after the grace period end through their
       // fallback before anything else goes
       lifecycle.register("audiosocket", audioSocket);
       unregistered = null;
-      http.health(audioSocket.health()).health(agents.realtimeHealth());
+      http.health(audioSocket.health()).health(mediaWs.health()).health(agents.realtimeHealth());
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, outbound, config.shutdown(), newAdminToken);
+      return new Asterline(lifecycle, database, http, agi, audioSocket, mediaWs, outbound, config.shutdown(),
+          newAdminToken);
     } catch (RuntimeException e) {
       if (unregistered != null) {
         unregistered.close();
@@ -194,6 +201,15 @@ public final class Asterline implements AutoCloseable {
     return audioSocket.port();
   }
 
+  public int mediaWsPort() {
+    return mediaWs.port();
+  }
+
+  /** Calls talking to the agent on this node, over either transport. */
+  private int activeCalls() {
+    return audioSocket.activeCalls() + mediaWs.activeCalls();
+  }
+
   /**
    * Stops gracefully: new inbound calls are refused at once (inbound answers OVER_CAPACITY, so the dialplan
    * sends them to its fallback, and /health turns 503 so a balancer looks elsewhere), calls in progress go on
@@ -207,19 +223,19 @@ public final class Asterline implements AutoCloseable {
     closed = true;
     agi.admission().drain();
     outbound.service().drain();
-    int active = audioSocket.activeCalls();
+    int active = activeCalls();
     log.info("asterline stopping: no new calls; {} call(s) in progress get up to {} s", active,
         shutdown.gracePeriod().toSeconds());
     long deadline = System.nanoTime() + shutdown.gracePeriod().toNanos();
     try {
-      while (audioSocket.activeCalls() > 0 && System.nanoTime() < deadline) {
+      while (activeCalls() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(100);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (audioSocket.activeCalls() > 0) {
-      log.warn("grace period over: ending {} call(s) through their fallback", audioSocket.activeCalls());
+    if (activeCalls() > 0) {
+      log.warn("grace period over: ending {} call(s) through their fallback", activeCalls());
     }
     lifecycle.close();
   }

@@ -2,6 +2,7 @@ package io.asterline.app;
 
 import io.asterline.agi.AgiConfig;
 import io.asterline.audiosocket.AudioSocketConfig;
+import io.asterline.mediaws.MediaWsConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
@@ -35,6 +36,7 @@ public record AsterlineConfig(
     AgiConfig agi,
     DidConfig dids,
     AudioSocketConfig audioSocket,
+    MediaWsConfig mediaWs,
     ShutdownConfig shutdown,
     SecretsConfig secrets) {
 
@@ -53,6 +55,7 @@ public record AsterlineConfig(
     keys.addAll(AgiConfig.KEYS);
     keys.addAll(DidConfig.KEYS);
     keys.addAll(AudioSocketConfig.KEYS);
+    keys.addAll(MediaWsConfig.KEYS);
     keys.addAll(ShutdownConfig.KEYS);
     keys.addAll(SecretsConfig.KEYS);
     return keys;
@@ -72,6 +75,7 @@ public record AsterlineConfig(
         AgiConfig.from(settings),
         DidConfig.from(settings),
         AudioSocketConfig.from(settings),
+        MediaWsConfig.from(settings),
         ShutdownConfig.from(settings),
         SecretsConfig.from(settings));
   }

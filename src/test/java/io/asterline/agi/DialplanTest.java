@@ -171,9 +171,14 @@ class DialplanTest {
   void theAgentLegUsesTheChannelDriverAndRecordsWholeCalls() {
     List<String> dials = lines.stream().filter(l -> l.app().equals("Dial") && l.args().startsWith("AudioSocket/"))
         .map(Line::args).toList();
-    // one agent leg per direction, both through the channel driver
-    assertThat(dials).hasSize(2)
+    // one agent leg for both directions (asterline-agent-leg), through the channel driver
+    assertThat(dials).hasSize(1)
         .allMatch(d -> d.equals("AudioSocket/${ASTERLINE_AUDIOSOCKET}/${ASTERLINE_CALL_ID}/c(slin),,g"));
+    // the WebSocket transport keeps the trunk's ulaw, speaks JSON control messages and names the call in the URI
+    assertThat(lines).filteredOn(l -> l.app().equals("Dial") && l.args().startsWith("WebSocket/")).isNotEmpty()
+        .allSatisfy(l -> assertThat(l.args()).contains("/c(ulaw)f(json)v(call=${ASTERLINE_CALL_ID}),,g"));
+    assertThat(lines).filteredOn(l -> l.app().equals("Gosub") && l.args().equals("asterline-agent-leg,s,1"))
+        .extracting(Line::file).containsExactlyInAnyOrder("extensions_inbound.conf", "extensions_outbound.conf");
     assertThat(lines).filteredOn(l -> l.args().contains("MixMonitor(")).hasSize(2)
         .allSatisfy(l -> assertThat(l.args()).endsWith("MixMonitor(${ASTERLINE_RECORDING})"));
     // an AGI line is always followed by a check of AGISTATUS
@@ -263,6 +268,7 @@ class DialplanTest {
         });
     settings.add("ASTERLINE_FALLBACK_DIAL"); // optional, no default
     settings.add("ASTERLINE_AGI_BACKUP"); // optional, no default
+    settings.add("ASTERLINE_WEBSOCKET_BACKUP"); // optional, no default
     // what an outbound call's Originate sets on the channel (documented in extensions_outbound.conf)
     Set<String> originate = new TreeSet<>();
     for (Field f : io.asterline.outbound.OutboundVariables.class.getFields()) {

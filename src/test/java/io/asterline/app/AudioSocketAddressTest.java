@@ -62,6 +62,7 @@ class AudioSocketAddressTest {
       o.put("http.port", "0");
       o.put("agi.port", "0");
       o.put("audiosocket.io-threads", "1");
+      o.put("mediaws.port", "0");
       o.put("recordings.dir", dir.toString());
       o.putAll(options);
       try (Asterline app = Asterline.start(AsterlineConfig.from(Settings.of(Map.of(), Map.of(), o)))) {

@@ -59,6 +59,7 @@ class CallLifecycleTest {
       o.put("http.port", "0");
       o.put("agi.port", "0");
       o.put("audiosocket.port", "0");
+      o.put("mediaws.port", "0");
       o.put("openai.api-key", "sk-test-lifecycle");
       o.put("realtime.url", realtime.url());
       o.put("recordings.dir", dir.toString());

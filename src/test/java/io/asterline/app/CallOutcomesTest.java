@@ -73,6 +73,7 @@ class CallOutcomesTest {
     o.put("http.port", "0");
     o.put("agi.port", "0");
     o.put("audiosocket.port", "0");
+    o.put("mediaws.port", "0");
     o.put("audiosocket.io-threads", "1");
     o.put("openai.api-key", "sk-test-outcomes");
     o.put("realtime.url", realtime.url());

@@ -280,6 +280,7 @@ class DatabaseOutageTest {
     o.put("http.port", "0");
     o.put("agi.port", "0");
     o.put("audiosocket.port", "0");
+    o.put("mediaws.port", "0");
     o.put("audiosocket.io-threads", "1");
     o.put("agi.db-deadline", "300ms");
     o.put("openai.api-key", "sk-test-outage");

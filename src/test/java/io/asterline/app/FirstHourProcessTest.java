@@ -54,7 +54,7 @@ class FirstHourProcessTest {
 
   @BeforeAll
   static void startServe() throws Exception {
-    serve = process("serve", "-Dhttp.port=0", "-Dagi.port=0", "-Daudiosocket.port=0").redirectErrorStream(true).start();
+    serve = process("serve", "-Dhttp.port=0", "-Dagi.port=0", "-Daudiosocket.port=0", "-Dmediaws.port=0").redirectErrorStream(true).start();
     Thread reader = new Thread(() -> {
       try (BufferedReader r =
           new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {

@@ -30,7 +30,7 @@ class ServeProcessTest {
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"),
-        "io.asterline.Main", "serve", "-Dhttp.port=0", "-Dagi.port=0", "-Daudiosocket.port=0")
+        "io.asterline.Main", "serve", "-Dhttp.port=0", "-Dagi.port=0", "-Daudiosocket.port=0", "-Dmediaws.port=0")
         .redirectErrorStream(true);
     pb.environment().put("ASTERLINE_DATA_DIR", dir.toString());
     pb.environment().put("OPENAI_API_KEY", "sk-must-not-be-logged-0001");

@@ -36,6 +36,7 @@ class ServiceTest {
     options.put("http.port", "0");
     options.put("agi.port", "0");
     options.put("audiosocket.port", "0");
+    options.put("mediaws.port", "0");
     return AsterlineConfig.from(Settings.of(Map.of(), env, options));
   }
 

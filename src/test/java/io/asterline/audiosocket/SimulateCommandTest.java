@@ -55,6 +55,7 @@ class SimulateCommandTest {
       o.put("agi.port", "0");
       // any free port: inbound must hand out the port the AudioSocket server really got
       o.put("audiosocket.port", "0");
+      o.put("mediaws.port", "0");
       o.put("audiosocket.io-threads", "1");
       o.put("openai.api-key", "sk-test-simulate");
       o.put("realtime.url", realtime.url());
@@ -145,6 +146,7 @@ class SimulateCommandTest {
       o.put("http.port", "0");
       o.put("agi.port", "0");
       o.put("audiosocket.port", "0");
+      o.put("mediaws.port", "0");
       o.put("recordings.dir", dir.resolve("recordings").toString());
       Asterline app = Asterline.start(AsterlineConfig.from(Settings.of(Map.of(), Map.of(), o)));
       try {

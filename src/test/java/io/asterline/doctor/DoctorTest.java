@@ -75,6 +75,7 @@ class DoctorTest {
     o.put("http.port", "0");
     o.put("agi.port", "0");
     o.put("audiosocket.port", "0");
+    o.put("mediaws.port", "0");
     o.put("audiosocket.io-threads", "1");
     o.put("recordings.dir", dir.toString());
     o.put("recordings.workers", "0");

@@ -41,6 +41,8 @@ class AsteriskEntrypointTest {
     env.put("SIP_TRUNKS", "didww,twilio");
     env.put("AMI_USERNAME", "asterline");
     env.put("AMI_SECRET", "s3cr&t\\with$specials");
+    env.put("MEDIAWS_URI", "ws://asterline:9093/media");
+    env.put("MEDIAWS_PASSWORD", "media-secret");
     env.put("DIDWW_OUTBOUND_HOST", "nyc.us.out.didww.com");
     env.put("DIDWW_SIP_USERNAME", "didww-user");
     env.put("DIDWW_SIP_PASSWORD", "didww-pass");

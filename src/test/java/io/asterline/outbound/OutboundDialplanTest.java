@@ -136,8 +136,9 @@ class OutboundDialplanTest {
     Matcher mix = Pattern.compile("MixMonitor\\(([^)]*)\\)").matcher(text);
     assertThat(mix.find()).isTrue();
     assertThat(mix.group(1)).as("no b option: AMD runs before any bridge").doesNotContain(",");
-    assertThat(text).contains("Dial(AudioSocket/${ASTERLINE_AUDIOSOCKET}/${ASTERLINE_CALL_ID}/c(slin),,g)");
-    // the shared parts of extensions_agent.conf: call-end as hangup handler, after-agent after the agent leg
+    // the shared parts of extensions_agent.conf: the agent leg (AudioSocket or WebSocket, ASTERLINE_MEDIA), call-end
+    // as hangup handler, after-agent after the agent leg
+    assertThat(text).contains("Gosub(asterline-agent-leg,s,1)");
     assertThat(text).contains("Set(CHANNEL(hangup_handler_push)=asterline-call-end,s,1)");
     assertThat(text).contains("Gosub(asterline-after-agent,s,1)");
   }

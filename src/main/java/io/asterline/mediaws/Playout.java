@@ -1,0 +1,115 @@
+package io.asterline.mediaws;
+
+import io.asterline.agent.MediaLeg.Played;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where Asterisk's playback of the agent's audio stands, without Asterisk saying so every frame. Asterisk plays
+ * what it was sent in order, one 20 ms frame per tick, from the moment its queue has audio; each MARK_MEDIA sent
+ * after a chunk comes back as MEDIA_MARK_PROCESSED once that chunk is played. Between marks the position advances
+ * at 8 bytes (µ-law samples) per millisecond from the last known point, never past what was sent. Positions are
+ * byte offsets in the stream of all agent audio sent on this call.
+ */
+final class Playout {
+
+  private record Segment(String itemId, long start) {}
+
+  /** Bytes of agent audio sent to Asterisk. */
+  private long sent;
+  /** A known point: at {@code anchorNanos} Asterisk was playing offset {@code anchorBytes} (or was idle there). */
+  private long anchorBytes;
+  private long anchorNanos;
+  private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+  private final Map<String, Long> marks = new HashMap<>();
+  private long nextMark;
+
+  /** {@code bytes} of item {@code itemId} went to Asterisk at {@code now}; answers the mark that follows them. */
+  String sent(String itemId, int bytes, long now) {
+    long played = position(now);
+    if (played >= sent) {
+      // Asterisk's queue was empty: playback starts with this audio, at its next tick
+      anchorBytes = sent;
+      anchorNanos = now;
+    }
+    Segment last = segments.peekLast();
+    if (last == null || !java.util.Objects.equals(last.itemId(), itemId)) {
+      segments.add(new Segment(itemId, sent));
+    }
+    sent += bytes;
+    String mark = Long.toString(nextMark++, 36);
+    marks.put(mark, sent);
+    return mark;
+  }
+
+  /** MEDIA_MARK_PROCESSED: everything before the mark has been played by {@code now}. */
+  void markProcessed(String mark, long now) {
+    Long at = marks.remove(mark);
+    if (at == null) {
+      return;
+    }
+    // earlier marks are behind the playhead now
+    marks.values().removeIf(offset -> offset <= at);
+    anchorBytes = at;
+    anchorNanos = now;
+  }
+
+  /** The offset being played at {@code now}. */
+  long position(long now) {
+    long elapsedBytes = Math.max(0, (now - anchorNanos) / 125_000);
+    return Math.min(sent, anchorBytes + elapsedBytes);
+  }
+
+  /** Bytes sent that Asterisk has not played yet. */
+  long queued(long now) {
+    return sent - position(now);
+  }
+
+  boolean playing(long now) {
+    return position(now) < sent;
+  }
+
+  /** What the caller heard of the item being played at {@code now}, or null when nothing is left to play. */
+  Played played(long now) {
+    long position = position(now);
+    if (position >= sent) {
+      return null;
+    }
+    Segment current = null;
+    for (Segment s : segments) {
+      if (s.start() <= position) {
+        current = s;
+      } else {
+        break;
+      }
+    }
+    if (current == null) {
+      return null;
+    }
+    return new Played(current.itemId(), (position - current.start()) / 8);
+  }
+
+  /** FLUSH_MEDIA went out at {@code now}: what was queued is gone, marks still pending will never come back. */
+  void flushed(long now) {
+    long position = position(now);
+    sent = position;
+    anchorBytes = position;
+    anchorNanos = now;
+    segments.clear();
+    marks.clear();
+  }
+
+  /** Forgets items fully played, so the list stays as short as what is queued. */
+  void prune(long now) {
+    long position = position(now);
+    while (segments.size() > 1) {
+      Segment first = segments.poll();
+      Segment second = segments.peek();
+      if (second.start() > position) {
+        segments.addFirst(first);
+        break;
+      }
+    }
+  }
+}

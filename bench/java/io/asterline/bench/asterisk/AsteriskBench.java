@@ -767,10 +767,10 @@ public final class AsteriskBench {
           .append(f.bargeInMs()).append(',').append(f.heardMs()).append(',').append(f.gaps()).append(',').append(f.late())
           .append(',').append(f.concealedMs()).append('\n');
     }
-    b.append("\ntruncate_caller_hz,item,audio_end_ms\n");
+    b.append("\ntruncate_caller_hz,item,audio_end_ms,ms_after_speech_started\n");
     for (RealtimePeer.Truncate t : peer.truncated) {
       b.append(String.format(Locale.ROOT, "%.1f", t.callerHz())).append(',').append(t.itemId).append(',').append(t.audioEndMs)
-          .append('\n');
+          .append(',').append(t.speechStartedAt == 0 ? -1 : (t.at - t.speechStartedAt) / 1_000_000).append('\n');
     }
     Files.writeString(work.resolve("load-" + n + "-" + media + ".csv"), b.toString());
   }
@@ -886,13 +886,14 @@ public final class AsteriskBench {
     long heard = -1;
     long talkSent = leg.rtp.firstTalkSent;
     if (talked && talkSent > 0) {
-      int stop = r.firstSilence(talkSent);
-      if (stop > 0 && r.speech()[stop - 1]) {
-        barge = (r.at()[stop] - talkSent) / 1e6;
+      // AudioSocket sends silence while the agent is quiet, Asterisk's WebSocket channel sends nothing
+      long[] stop = r.speechEnd(talkSent, 250_000_000L, RealtimePeer.GREETING_HZ);
+      if (stop != null) {
+        barge = (stop[1] - talkSent) / 1e6;
         // what was played of the greeting: its packets that reached the caller before the agent stopped
         heard = 0;
-        for (int i = Math.max(0, g); g >= 0 && i < stop; i++) {
-          heard += r.speech()[i] ? 20 : 0;
+        for (int i = Math.max(0, g); g >= 0 && i <= stop[0]; i++) {
+          heard += r.tone(i, RealtimePeer.GREETING_HZ) ? 20 : 0;
         }
       }
       long talkEnd = leg.rtp.talkUntil();
@@ -906,7 +907,9 @@ public final class AsteriskBench {
     List<Double> jitter = new ArrayList<>();
     for (int i = Math.max(1, g); g >= 0 && i < r.size(); i++) {
       long d = r.at()[i] - r.at()[i - 1];
-      if (r.speech()[i] || r.speech()[i - 1]) {
+      // while the agent speaks: between two packets of the same response (same tone); a transport may send
+      // nothing between turns, so the quiet spell before the next response is no gap
+      if (r.speech()[i] && r.speech()[i - 1] && Math.abs(r.crossings()[i] - r.crossings()[i - 1]) <= 3) {
         jitter.add(Math.abs(d - 20_000_000L) / 1e6);
         if (d > 60_000_000L) {
           gaps++;

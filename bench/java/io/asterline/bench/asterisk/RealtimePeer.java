@@ -44,8 +44,10 @@ final class RealtimePeer implements AutoCloseable {
   static final int GREETING_MS = 10_000;
   static final int REPLY_MS = 2_000;
   private static final byte[] TAIL = "\"}".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[][] GREETING = tone(440, GREETING_MS);
-  private static final byte[][] REPLY = tone(660, REPLY_MS);
+  static final int GREETING_HZ = 440;
+  static final int REPLY_HZ = 660;
+  private static final byte[][] GREETING = tone(GREETING_HZ, GREETING_MS);
+  private static final byte[][] REPLY = tone(REPLY_HZ, REPLY_MS);
 
   private final ObjectMapper json = new ObjectMapper();
   private final EventLoopGroup group;
@@ -64,12 +66,17 @@ final class RealtimePeer implements AutoCloseable {
   static final class Truncate {
     final String itemId;
     final long audioEndMs;
+    /** When it arrived, and when the stand-in had sent that session's latest speech_started (nanoTime). */
+    final long at;
+    final long speechStartedAt;
     private final Session session;
 
     Truncate(String itemId, long audioEndMs, Session session) {
       this.itemId = itemId;
       this.audioEndMs = audioEndMs;
       this.session = session;
+      this.at = System.nanoTime();
+      this.speechStartedAt = session.speechStartedAt;
     }
 
     /** The caller's tone in this session, from zero crossings of its speech (read after the call ended). */
@@ -157,6 +164,7 @@ final class RealtimePeer implements AutoCloseable {
     int silentMs;
     int heardMs;
     // the caller's pitch: sign changes over the samples of its speech (written on the loop, read after the call)
+    private volatile long speechStartedAt;
     private volatile long crossings;
     private volatile long firstCrossing = -1;
     private volatile long lastCrossing;
@@ -232,6 +240,7 @@ final class RealtimePeer implements AutoCloseable {
         if (!speaking) {
           speaking = true;
           bargeIns.incrementAndGet();
+          speechStartedAt = System.nanoTime();
           send(ctx, "{\"type\":\"input_audio_buffer.speech_started\",\"audio_start_ms\":" + heardMs
               + ",\"item_id\":\"in_" + turn + "\"}");
           ctx.flush();

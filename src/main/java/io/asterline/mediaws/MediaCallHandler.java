@@ -45,10 +45,26 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
   private static final long START_TIMEOUT_MILLIS = 5000;
   /** How long after HANGUP Asterisk gets to close the socket before we do. */
   private static final long LINGER_MILLIS = 2000;
+  /**
+   * How far ahead of the caller Asterisk's queue may be filled: 750 frames, so one more message (100 frames) stays
+   * under MEDIA_XOFF's 900 and far from the 1,000 at which chan_websocket ignores whole messages. The Realtime API
+   * sends faster than real time; the rest waits here and goes out as Asterisk plays.
+   */
+  private static final long MAX_AHEAD_BYTES = 750L * FRAME_BYTES;
+  /** chan_websocket's QUEUE_LENGTH_XOFF_LEVEL and QUEUE_LENGTH_XON_LEVEL, in frames. */
+  private static final long XOFF_FRAMES = 900;
+  private static final long XON_FRAMES = 800;
   /** More agent audio than this held back (XOFF) means the upstream is misbehaving; the rest is dropped. */
   private static final int MAX_HELD_BYTES = 8 * 120_000;
   /** A partial frame is sent, padded with silence, once Asterisk has less than this left to play. */
   private static final long PAD_WHEN_QUEUED_BELOW_BYTES = 8 * 40;
+  /**
+   * While the agent is quiet Asterisk's queue is kept between 40 and 80 ms of silence: with nothing queued the
+   * channel produces no frames at all, the caller's RTP stops (a carrier may hang up a call without RTP), and a
+   * phone hears nothing where it should hear quiet. Agent audio replaces the queued silence at once (FLUSH_MEDIA).
+   */
+  private static final long SILENCE_LOW_BYTES = 8 * 40;
+  private static final int SILENCE_TARGET_BYTES = 8 * 80;
   private static final byte MULAW_SILENCE = (byte) 0xFF;
 
   /** Agent audio in whole frames, waiting for XON. */
@@ -147,8 +163,10 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
     } else if (event instanceof ControlEvent.Xoff) {
       log.debug("MEDIA_XOFF: Asterisk's queue is full; holding the agent's audio");
       xoff = true;
+      playout.queuedIs(XOFF_FRAMES * FRAME_BYTES, now);
     } else if (event instanceof ControlEvent.Xon) {
       xoff = false;
+      playout.queuedIs((XON_FRAMES - 1) * FRAME_BYTES, now);
       drain(now);
     } else if (event instanceof ControlEvent.DtmfEnd dtmf) {
       agent.dtmf(dtmf.digit());
@@ -224,7 +242,14 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
         padPartial();
         drain(now);
       }
-      if (playout.playing(now)) {
+      if (!held.isEmpty()) {
+        // more than Asterisk's window was waiting: it goes out as Asterisk plays
+        drain(now);
+      }
+      if (!xoff && held.isEmpty() && partialFill == 0 && playout.queued(now) < SILENCE_LOW_BYTES) {
+        topUpSilence(now);
+      }
+      if (playout.agentPlaying(now)) {
         agent.agentAudioSent(now);
       } else {
         agent.agentAudioStopped(now);
@@ -294,23 +319,43 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
     heldBytes += frames.readableBytes();
   }
 
+  private void topUpSilence(long now) {
+    int bytes = (int) ((SILENCE_TARGET_BYTES - playout.queued(now) + FRAME_BYTES - 1) / FRAME_BYTES * FRAME_BYTES);
+    ByteBuf silence = ctx.alloc().directBuffer(bytes);
+    for (int i = 0; i < bytes; i++) {
+      silence.writeByte(MULAW_SILENCE);
+    }
+    String mark = playout.silence(bytes, now);
+    ctx.write(new BinaryWebSocketFrame(silence), ctx.voidPromise());
+    ctx.writeAndFlush(ControlCommand.mark(mark), ctx.voidPromise());
+  }
+
   /** Sends what is held, unless Asterisk asked us to wait: binary messages of whole frames, each followed by a mark. */
   private void drain(long now) {
-    if (xoff || ended || !ctx.channel().isActive()) {
+    if (xoff || ended || !ctx.channel().isActive() || held.isEmpty()) {
       return;
     }
+    if (playout.playing(now) && !playout.agentPlaying(now)) {
+      // only silence ahead of the caller: the agent's audio replaces it rather than waiting behind it
+      ctx.write(ControlCommand.of(Kind.FLUSH_MEDIA), ctx.voidPromise());
+      playout.flushed(now);
+    }
     boolean wrote = false;
-    for (Held h; !xoff && (h = held.poll()) != null; ) {
-      heldBytes -= h.mulaw().readableBytes();
-      while (h.mulaw().isReadable()) {
-        int n = Math.min(MAX_MESSAGE_BYTES, h.mulaw().readableBytes());
-        ByteBuf message = h.mulaw().readRetainedSlice(n);
-        String mark = playout.sent(h.itemId(), n, now);
-        ctx.write(new BinaryWebSocketFrame(message), ctx.voidPromise());
-        ctx.write(ControlCommand.mark(mark), ctx.voidPromise());
-        wrote = true;
+    for (Held h; (h = held.peek()) != null; ) {
+      long room = MAX_AHEAD_BYTES - playout.queued(now);
+      int n = (int) Math.min(Math.min(MAX_MESSAGE_BYTES, h.mulaw().readableBytes()), room / FRAME_BYTES * FRAME_BYTES);
+      if (n <= 0) {
+        break;
       }
-      h.mulaw().release();
+      ByteBuf message = h.mulaw().readRetainedSlice(n);
+      heldBytes -= n;
+      String mark = playout.sent(h.itemId(), n, now);
+      ctx.write(new BinaryWebSocketFrame(message), ctx.voidPromise());
+      ctx.write(ControlCommand.mark(mark), ctx.voidPromise());
+      wrote = true;
+      if (!h.mulaw().isReadable()) {
+        held.poll().mulaw().release();
+      }
     }
     if (wrote) {
       ctx.flush();
@@ -320,7 +365,7 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
 
   @Override
   public boolean playing() {
-    return partialFill > 0 || !held.isEmpty() || playout.playing(System.nanoTime());
+    return partialFill > 0 || !held.isEmpty() || playout.agentPlaying(System.nanoTime());
   }
 
   @Override
@@ -333,7 +378,7 @@ final class MediaCallHandler extends ChannelInboundHandlerAdapter implements Med
       String item = head != null ? head.itemId() : partialFill > 0 ? partialItem : null;
       played = item == null ? null : new Played(item, 0);
     }
-    boolean queued = playout.playing(now);
+    boolean queued = playout.agentPlaying(now);
     dropHeld();
     if (queued && ctx.channel().isActive() && !ended) {
       ctx.writeAndFlush(ControlCommand.of(Kind.FLUSH_MEDIA), ctx.voidPromise());

@@ -16,8 +16,10 @@ final class Playout {
 
   private record Segment(String itemId, long start) {}
 
-  /** Bytes of agent audio sent to Asterisk. */
+  /** Bytes sent to Asterisk: the agent's audio and the silence that keeps the caller's RTP flowing between. */
   private long sent;
+  /** Where the last agent audio sent ends: past it Asterisk plays only silence. */
+  private long agentEnd;
   /** A known point: at {@code anchorNanos} Asterisk was playing offset {@code anchorBytes} (or was idle there). */
   private long anchorBytes;
   private long anchorNanos;
@@ -27,6 +29,17 @@ final class Playout {
 
   /** {@code bytes} of item {@code itemId} went to Asterisk at {@code now}; answers the mark that follows them. */
   String sent(String itemId, int bytes, long now) {
+    String mark = append(itemId, bytes, now);
+    agentEnd = sent;
+    return mark;
+  }
+
+  /** {@code bytes} of silence went to Asterisk at {@code now}; answers the mark that follows them. */
+  String silence(int bytes, long now) {
+    return append(null, bytes, now);
+  }
+
+  private String append(String itemId, int bytes, long now) {
     long played = position(now);
     if (played >= sent) {
       // Asterisk's queue was empty: playback starts with this audio, at its next tick
@@ -55,6 +68,15 @@ final class Playout {
     anchorNanos = now;
   }
 
+  /**
+   * Asterisk said how much it holds (MEDIA_XOFF: 900 frames, MEDIA_XON: just under 800): the playhead is that far
+   * behind what was sent, whatever the clock said. A channel whose core stopped reading for a while is behind it.
+   */
+  void queuedIs(long bytes, long now) {
+    anchorBytes = Math.max(0, sent - bytes);
+    anchorNanos = now;
+  }
+
   /** The offset being played at {@code now}. */
   long position(long now) {
     long elapsedBytes = Math.max(0, (now - anchorNanos) / 125_000);
@@ -68,6 +90,11 @@ final class Playout {
 
   boolean playing(long now) {
     return position(now) < sent;
+  }
+
+  /** True while agent audio (not just silence) is queued or playing. */
+  boolean agentPlaying(long now) {
+    return position(now) < agentEnd;
   }
 
   /** What the caller heard of the item being played at {@code now}, or null when nothing is left to play. */
@@ -84,7 +111,7 @@ final class Playout {
         break;
       }
     }
-    if (current == null) {
+    if (current == null || current.itemId() == null) {
       return null;
     }
     return new Played(current.itemId(), (position - current.start()) / 8);
@@ -94,6 +121,7 @@ final class Playout {
   void flushed(long now) {
     long position = position(now);
     sent = position;
+    agentEnd = Math.min(agentEnd, position);
     anchorBytes = position;
     anchorNanos = now;
     segments.clear();

@@ -84,8 +84,9 @@ class AsteriskEntrypointTest {
 
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout()).isEqualTo("asterisk-started\n");
-    assertThat(renderedFiles()).containsExactly("amd.conf", "extensions.conf", "logger.conf", "manager.conf", "modules.conf",
-        "pjsip.conf", "pjsip_trunk_didww.conf", "pjsip_trunk_twilio.conf", "rtp.conf");
+    assertThat(renderedFiles()).containsExactly("amd.conf", "chan_websocket.conf", "extensions.conf", "logger.conf",
+        "manager.conf", "modules.conf", "pjsip.conf", "pjsip_trunk_didww.conf", "pjsip_trunk_twilio.conf", "rtp.conf",
+        "websocket_client.conf");
 
     String pjsip = Files.readString(etc.resolve("pjsip.conf"));
     assertThat(pjsip).contains("external_signaling_address = 203.0.113.10", "external_media_address = 203.0.113.10",
@@ -101,7 +102,10 @@ class AsteriskEntrypointTest {
         .isEqualTo(Repo.read(Repo.asteriskConfig().resolve("extensions.conf")));
 
     // Files holding credentials are not world-readable.
-    for (String secretFile : List.of("manager.conf", "pjsip_trunk_didww.conf", "pjsip_trunk_twilio.conf")) {
+    assertThat(Files.readString(etc.resolve("websocket_client.conf")))
+        .contains("uri = ws://asterline:9093/media", "password = media-secret");
+    for (String secretFile : List.of("manager.conf", "pjsip_trunk_didww.conf", "pjsip_trunk_twilio.conf",
+        "websocket_client.conf")) {
       assertThat(Files.getPosixFilePermissions(etc.resolve(secretFile))).doesNotContain(PosixFilePermission.OTHERS_READ);
     }
   }

@@ -79,6 +79,8 @@ public final class AsteriskBench {
   private int mediaWs2;
   private AsteriskProcess asterisk;
   private final Map<String, SipPhone.Leg> callees = new ConcurrentHashMap<>();
+  /** While a load step runs: the file name prefix for its first calls' packet timelines. */
+  private volatile String timeline;
 
   record Options(Path asterisk, int[] steps, int holdSeconds, String only, Path sounds, List<String> media) {}
 
@@ -619,6 +621,7 @@ public final class AsteriskBench {
   }
 
   private String step(int n, String media) throws Exception {
+    timeline = "rtp-" + n + "-" + media;
     long lateBefore = clock.lateTicks;
     peer.truncated.clear();
     double nodeLate0 = node1.metric("asterline_audiosocket_ticks_late_total");
@@ -920,6 +923,15 @@ public final class AsteriskBench {
           late++;
         }
       }
+    }
+    if (timeline != null && (hz == 300 || hz == 310)) {
+      // the first two calls of each step, packet by packet, for a closer look at gaps and timestamps
+      StringBuilder b = new StringBuilder("ms_after_answer,speech,zero_crossings,rtp_ts,marker\n");
+      for (int i = 0; i < r.size(); i++) {
+        b.append(String.format(Locale.ROOT, "%.1f,%b,%d,%d,%b%n", (r.at()[i] - answered) / 1e6, r.speech()[i],
+            r.crossings()[i], r.ts()[i] & 0xffffffffL, r.mark()[i]));
+      }
+      Files.writeString(work.resolve(timeline + "-" + (int) hz + "hz.csv"), b.toString());
     }
     // what a phone playing the agent through a fixed 60 ms jitter buffer loses to late packets
     long concealed = g < 0 ? 0 : 20L * r.lateForJitterBuffer(g, r.size(), JITTER_BUFFER_MS);

@@ -20,7 +20,7 @@ class AgiWiringTest {
   void theServiceStartsFastAgiAndReportsItsHealth() throws Exception {
     try (TestDatabase.Db db = TestDatabase.fresh(4)) {
       AsterlineConfig config = AsterlineConfig.from(Settings.of(Map.of(), Map.of(), Map.of(
-          "database.url", db.jdbcUrl(), "database.user", "postgres", "http.port", "0", "agi.port", "0",
+          "database.url", db.jdbcUrl(), "database.user", "postgres", "http.port", "0", "agi.port", "0", "mediaws.port", "0",
           "data.dir", java.nio.file.Files.createTempDirectory("asterline-data").toString())));
       try (Asterline app = Asterline.start(config)) {
         FakeAsterisk asterisk = new FakeAsterisk(app.agiPort());

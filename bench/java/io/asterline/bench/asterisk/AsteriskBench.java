@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <pre>
  *   bench/asterisk/run [--asterisk /usr/sbin/asterisk] [--steps 1,50,100,150,200,300] [--hold 14]
- *                      [--only functional|load] [--sounds DIR]
+ *                      [--only functional|load] [--sounds DIR] [--media websocket,audiosocket]
  * </pre>
  */
 public final class AsteriskBench {
@@ -79,8 +79,14 @@ public final class AsteriskBench {
   private int mediaWs2;
   private AsteriskProcess asterisk;
   private final Map<String, SipPhone.Leg> callees = new ConcurrentHashMap<>();
+  /** While a load step runs: the file name prefix for its first calls' packet timelines. */
+  private volatile String timeline;
 
-  record Options(Path asterisk, int[] steps, int holdSeconds, String only, Path sounds) {}
+  record Options(Path asterisk, int[] steps, int holdSeconds, String only, Path sounds, List<String> media) {}
+
+  static final List<String> MEDIA = List.of("websocket", "audiosocket");
+  /** The caller's phone in the figures: a fixed jitter buffer this deep, resynchronised at each RTP marker bit. */
+  static final long JITTER_BUFFER_MS = 60;
 
   AsteriskBench(Options options) {
     this.options = options;
@@ -106,6 +112,7 @@ public final class AsteriskBench {
     int hold = 14;
     String only = null;
     Path sounds = null;
+    List<String> media = MEDIA;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--asterisk" -> asterisk = Path.of(args[++i]);
@@ -113,8 +120,17 @@ public final class AsteriskBench {
         case "--hold" -> hold = Integer.parseInt(args[++i]);
         case "--only" -> only = args[++i];
         case "--sounds" -> sounds = Path.of(args[++i]);
+        case "--media" -> {
+          media = List.of(args[++i].split(","));
+          for (String m : media) {
+            if (!MEDIA.contains(m)) {
+              throw new IllegalArgumentException("--media takes " + String.join(",", MEDIA) + " (one or both), got " + m);
+            }
+          }
+        }
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; known: --asterisk PATH, --steps 1,50,..., --hold SECONDS, --only functional|load, --sounds DIR");
+            + "; known: --asterisk PATH, --steps 1,50,..., --hold SECONDS, --only functional|load, --sounds DIR, "
+            + "--media websocket,audiosocket");
       }
     }
     if (asterisk == null) {
@@ -123,7 +139,7 @@ public final class AsteriskBench {
     if (asterisk == null || !Files.isExecutable(asterisk)) {
       throw new IllegalArgumentException("no Asterisk: put asterisk on PATH or give --asterisk /path/to/asterisk");
     }
-    return new Options(asterisk, steps, hold, only, sounds);
+    return new Options(asterisk, steps, hold, only, sounds, media);
   }
 
   private static Path onPath(String name) {
@@ -564,40 +580,66 @@ public final class AsteriskBench {
     asterisk.cli("dialplan set global ASTERLINE_AGI_BACKUP ");
     node2.stop();
     System.out.println("\n== load: " + options.holdSeconds() + " s calls, the caller talks 1 s over the 10 s greeting at +4 s "
-        + "(one node; figures from the caller's RTP)");
-    System.out.println("| calls | answered | clean (no gap > 60 ms) | greeting p50 / p99 | barge-in stop p50 / p99 | jitter p99 | "
-        + "late packets | CPU Asterisk | CPU Asterline | the bench itself (CPU, sender ticks > 5 ms late) |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
-    // a fresh node's first calls run cold code (JIT, first connections): warm it as a day of traffic would
-    List<SipPhone.Leg> warm = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      warm.add(carrier.call(AGENT_DID, nextCaller()));
-      Thread.sleep(50);
+        + "(one node; figures from the caller's RTP; media " + String.join(", ", options.media())
+        + ", one transport at a time, their order alternating from step to step)");
+    // a fresh node's first calls run cold code (JIT, first connections): warm it as a day of traffic would, on
+    // every transport measured
+    for (String m : options.media()) {
+      media(m);
+      List<SipPhone.Leg> warm = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        warm.add(carrier.call(AGENT_DID, nextCaller()));
+        Thread.sleep(50);
+      }
+      Thread.sleep(5000);
+      for (SipPhone.Leg l : warm) {
+        l.hangup();
+        clock.close(l.rtp);
+      }
+      Thread.sleep(3000);
     }
-    Thread.sleep(5000);
-    for (SipPhone.Leg l : warm) {
-      l.hangup();
-      clock.close(l.rtp);
+    List<String> rows = new ArrayList<>();
+    int[] steps = options.steps();
+    for (int s = 0; s < steps.length; s++) {
+      for (int k = 0; k < options.media().size(); k++) {
+        String m = options.media().get((k + s) % options.media().size());
+        media(m);
+        rows.add(step(steps[s], m));
+      }
     }
-    Thread.sleep(3000);
-    for (int n : options.steps()) {
-      step(n);
-    }
+    System.out.println("\n| calls | media (channels seen) | answered | clean (no gap > 60 ms) | greeting p50 / p99 | barge-in stop p50 / p99 "
+        + "| jitter p99 | late packets | lost at a " + JITTER_BUFFER_MS + " ms jitter buffer: calls / p99 / total | CPU Asterisk | CPU Asterline | CPU per call (both) | truncate - heard: p99 / max |"
+        + " node ticks > 5 ms late / skipped | busiest media loop of the node: running / waiting for a CPU (% of the step) "
+        + "| threads Asterisk / Asterline | the bench itself (CPU, sender ticks > 5 ms late) | load |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    rows.forEach(System.out::println);
   }
 
-  private void step(int n) throws Exception {
+  /** Selects the transport of the calls that start from now on: the dialplan's deployment-wide setting. */
+  private void media(String m) throws Exception {
+    asterisk.cli("dialplan set global ASTERLINE_MEDIA " + m);
+  }
+
+  private String step(int n, String media) throws Exception {
+    timeline = "rtp-" + n + "-" + media;
     long lateBefore = clock.lateTicks;
+    peer.truncated.clear();
+    double nodeLate0 = node1.metric("asterline_audiosocket_ticks_late_total");
+    double nodeSkipped0 = node1.metric("asterline_audiosocket_frames_skipped_total");
     List<SipPhone.Leg> legs = new ArrayList<>();
     List<Figures> figures = java.util.Collections.synchronizedList(new ArrayList<>());
     long[] cpu0 = {cpu(asterisk.pid()), cpu(node1.pid()), cpu(ProcessHandle.current().pid())};
+    Map<String, long[]> loops0 = loopWaits(node1.pid());
     long t0 = System.nanoTime();
     List<Thread> waiters = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       SipPhone.Leg leg = carrier.call(AGENT_DID, nextCaller());
       legs.add(leg);
+      // each caller its own pitch: the Realtime stand-in tells the calls' truncates apart by it
+      double hz = 300 + 10 * i;
       Thread w = new Thread(() -> {
         try {
-          figures.add(talkAndHangUp(leg, 4000, options.holdSeconds() * 1000L));
+          figures.add(talkAndHangUp(leg, 4000, options.holdSeconds() * 1000L, 1000, hz));
         } catch (Exception e) {
           figures.add(Figures.failed(-1));
         }
@@ -607,22 +649,52 @@ public final class AsteriskBench {
       waiters.add(w);
       Thread.sleep(10);
     }
+    // which channel technology carries the agent legs, seen in Asterisk itself mid-step (after the greeting started)
+    Thread.sleep(2000);
+    String channels = asterisk.cli("core show channels concise");
+    int asteriskThreads = threads(asterisk.pid());
+    int nodeThreads = threads(node1.pid());
+    int ws = 0;
+    int as = 0;
+    for (String line : channels.split("\n")) {
+      ws += line.startsWith("WebSocket/") ? 1 : 0;
+      as += line.startsWith("AudioSocket/") ? 1 : 0;
+    }
     for (Thread w : waiters) {
       w.join();
     }
     long wall = System.nanoTime() - t0;
     long[] cpu1 = {cpu(asterisk.pid()), cpu(node1.pid()), cpu(ProcessHandle.current().pid())};
+    Map<String, long[]> loops1 = loopWaits(node1.pid());
+    // the busiest loop (the one that ran most): the other transport's loops sit idle in this step
+    long loopWait = 0;
+    long loopRun = 0;
+    for (Map.Entry<String, long[]> e : loops1.entrySet()) {
+      long[] before = loops0.getOrDefault(e.getKey(), new long[2]);
+      if (e.getValue()[0] - before[0] > loopRun) {
+        loopRun = e.getValue()[0] - before[0];
+        loopWait = e.getValue()[1] - before[1];
+      }
+    }
+    double nodeLate = node1.metric("asterline_audiosocket_ticks_late_total") - nodeLate0;
+    double nodeSkipped = node1.metric("asterline_audiosocket_frames_skipped_total") - nodeSkipped0;
     int answered = 0;
     int clean = 0;
     List<Double> greet = new ArrayList<>();
     List<Double> barge = new ArrayList<>();
     List<Double> jitter = new ArrayList<>();
     long late = 0;
+    List<Double> concealed = new ArrayList<>();
+    int concealing = 0;
+    long concealedTotal = 0;
     for (Figures f : figures) {
       if (!f.answered()) {
         continue;
       }
       answered++;
+      concealed.add((double) f.concealedMs());
+      concealing += f.concealedMs() > 0 ? 1 : 0;
+      concealedTotal += f.concealedMs();
       if (f.gaps() == 0 && f.greetingMs() >= 0) {
         clean++;
       }
@@ -635,12 +707,22 @@ public final class AsteriskBench {
       jitter.addAll(f.jitter());
       late += f.late();
     }
+    List<Double> truncateError = truncateErrors(figures);
+    dump(n, media, figures);
     double asteriskCpu = 100.0 * (cpu1[0] - cpu0[0]) * 1e7 / wall;
     double nodeCpu = 100.0 * (cpu1[1] - cpu0[1]) * 1e7 / wall;
     double benchCpu = 100.0 * (cpu1[2] - cpu0[2]) * 1e7 / wall;
-    System.out.printf(Locale.ROOT, "| %d | %d | %d | %.0f / %.0f ms | %.0f / %.0f ms | %.1f ms | %d | %.0f %% | %.0f %% | %.0f %%, %d late ticks |%n",
-        n, answered, clean, pct(greet, 50), pct(greet, 99), pct(barge, 50), pct(barge, 99), pct(jitter, 99), late,
-        asteriskCpu, nodeCpu, benchCpu, clock.lateTicks - lateBefore);
+    String row = String.format(Locale.ROOT, "| %d | %s (%d WebSocket, %d AudioSocket) | %d | %d | %.0f / %.0f ms | %.0f / %.0f ms | %.1f ms | %d "
+        + "| %d / %.0f ms / %d ms | %.0f %% | %.0f %% | %.3f %% | %s | %d / %d | %.1f %% / %.1f %% | %d / %d "
+        + "| %.0f %%, %d late ticks | %s |",
+        n, media, ws, as, answered, clean, pct(greet, 50), pct(greet, 99), pct(barge, 50), pct(barge, 99), pct(jitter, 99), late,
+        concealing, pct(concealed, 99), concealedTotal,
+        asteriskCpu, nodeCpu, (asteriskCpu + nodeCpu) / n,
+        truncateError.isEmpty() ? "none matched" : String.format(Locale.ROOT, "%.0f / %.0f ms (%d of %d calls)",
+            pct(truncateError, 99), pct(truncateError, 100), truncateError.size(), answered),
+        (long) nodeLate, (long) nodeSkipped, 100.0 * loopRun / wall, 100.0 * loopWait / wall, asteriskThreads, nodeThreads, benchCpu,
+        clock.lateTicks - lateBefore, loadAverage());
+    System.out.println(row);
     for (SipPhone.Leg l : legs) {
       clock.close(l.rtp);
     }
@@ -649,12 +731,61 @@ public final class AsteriskBench {
       long c = openCalls();
       return c == 0 ? c : null;
     }, c -> true, 30) == null ? openCalls() : 0;
-    if (open > 0 || answered < n) {
-      failures.add("load " + n + ": " + answered + " of " + n + " answered, " + open + " call rows not ended");
+    boolean rightMedia = media.equals("websocket") ? ws > 0 && as == 0 : as > 0 && ws == 0;
+    if (open > 0 || answered < n || !rightMedia) {
+      failures.add("load " + n + " " + media + ": " + answered + " of " + n + " answered, " + open + " call rows not ended, "
+          + ws + " WebSocket and " + as + " AudioSocket channels seen");
     } else {
       passed++;
     }
     Thread.sleep(3000);
+    return row;
+  }
+
+  /**
+   * For each call whose greeting was cut by the caller: the played milliseconds the node sent in its truncate
+   * (as the Realtime stand-in received it, matched to the call by the caller's pitch) minus what the caller's RTP
+   * shows was played of the greeting before it stopped; absolute values.
+   */
+  private List<Double> truncateErrors(List<Figures> figures) {
+    List<RealtimePeer.Truncate> truncates = new ArrayList<>(peer.truncated);
+    List<Double> errors = new ArrayList<>();
+    for (Figures f : figures) {
+      if (!f.answered() || f.heardMs() < 0 || f.talkHz() <= 0) {
+        continue;
+      }
+      for (RealtimePeer.Truncate t : truncates) {
+        if (Math.abs(t.callerHz() - f.talkHz()) < 3 && t.audioEndMs >= 0) {
+          errors.add((double) Math.abs(t.audioEndMs - f.heardMs()));
+          break;
+        }
+      }
+    }
+    return errors;
+  }
+
+  /** Every call's figures and every truncate the stand-in saw, for a closer look than the table's. */
+  private void dump(int n, String media, List<Figures> figures) throws IOException {
+    StringBuilder b = new StringBuilder("talk_hz,answered,greeting_ms,barge_in_ms,heard_ms,gaps,late,concealed_ms\n");
+    for (Figures f : figures) {
+      b.append(f.talkHz()).append(',').append(f.answered()).append(',').append(f.greetingMs()).append(',')
+          .append(f.bargeInMs()).append(',').append(f.heardMs()).append(',').append(f.gaps()).append(',').append(f.late())
+          .append(',').append(f.concealedMs()).append('\n');
+    }
+    b.append("\ntruncate_caller_hz,item,audio_end_ms,ms_after_speech_started\n");
+    for (RealtimePeer.Truncate t : peer.truncated) {
+      b.append(String.format(Locale.ROOT, "%.1f", t.callerHz())).append(',').append(t.itemId).append(',').append(t.audioEndMs)
+          .append(',').append(t.speechStartedAt == 0 ? -1 : (t.at - t.speechStartedAt) / 1_000_000).append('\n');
+    }
+    Files.writeString(work.resolve("load-" + n + "-" + media + ".csv"), b.toString());
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException e) {
+      return "?";
+    }
   }
 
   private static long cpu(long pid) {
@@ -664,6 +795,39 @@ public final class AsteriskBench {
       return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     } catch (IOException e) {
       return 0;
+    }
+  }
+
+  /**
+   * Per thread of the node that carries calls' media (its Netty event loops): nanoseconds run and nanoseconds
+   * spent runnable but waiting for a CPU, from {@code /proc/<pid>/task/<tid>/schedstat}. The wait is what a busy
+   * box does to the pacing: a loop that waits for a CPU sends its frames late.
+   */
+  private static Map<String, long[]> loopWaits(long pid) {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : tasks.toList()) {
+        try {
+          String comm = Files.readString(t.resolve("comm")).trim();
+          if (comm.startsWith("audiosocket-io") || comm.startsWith("mediaws-io")) {
+            String[] f = Files.readString(t.resolve("schedstat")).trim().split(" ");
+            m.put(t.getFileName().toString(), new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended
+        }
+      }
+    } catch (IOException e) {
+      // the process ended
+    }
+    return m;
+  }
+
+  private static int threads(long pid) {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return (int) tasks.count();
+    } catch (IOException e) {
+      return -1;
     }
   }
 
@@ -683,9 +847,9 @@ public final class AsteriskBench {
    * while the agent spoke.
    */
   record Figures(boolean answered, int finalResponse, double greetingMs, double bargeInMs, double replyMs, int gaps,
-      List<Double> jitter, long late) {
+      List<Double> jitter, long late, double talkHz, long heardMs, long concealedMs) {
     static Figures failed(int code) {
-      return new Figures(false, code, -1, -1, -1, 0, List.of(), 0);
+      return new Figures(false, code, -1, -1, -1, 0, List.of(), 0, -1, -1, 0);
     }
   }
 
@@ -694,6 +858,10 @@ public final class AsteriskBench {
   }
 
   private Figures talkAndHangUp(SipPhone.Leg leg, long talkAtMs, long hangupAtMs, long talkMs) throws Exception {
+    return talkAndHangUp(leg, talkAtMs, hangupAtMs, talkMs, 300);
+  }
+
+  private Figures talkAndHangUp(SipPhone.Leg leg, long talkAtMs, long hangupAtMs, long talkMs, double hz) throws Exception {
     int code;
     try {
       code = leg.finalResponse.get(20, TimeUnit.SECONDS);
@@ -710,7 +878,7 @@ public final class AsteriskBench {
     // no polling: at 300 calls, 300 threads waking every 20 ms would compete with what is measured
     boolean talked = false;
     if (!awaitEnd(leg, talkAt)) {
-      leg.rtp.talk(talkMs, 300);
+      leg.rtp.talk(talkMs, hz);
       talked = true;
       awaitEnd(leg, hangupAt);
     }
@@ -720,11 +888,18 @@ public final class AsteriskBench {
     double greeting = g < 0 ? -1 : (r.at()[g] - answered) / 1e6;
     double barge = -1;
     double reply = -1;
+    long heard = -1;
     long talkSent = leg.rtp.firstTalkSent;
     if (talked && talkSent > 0) {
-      int stop = r.firstSilence(talkSent);
-      if (stop > 0 && r.speech()[stop - 1]) {
-        barge = (r.at()[stop] - talkSent) / 1e6;
+      // AudioSocket sends silence while the agent is quiet, Asterisk's WebSocket channel sends nothing
+      long[] stop = r.speechEnd(talkSent, 250_000_000L, RealtimePeer.GREETING_HZ);
+      if (stop != null) {
+        barge = (stop[1] - talkSent) / 1e6;
+        // what was played of the greeting: its packets that reached the caller before the agent stopped
+        heard = 0;
+        for (int i = Math.max(0, g); g >= 0 && i <= stop[0]; i++) {
+          heard += r.tone(i, RealtimePeer.GREETING_HZ) ? 20 : 0;
+        }
       }
       long talkEnd = leg.rtp.talkUntil();
       int rep = r.firstSpeech(talkEnd);
@@ -737,7 +912,9 @@ public final class AsteriskBench {
     List<Double> jitter = new ArrayList<>();
     for (int i = Math.max(1, g); g >= 0 && i < r.size(); i++) {
       long d = r.at()[i] - r.at()[i - 1];
-      if (r.speech()[i] || r.speech()[i - 1]) {
+      // while the agent speaks: between two packets of the same response (same tone); a transport may send
+      // nothing between turns, so the quiet spell before the next response is no gap
+      if (r.speech()[i] && r.speech()[i - 1] && Math.abs(r.crossings()[i] - r.crossings()[i - 1]) <= 3) {
         jitter.add(Math.abs(d - 20_000_000L) / 1e6);
         if (d > 60_000_000L) {
           gaps++;
@@ -747,7 +924,18 @@ public final class AsteriskBench {
         }
       }
     }
-    return new Figures(true, code, greeting, barge, reply, gaps, jitter, late);
+    if (timeline != null && (hz == 300 || hz == 310)) {
+      // the first two calls of each step, packet by packet, for a closer look at gaps and timestamps
+      StringBuilder b = new StringBuilder("ms_after_answer,speech,zero_crossings,rtp_ts,marker\n");
+      for (int i = 0; i < r.size(); i++) {
+        b.append(String.format(Locale.ROOT, "%.1f,%b,%d,%d,%b%n", (r.at()[i] - answered) / 1e6, r.speech()[i],
+            r.crossings()[i], r.ts()[i] & 0xffffffffL, r.mark()[i]));
+      }
+      Files.writeString(work.resolve(timeline + "-" + (int) hz + "hz.csv"), b.toString());
+    }
+    // what a phone playing the agent through a fixed 60 ms jitter buffer loses to late packets
+    long concealed = g < 0 ? 0 : 20L * r.lateForJitterBuffer(g, r.size(), JITTER_BUFFER_MS);
+    return new Figures(true, code, greeting, barge, reply, gaps, jitter, late, talked ? hz : -1, heard, concealed);
   }
 
   /** Waits until {@code deadline} (nanoTime) or the leg's end, whichever comes first; true when it ended. */

@@ -57,7 +57,22 @@ final class NodeProcess implements AutoCloseable {
   }
 
   void start() throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder("java", "-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-jar", jar.toString(), "serve");
+    java.util.List<String> cmd = new java.util.ArrayList<>();
+    // BENCH_NODE_NICE runs the node at another scheduling priority (e.g. -5: its threads ahead of Asterisk's)
+    String nice = System.getenv("BENCH_NODE_NICE");
+    if (nice != null && !nice.isBlank()) {
+      cmd.addAll(java.util.List.of("nice", "-n", nice.trim()));
+    }
+    cmd.addAll(java.util.List.of("java", "-Xms256m", "-Xmx1g", "-XX:+UseG1GC",
+        // every collection and safepoint with its pause, to tell a stalled event loop's cause from the node's side
+        "-Xlog:gc,safepoint:file=" + log.resolveSibling(name + "-gc.log") + ":uptime,pid:filecount=0"));
+    // BENCH_NODE_JVM_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=node.jfr or -XX:+UseZGC
+    String extra = System.getenv("BENCH_NODE_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(java.util.List.of(extra.trim().split("\\s+")));
+    }
+    cmd.addAll(java.util.List.of("-jar", jar.toString(), "serve"));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

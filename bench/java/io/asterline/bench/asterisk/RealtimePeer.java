@@ -44,8 +44,10 @@ final class RealtimePeer implements AutoCloseable {
   static final int GREETING_MS = 10_000;
   static final int REPLY_MS = 2_000;
   private static final byte[] TAIL = "\"}".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[][] GREETING = tone(440, GREETING_MS);
-  private static final byte[][] REPLY = tone(660, REPLY_MS);
+  static final int GREETING_HZ = 440;
+  static final int REPLY_HZ = 660;
+  private static final byte[][] GREETING = tone(GREETING_HZ, GREETING_MS);
+  private static final byte[][] REPLY = tone(REPLY_HZ, REPLY_MS);
 
   private final ObjectMapper json = new ObjectMapper();
   private final EventLoopGroup group;
@@ -54,6 +56,34 @@ final class RealtimePeer implements AutoCloseable {
   final AtomicInteger sessions = new AtomicInteger();
   final AtomicInteger bargeIns = new AtomicInteger();
   final AtomicInteger truncates = new AtomicInteger();
+  /**
+   * Every {@code conversation.item.truncate} received, with the pitch of the caller's speech in that session (the
+   * bench gives each caller its own tone, so a truncate can be matched to the call whose RTP shows what was played).
+   */
+  final java.util.Queue<Truncate> truncated = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** One truncate: the item, the played milliseconds the node sent, and the session's caller tone (Hz). */
+  static final class Truncate {
+    final String itemId;
+    final long audioEndMs;
+    /** When it arrived, and when the stand-in had sent that session's latest speech_started (nanoTime). */
+    final long at;
+    final long speechStartedAt;
+    private final Session session;
+
+    Truncate(String itemId, long audioEndMs, Session session) {
+      this.itemId = itemId;
+      this.audioEndMs = audioEndMs;
+      this.session = session;
+      this.at = System.nanoTime();
+      this.speechStartedAt = session.speechStartedAt;
+    }
+
+    /** The caller's tone in this session, from zero crossings of its speech (read after the call ended). */
+    double callerHz() {
+      return session.callerHz();
+    }
+  }
   /**
    * When set, a session wedges right after the caller's turn ends: it sends speech_stopped and committed, owes the
    * answer, and then sends nothing and reads nothing (no pong either), as a stopped upstream with its TCP
@@ -133,6 +163,18 @@ final class RealtimePeer implements AutoCloseable {
     boolean speaking;
     int silentMs;
     int heardMs;
+    // the caller's pitch: sign changes over the samples of its speech (written on the loop, read after the call)
+    private volatile long speechStartedAt;
+    private volatile long crossings;
+    private volatile long firstCrossing = -1;
+    private volatile long lastCrossing;
+    private long sample;
+    private int lastSign;
+
+    /** Half-periods between the first and the last sign change of the caller's speech, over the samples between. */
+    double callerHz() {
+      return crossings < 2 ? -1 : (crossings - 1) / 2.0 / ((lastCrossing - firstCrossing) / 8000.0);
+    }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -158,7 +200,10 @@ final class RealtimePeer implements AutoCloseable {
           ctx.flush();
         }
         case "response.create" -> answer(ctx, GREETING);
-        case "conversation.item.truncate" -> truncates.incrementAndGet();
+        case "conversation.item.truncate" -> {
+          truncates.incrementAndGet();
+          truncated.add(new Truncate(e.path("item_id").asText(), e.path("audio_end_ms").asLong(-1), this));
+        }
         default -> {
           // cancel: the audio was all sent already, as the API does; the node drops what it queued
         }
@@ -173,11 +218,29 @@ final class RealtimePeer implements AutoCloseable {
       int ms = mulaw.length / 8;
       heardMs += ms;
       boolean speech = mulaw.length > 0 && sum / mulaw.length > RtpLeg.SPEECH_LEVEL;
+      long at = sample;
+      sample += mulaw.length;
       if (speech) {
+        for (byte b : mulaw) {
+          int v = MuLaw.decode(b);
+          if (v != 0) {
+            int sign = v > 0 ? 1 : -1;
+            if (lastSign != 0 && sign != lastSign) {
+              if (firstCrossing < 0) {
+                firstCrossing = at;
+              }
+              lastCrossing = at;
+              crossings++;
+            }
+            lastSign = sign;
+          }
+          at++;
+        }
         silentMs = 0;
         if (!speaking) {
           speaking = true;
           bargeIns.incrementAndGet();
+          speechStartedAt = System.nanoTime();
           send(ctx, "{\"type\":\"input_audio_buffer.speech_started\",\"audio_start_ms\":" + heardMs
               + ",\"item_id\":\"in_" + turn + "\"}");
           ctx.flush();

@@ -47,6 +47,9 @@ final class RtpLeg {
   // what arrived
   private long[] arrivals = new long[1024];
   private boolean[] speech = new boolean[1024];
+  private int[] timestamps = new int[1024];
+  private boolean[] marks = new boolean[1024];
+  private short[] crossings = new short[1024];
   private int count;
 
   RtpLeg(Clock clock) throws IOException {
@@ -121,6 +124,8 @@ final class RtpLeg {
     }
     int first = packet.get(packet.position()) & 0xff;
     int pt = packet.get(packet.position() + 1) & 0x7f;
+    boolean mark = (packet.get(packet.position() + 1) & 0x80) != 0;
+    int ts = packet.getInt(packet.position() + 4);
     if ((first >> 6) != 2 || pt != 0) {
       return;
     }
@@ -128,27 +133,73 @@ final class RtpLeg {
     int off = packet.position() + 12 + 4 * csrc;
     long sum = 0;
     int n = packet.limit() - off;
+    int signs = 0;
+    int last = 0;
     for (int i = 0; i < n; i++) {
-      sum += Math.abs(MuLaw.decode(packet.get(off + i)));
+      int v = MuLaw.decode(packet.get(off + i));
+      sum += Math.abs(v);
+      if (v != 0) {
+        int sign = v > 0 ? 1 : -1;
+        signs += last != 0 && sign != last ? 1 : 0;
+        last = sign;
+      }
     }
     if (count == arrivals.length) {
       arrivals = Arrays.copyOf(arrivals, count * 2);
       speech = Arrays.copyOf(speech, count * 2);
+      timestamps = Arrays.copyOf(timestamps, count * 2);
+      marks = Arrays.copyOf(marks, count * 2);
+      crossings = Arrays.copyOf(crossings, count * 2);
     }
+    crossings[count] = (short) signs;
     arrivals[count] = at;
+    timestamps[count] = ts;
+    marks[count] = mark;
     speech[count] = n > 0 && sum / n > SPEECH_LEVEL;
     count++;
   }
 
   /** A copy of what arrived so far. */
   synchronized Received received() {
-    return new Received(Arrays.copyOf(arrivals, count), Arrays.copyOf(speech, count));
+    return new Received(Arrays.copyOf(arrivals, count), Arrays.copyOf(speech, count), Arrays.copyOf(timestamps, count),
+        Arrays.copyOf(marks, count), Arrays.copyOf(crossings, count));
   }
 
-  /** Packets from Asterisk: arrival times (nanoTime) and whether each carried speech. */
-  record Received(long[] at, boolean[] speech) {
+  /** Packets from Asterisk: arrival times (nanoTime), whether each carried speech, RTP timestamps and marker bits. */
+  record Received(long[] at, boolean[] speech, int[] ts, boolean[] mark, short[] crossings) {
     int size() {
       return at.length;
+    }
+
+    /** Whether packet {@code i} carries a tone of about {@code hz} (its zero crossings over 20 ms, within 10 %). */
+    boolean tone(int i, double hz) {
+      double expected = 2 * hz * 0.020;
+      return speech[i] && Math.abs(crossings[i] - expected) <= 0.1 * expected + 1;
+    }
+
+    /**
+     * What a phone with a fixed jitter buffer of {@code depthMs} would not play of packets {@code from} to
+     * {@code to} (exclusive): each packet is due {@code depthMs} after the arrival the stream's timing predicts for
+     * it (the RTP timestamp, counted from the first packet, re-anchored at each marker bit as receivers resync on
+     * a new talk spurt), and one that arrives after it is due is concealed. Returns the speech packets concealed.
+     */
+    int lateForJitterBuffer(int from, int to, long depthMs) {
+      int late = 0;
+      long anchorAt = 0;
+      int anchorTs = 0;
+      int start = Math.max(0, from);
+      for (int i = start; i < Math.min(to, at.length); i++) {
+        if (i == start || mark[i]) {
+          anchorAt = at[i];
+          anchorTs = ts[i];
+          continue;
+        }
+        long due = anchorAt + (ts[i] - anchorTs) * 125_000L + depthMs * 1_000_000L;
+        if (at[i] > due && speech[i]) {
+          late++;
+        }
+      }
+      return late;
     }
 
     /** The first speech packet at or after {@code from}, or -1. */
@@ -159,6 +210,32 @@ final class RtpLeg {
         }
       }
       return -1;
+    }
+
+    /**
+     * When the agent's audio of {@code hz} (one response's tone) stopped after {@code from}: at the first packet
+     * without it (silence, or the next response), or, for a transport that sends
+     * nothing while the agent is quiet, 20 ms after the last speech packet when no packet follows it within
+     * {@code quietNanos}. Returns {index of the agent's last speech packet, when it stopped (nanoTime)}, or null
+     * when the agent was not speaking at {@code from} or never stopped.
+     */
+    long[] speechEnd(long from, long quietNanos, double hz) {
+      for (int i = 0; i < at.length; i++) {
+        if (at[i] < from) {
+          continue;
+        }
+        if (!tone(i, hz)) {
+          if (i == 0 || !tone(i - 1, hz)) {
+            return null;
+          }
+          // the next response after a quiet spell: the agent had stopped when its last packet ended
+          return new long[] {i - 1, at[i] - at[i - 1] > quietNanos ? at[i - 1] + 20_000_000L : at[i]};
+        }
+        if (i + 1 == at.length || at[i + 1] - at[i] > quietNanos) {
+          return new long[] {i, at[i] + 20_000_000L};
+        }
+      }
+      return null;
     }
 
     /** The first silent packet at or after {@code from}, or -1. */

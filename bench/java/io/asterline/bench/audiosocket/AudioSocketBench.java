@@ -139,6 +139,13 @@ public final class AudioSocketBench {
     int[] steps = parseSteps(args.length > 0 ? args[0] : "100,250,500,750,1000");
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int max = steps[steps.length - 1];
+    // the node on its own core(s), everything else (clients, Realtime peer, PostgreSQL, this JVM) on the others:
+    // the node's figures then no longer depend on the load generator sharing its cores
+    int machineCores = Runtime.getRuntime().availableProcessors();
+    String nodeCpus = System.getenv().getOrDefault("BENCH_NODE_CPUS", "0");
+    String loadCpus = System.getenv().getOrDefault("BENCH_LOAD_CPUS", "1");
+    boolean pinned = !nodeCpus.isBlank() && !loadCpus.isBlank() && pin(loadCpus);
+    int nodeCores = pinned ? cpuCount(nodeCpus) : Runtime.getRuntime().availableProcessors();
 
     TestDatabase.Db db = TestDatabase.fresh(4);
     List<UUID> callIds = new ArrayList<>();
@@ -164,7 +171,11 @@ public final class AudioSocketBench {
     CallState[] states = new CallState[max];
     BenchPeer peer = new BenchPeer(i -> i < states.length ? states[i] : null);
 
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> command = new ArrayList<>();
+    if (pinned) {
+      command.addAll(List.of("taskset", "-c", nodeCpus));
+    }
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms512m", "-Xmx2g", "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled",
         "-Dlogback.configurationFile=bench/audiosocket/logback.xml"));
     String extra = System.getenv("BENCH_NODE_JVM_OPTS");
@@ -188,11 +199,14 @@ public final class AudioSocketBench {
     EventLoopGroup asterisk = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("bench-asterisk"),
         NioIoHandler.newFactory());
 
-    System.out.printf("AudioSocket bench: %d cores, steps %s, %d s measured per step%n",
-        Runtime.getRuntime().availableProcessors(), args.length > 0 ? args[0] : "100,250,500,750,1000", seconds);
+    System.out.printf("AudioSocket bench: %d cores, steps %s, %d s measured per step; %s%n",
+        machineCores, args.length > 0 ? args[0] : "100,250,500,750,1000", seconds,
+        pinned ? "node pinned to CPU " + nodeCpus + " (" + nodeCores + " core" + (nodeCores == 1 ? "" : "s")
+            + "), clients, Realtime peer and PostgreSQL to CPU " + loadCpus
+            : "not pinned (the node shares its cores with the load generator)");
     long[] base = stats(nodeIn, nodeOut);
     System.out.printf("idle node: heap %.1f MB after GC, %d threads%n", base[0] / 1e6, base[2]);
-    System.out.println("calls | jitter p50 / p99 / max ms | dropped frames | barge-in stop p50 / p99 ms (server p99) | heap/call KB (marginal) | CPU/call % core | node threads | server ticks >5 ms late / skipped | machine load (1 min)");
+    System.out.println("calls | jitter p50 / p99 / max ms | dropped frames | barge-in stop p50 / p99 ms (server p99) | heap/call KB (marginal) | CPU/call % core | calls per core of node CPU | node threads | server ticks >5 ms late / skipped | machine load (1 min)");
 
     List<AsteriskAudioSocketClient> clients = new ArrayList<>();
     int best = 0;
@@ -200,6 +214,7 @@ public final class AudioSocketBench {
     int prevStep = 0;
     long prevHeap = 0;
     String bestLine = "none";
+    double bestPerCore = 0;
     for (int step : steps) {
       while (clients.size() < step) {
         int i = clients.size();
@@ -267,20 +282,23 @@ public final class AudioSocketBench {
       prevStep = step;
       prevHeap = after[0];
       double cpuPerCall = 100.0 * cpu / elapsed / step;
+      double nodeCoresUsed = (double) cpu / elapsed;
       long ticks = step * expected;
       double latePct = 100.0 * (after[6] - before[6]) / Math.max(1, ticks);
       double skippedPct = 100.0 * (after[4] - before[4]) / Math.max(1, ticks);
-      String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %s%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.3f | %d | %.2f%% / %.2f%%",
+      String line = String.format("%5d | %5.1f / %5.1f / %6.1f | %s%s | %5.1f / %5.1f (%.1f) | %6.1f (%6.1f) | %5.3f | %.0f (node at %.2f of %d core%s) | %d | %.2f%% / %.2f%%",
           step, p50, p99, maxJitter,
           dropped == 0 ? "0" : dropped + " in " + callsDropping + " calls (max " + maxMissing + ")",
           (hungUp > 0 ? " (" + hungUp + " calls ended by the node's fallback)" : "")
               + (closedWithoutHangup > 0 ? " (" + closedWithoutHangup + " closed without 0x00!)" : ""), bargeIn50, bargeIn99,
-          after[5] / 1000.0, heapPerCall, marginal, cpuPerCall, after[2], latePct, skippedPct);
+          after[5] / 1000.0, heapPerCall, marginal, cpuPerCall, step / Math.max(1e-9, nodeCoresUsed), nodeCoresUsed,
+          nodeCores, nodeCores == 1 ? "" : "s", after[2], latePct, skippedPct);
       System.out.println(line + " | load " + loadAverage());
       boolean ok = p99 < 5.0 && dropped == 0 && hungUp == 0;
       if (ok && !missed) {
         best = step;
         bestLine = line;
+        bestPerCore = step / Math.max(1e-9, nodeCoresUsed);
       } else {
         missed = true;
         System.out.println("      step misses the target: " + (p99 >= 5.0 ? "jitter p99 >= 5 ms; " : "")
@@ -288,6 +306,9 @@ public final class AudioSocketBench {
       }
     }
     System.out.println("largest N with jitter p99 < 5 ms and no dropped frame: " + best + "  [" + bestLine + "]");
+    System.out.printf("calls per core of node CPU at that N: %.0f%s%n", bestPerCore, pinned
+        ? " (the node alone on CPU " + nodeCpus + "; N is bounded by its " + nodeCores + " core" + (nodeCores == 1 ? "" : "s") + ")"
+        : " (not pinned: the load generator shared the node's cores)");
 
     for (AsteriskAudioSocketClient c : clients) {
       c.hangUp();
@@ -311,6 +332,34 @@ public final class AudioSocketBench {
     String[] p = line.substring(6).split(" ");
     return new long[] {Long.parseLong(p[0]), Long.parseLong(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3]),
         Long.parseLong(p[4]), (long) (Double.parseDouble(p[5]) * 1000), Long.parseLong(p[6])};
+  }
+
+  /** Pins every thread of this JVM (and so every thread and process it starts later) to {@code cpus}. */
+  private static boolean pin(String cpus) throws Exception {
+    Process p;
+    try {
+      p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid()))
+          .redirectErrorStream(true).start();
+    } catch (java.io.IOException e) {
+      System.out.println("not pinned: no taskset (" + e.getMessage() + ")");
+      return false;
+    }
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    if (p.waitFor() != 0) {
+      System.out.println("not pinned: taskset said " + out);
+      return false;
+    }
+    return true;
+  }
+
+  /** How many CPUs a taskset list such as {@code 0}, {@code 0,1} or {@code 0-3} names. */
+  static int cpuCount(String cpus) {
+    int n = 0;
+    for (String part : cpus.split(",")) {
+      String[] range = part.trim().split("-");
+      n += range.length == 1 ? 1 : Integer.parseInt(range[1].trim()) - Integer.parseInt(range[0].trim()) + 1;
+    }
+    return n;
   }
 
   private static String loadAverage() {

@@ -6,10 +6,11 @@ import io.asterline.config.Settings;
 import io.asterline.media.AllowList;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
 
 /** Where the AudioSocket server listens for Asterisk's {@code Dial(AudioSocket/...)} legs. */
-public record AudioSocketConfig(InetAddress bind, int port, int ioThreads, List<Cidr> allow) {
+public record AudioSocketConfig(InetAddress bind, int port, int ioThreads, List<Cidr> allow, Duration lateFrameLimit) {
 
   public static final ConfigKey BIND = ConfigKey.of("audiosocket.bind", "127.0.0.1",
       "address the AudioSocket server listens on (Asterisk connects here)");
@@ -22,7 +23,11 @@ public record AudioSocketConfig(InetAddress bind, int port, int ioThreads, List<
           + "is read (AudioSocket has no authentication; the call id is its only secret). Unset: the same as "
           + "agi.allow, since the same Asterisk servers use both");
 
-  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, IO_THREADS, ALLOW);
+  public static final ConfigKey LATE_FRAME_LIMIT = ConfigKey.of("audiosocket.late-frame-limit", "60ms",
+      "a 20 ms frame whose pacing tick runs later than this (the event loop was descheduled) is skipped, its audio "
+          + "kept for the next tick, instead of sent late in a burst");
+
+  public static final List<ConfigKey> KEYS = List.of(BIND, PORT, IO_THREADS, ALLOW, LATE_FRAME_LIMIT);
 
   /**
    * The host:port Asterisk dials to reach this server, for a server listening on {@code boundPort}: the bind
@@ -40,6 +45,6 @@ public record AudioSocketConfig(InetAddress bind, int port, int ioThreads, List<
     List<Cidr> allow = AllowList.from(settings, ALLOW,
         "at least one address block (AudioSocket has no authentication of its own)");
     return new AudioSocketConfig(settings.address(BIND), settings.port(PORT), settings.integer(IO_THREADS, 0, 256),
-        allow);
+        allow, settings.duration(LATE_FRAME_LIMIT));
   }
 }

@@ -33,6 +33,6 @@ public final class AudioSocketServer {
         ch -> ch.pipeline()
             .addLast("decoder", new AudioSocketFrameDecoder())
             .addLast("encoder", AudioSocketFrameEncoder.INSTANCE)
-            .addLast("call", new CallHandler(agents, pacing)));
+            .addLast("call", new CallHandler(agents, pacing, config.lateFrameLimit().toNanos())));
   }
 }

@@ -31,8 +31,6 @@ final class CallHandler extends MediaLegHandler {
   static final int FRAME_MILLIS = 20;
   static final int FRAME_SAMPLES = 160;
   private static final long FRAME_NANOS = TimeUnit.MILLISECONDS.toNanos(FRAME_MILLIS);
-  /** A tick this late is skipped instead of sent in a burst: Asterisk does not buffer, a burst is heard. */
-  private static final long MAX_LATE_NANOS = 3 * FRAME_NANOS;
   private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long UUID_TIMEOUT_MILLIS = 5000;
   /** How long after the 0x00 Asterisk gets to close its side before we close ours. */
@@ -48,6 +46,8 @@ final class CallHandler extends MediaLegHandler {
 
   private final Agents agents;
   private final PacingMetrics pacing;
+  /** A tick later than this is skipped (audiosocket.late-frame-limit) instead of sent late in a burst. */
+  private final long lateLimitNanos;
   private ChannelHandlerContext ctx;
   private UUID callId;
   private ScheduledFuture<?> pacer;
@@ -65,10 +65,11 @@ final class CallHandler extends MediaLegHandler {
   private final byte[] scratch = new byte[FRAME_SAMPLES * 2];
   private final byte[] mulawScratch = new byte[FRAME_SAMPLES];
 
-  CallHandler(Agents agents, PacingMetrics pacing) {
+  CallHandler(Agents agents, PacingMetrics pacing, long lateLimitNanos) {
     super(log, FAILURE_LINES);
     this.agents = agents;
     this.pacing = pacing;
+    this.lateLimitNanos = lateLimitNanos;
   }
 
   @Override
@@ -246,7 +247,7 @@ final class CallHandler extends MediaLegHandler {
     }
     mdc();
     try {
-      if (now - due > MAX_LATE_NANOS || !ctx.channel().isWritable()) {
+      if (now - due > lateLimitNanos || !ctx.channel().isWritable()) {
         // late after a stall, or Asterisk is not reading: never queue more than ~60 ms ahead of the caller
         pacing.frameSkipped();
       } else {

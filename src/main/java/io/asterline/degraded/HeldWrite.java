@@ -31,8 +31,11 @@ public sealed interface HeldWrite {
 
   /** What the agent leg decided and measured; as {@code CallRepository.AgentOutcome}. */
   record AgentOutcome(UUID callId, String decision, String transferTo, String endReason, OffsetDateTime firstAudioAt,
-      int bargeInCount, Integer bargeInMaxStopMs, String voicemailResult, String conversationJson)
+      int bargeInCount, Integer bargeInMaxStopMs, String voicemailResult, String conversationJson, Tokens tokens)
       implements HeldWrite {}
+
+  /** The Realtime tokens the call used, as {@code call.RealtimeUsage}; null in records written before V19. */
+  record Tokens(long textIn, long audioIn, long cachedTextIn, long cachedAudioIn, long textOut, long audioOut) {}
 
   /** voicemail-done: the caller's message, in the recordings folder; the first one reported is kept. */
   record VoicemailLeft(UUID callId, String file, Integer durationMs, OffsetDateTime at) implements HeldWrite {}

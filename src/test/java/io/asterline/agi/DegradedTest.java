@@ -156,7 +156,7 @@ class DegradedTest {
       journal.hold(new HeldWrite.CallAdmitted(call, tenant, null, "+15557770000", "1.1", "PJSIP/t-1", at));
       journal.hold(new HeldWrite.AgentConnected(call, at.plusSeconds(1)));
       journal.hold(new HeldWrite.AgentOutcome(call, "hangup", null, "end_call", at.plusSeconds(2), 2, 180, "human",
-          "[{\"role\":\"user\",\"text\":\"hello\"}]"));
+          "[{\"role\":\"user\",\"text\":\"hello\"}]", null));
       journal.hold(new HeldWrite.CallEnded(call, "ANSWER", "16", "/rec/" + call + ".wav", at.plusSeconds(30), true));
     }
     // the same journal as a node that died after writing all of it but before deleting it would leave

@@ -58,7 +58,7 @@ public record CostConfig(
   public static final ConfigKey CACHED_IN = ConfigKey.of("costs.realtime.cached-in-per-million", "0.40",
       "US$ per million cached Realtime input tokens (text or audio)");
   public static final ConfigKey INTERVAL = ConfigKey.of("costs.interval", "30s",
-      "how often a node prices the calls that ended (0 = this node does not)");
+      "how often a node prices the calls that ended (0s = this node does not)");
   public static final ConfigKey SETTLE = ConfigKey.of("costs.settle", "1m",
       "a call is priced this long after its end, once the agent's usage has surely arrived");
   public static final ConfigKey LOOKBACK = ConfigKey.of("costs.lookback", "7d",

@@ -29,6 +29,7 @@ class JournalTest {
     UUID call = UUID.randomUUID();
     List<HeldWrite> writes = List.of(
         new HeldWrite.CallAdmitted(call, 7, UUID.randomUUID(), "+15550001111", "1700000000.1", "PJSIP/trunk-0001", AT),
+        new HeldWrite.ConsentAnnounced(call, AT.plusNanos(500_000_000L)),
         new HeldWrite.AgentConnected(call, AT.plusSeconds(1)),
         new HeldWrite.AgentOutcome(call, "hangup", null, "end_call", AT.plusSeconds(2), 1, 240, "human",
             "[{\"role\":\"user\",\"text\":\"hi\"}]", new HeldWrite.Tokens(120, 4000, 0, 1000, 80, 2400)),

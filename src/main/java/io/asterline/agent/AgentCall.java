@@ -4,6 +4,7 @@ import io.asterline.call.Decision;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.asterline.call.CallEventLog;
 import io.asterline.call.CallRepository.AgentOutcome;
+import io.asterline.call.RealtimeUsage;
 import io.asterline.realtime.RealtimeClient;
 import io.asterline.realtime.RealtimeEvent;
 import io.asterline.realtime.RealtimeMessages;
@@ -118,6 +119,8 @@ final class AgentCall {
 
   private OffsetDateTime firstAudioAt;
   private int bargeIns;
+  /** What every session of this call used so far (a renewal's new session adds to it). */
+  private RealtimeUsage usage = RealtimeUsage.NONE;
   private long bargeInSince;
   private long maxStopNanos = -1;
   /** This call's moments, written to call_event for the console as they happen. */
@@ -326,6 +329,8 @@ final class AgentCall {
 
   private void onResponseDone(RealtimeEvent e) {
     JsonNode response = e.json().path("response");
+    // every response is billed, cancelled ones too: the ledger sums what the server says each one used
+    usage = usage.plus(RealtimeUsage.of(response.get("usage")));
     String id = response.path("id").asText(null);
     if (Objects.equals(id, activeResponse)) {
       activeResponse = null;
@@ -648,7 +653,7 @@ final class AgentCall {
   private AgentOutcome outcome(Decision decision, String transferTo, String reason) {
     Integer maxStop = maxStopNanos < 0 ? null : (int) TimeUnit.NANOSECONDS.toMillis(maxStopNanos);
     return new AgentOutcome(decision, transferTo, reason, firstAudioAt, bargeIns, maxStop, voicemail.result(),
-        transcript.json(talk.json));
+        transcript.json(talk.json), usage);
   }
 
   boolean ended() {

@@ -270,7 +270,10 @@ public final class AgentLeg {
       HeldWrite held = new HeldWrite.AgentOutcome(callId,
           outcome.decision() == null ? null : outcome.decision().dbValue(), outcome.transferTo(),
           outcome.endReason(), outcome.firstAudioAt(), outcome.bargeInCount(), outcome.bargeInMaxStopMs(),
-          outcome.voicemailResult(), outcome.conversationJson());
+          outcome.voicemailResult(), outcome.conversationJson(), outcome.usage() == null ? null
+              : new HeldWrite.Tokens(outcome.usage().textIn(), outcome.usage().audioIn(),
+                  outcome.usage().cachedTextIn(), outcome.usage().cachedAudioIn(), outcome.usage().textOut(),
+                  outcome.usage().audioOut()));
       if (degraded || talk.journal.holds(callId)) {
         // a DEGRADED call writes only through the journal, and any call's later writes wait behind its earlier
         // ones there: its row may not be in the database yet

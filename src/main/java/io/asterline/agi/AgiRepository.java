@@ -156,6 +156,16 @@ final class AgiRepository {
         .fetchOptional(Records.mapping(AgentDecision::new));
   }
 
+  /** A tenant's recording-consent announcement and when it plays (before_recording | after_recording). */
+  record Consent(String sound, String order) {}
+
+  /** The tenant's consent announcement; empty when it has none (or there is no such tenant). */
+  Optional<Consent> consent(long tenantId) {
+    return dsl.select(TENANT.CONSENT_SOUND, TENANT.CONSENT_ORDER).from(TENANT)
+        .where(TENANT.ID.eq(tenantId)).and(TENANT.CONSENT_SOUND.isNotNull())
+        .fetchOptional(Records.mapping(Consent::new));
+  }
+
   /** The tenant's own voicemail greeting sound; empty when it has none (or there is no such tenant). */
   Optional<String> voicemailGreetingSound(long tenantId) {
     return dsl.select(TENANT.VOICEMAIL_GREETING_SOUND).from(TENANT).where(TENANT.ID.eq(tenantId))

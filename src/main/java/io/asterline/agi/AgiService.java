@@ -87,7 +87,8 @@ public final class AgiService implements Feature {
         "call-end", new CallEndScript(ends, pending, localCalls, events, metrics),
         "after-agent", new AfterAgentScript(repository, db, localCalls, recordingsDir, metrics),
         "voicemail-done", new VoicemailDoneScript(repository, db, events, pending, metrics),
-        PingScript.NAME, new PingScript(dsl, metrics)));
+        PingScript.NAME, new PingScript(dsl, metrics),
+        ConsentAnnouncedScript.NAME, new ConsentAnnouncedScript(repository.calls(), db, pending, metrics)));
     FastAgiServer started;
     try {
       started = new FastAgiServer(config.bind(), config.port(), config.poolSize(),

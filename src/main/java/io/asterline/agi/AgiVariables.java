@@ -35,6 +35,13 @@ public final class AgiVariables {
   public static final String TRANSFER_TO = "ASTERLINE_TRANSFER_TO";
   /** Absolute path Record() writes the caller's voicemail to: {@code <recordings dir>/<tenant>/<call id>-voicemail.wav}. */
   public static final String VOICEMAIL_FILE = "ASTERLINE_VOICEMAIL_FILE";
+  /**
+   * The tenant's recording-consent announcement, a sound as Playback() names it; empty when the tenant has none.
+   * Set by inbound (route agent) and outbound-answered; [asterline-consent] (extensions_consent.conf) plays it.
+   */
+  public static final String CONSENT_SOUND = "ASTERLINE_CONSENT_SOUND";
+  /** before_recording (the announcement plays before MixMonitor starts) or after_recording; with CONSENT_SOUND. */
+  public static final String CONSENT_ORDER = "ASTERLINE_CONSENT_ORDER";
   /** The sound played before the voicemail beep: the tenant's voicemail_greeting_sound, else vm-intro. */
   public static final String VOICEMAIL_GREETING = "ASTERLINE_VOICEMAIL_GREETING";
 

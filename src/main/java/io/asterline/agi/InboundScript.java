@@ -135,6 +135,8 @@ public final class InboundScript extends AsterlineAgiScript {
       result.with(AgiVariables.FORWARD_TO, route.transferNumber());
     } else if (route.inboundRoute() == Route.VOICEMAIL) {
       VoicemailDoneScript.toVoicemail(result, recordingsDir, route.tenantId(), callId, greetingSound(route.tenantId()));
+    } else if (route.inboundRoute() == Route.AGENT) {
+      withConsent(result, consent(route.tenantId()));
     }
     return result.onAbandoned(() -> endAbandoned(callId, false));
   }
@@ -147,6 +149,32 @@ public final class InboundScript extends AsterlineAgiScript {
       log.warn("inbound: voicemail greeting unavailable ({}); the caller hears the default", e.getMessage());
       return null;
     }
+  }
+
+  /**
+   * The tenant's consent announcement, read fresh (a tenant that just turned it on is announced from the next call
+   * on); while the database is slow, from this node's copy of the tenant's settings (at most agi.did-cache-refresh
+   * old), so an outage never skips an announcement the tenant had.
+   */
+  private Optional<AgiRepository.Consent> consent(long tenantId) {
+    try {
+      return db.call(() -> repository.consent(tenantId));
+    } catch (DbDeadline.Unavailable e) {
+      log.warn("inbound: consent settings unavailable ({}); using this node's copy", e.getMessage());
+      return cachedConsent(tenantId);
+    }
+  }
+
+  private Optional<AgiRepository.Consent> cachedConsent(long tenantId) {
+    return localCalls.tenant(tenantId).flatMap(t -> t.consentSound().map(s -> new AgiRepository.Consent(s,
+        t.consentOrder())));
+  }
+
+  /** The dialplan plays it ([asterline-consent]) before the agent's leg, before or after MixMonitor as ordered. */
+  static ScriptResult withConsent(ScriptResult result, Optional<AgiRepository.Consent> consent) {
+    // unset without one: the answers of tenants without an announcement stay as they were
+    return result.with(AgiVariables.CONSENT_SOUND, consent.map(AgiRepository.Consent::sound).orElse(null))
+        .with(AgiVariables.CONSENT_ORDER, consent.map(AgiRepository.Consent::order).orElse(null));
   }
 
   private ScriptResult decideFromMemory(Ask ask, UUID callId) {
@@ -182,8 +210,8 @@ public final class InboundScript extends AsterlineAgiScript {
     }
     // the AudioSocket leg and after-agent of this call find it here, on this node
     localCalls.admittedWhileDegraded(callId, tenantId, Instant.now());
-    return admitted(AgiStatus.DEGRADED, ask, callId, tenantId, trunk, Route.AGENT, recording)
-        .onAbandoned(() -> endAbandoned(callId, true));
+    return withConsent(admitted(AgiStatus.DEGRADED, ask, callId, tenantId, trunk, Route.AGENT, recording),
+        cachedConsent(tenantId)).onAbandoned(() -> endAbandoned(callId, true));
   }
 
   private ScriptResult admitted(AgiStatus status, Ask ask, UUID callId, long tenantId, String trunk, Route route,

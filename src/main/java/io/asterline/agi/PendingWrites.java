@@ -2,6 +2,7 @@ package io.asterline.agi;
 
 import io.asterline.call.CallEvents;
 import io.asterline.call.CallRepository;
+import io.asterline.call.RealtimeUsage;
 import io.asterline.call.CallRepository.EndAsk;
 import io.asterline.call.CallRepository.Ended;
 import io.asterline.call.CallRepository.NewCall;
@@ -57,6 +58,10 @@ final class PendingWrites {
     return journal.hold(new HeldWrite.VoicemailLeft(callId, file, durationMs, at));
   }
 
+  boolean consentAnnounced(UUID callId, OffsetDateTime at) {
+    return journal.hold(new HeldWrite.ConsentAnnounced(callId, at));
+  }
+
   int size() {
     return journal.size();
   }
@@ -108,7 +113,11 @@ final class PendingWrites {
     } else if (write instanceof HeldWrite.AgentOutcome o) {
       calls.recordAgentOutcome(o.callId(), new CallRepository.AgentOutcome(
           o.decision() == null ? null : Decision.ofDbValue(o.decision()), o.transferTo(), o.endReason(),
-          o.firstAudioAt(), o.bargeInCount(), o.bargeInMaxStopMs(), o.voicemailResult(), o.conversationJson()));
+          o.firstAudioAt(), o.bargeInCount(), o.bargeInMaxStopMs(), o.voicemailResult(), o.conversationJson(),
+          o.tokens() == null ? null : new RealtimeUsage(o.tokens().textIn(), o.tokens().audioIn(),
+              o.tokens().cachedTextIn(), o.tokens().cachedAudioIn(), o.tokens().textOut(), o.tokens().audioOut())));
+    } else if (write instanceof HeldWrite.ConsentAnnounced c) {
+      calls.consentAnnounced(c.callId(), c.at());
     } else if (write instanceof HeldWrite.VoicemailLeft v) {
       // the first report wins, and the job is queued once per call and kind: a replay changes nothing
       calls.voicemailLeft(v.callId(), v.file(), v.durationMs(), v.at())

@@ -20,6 +20,7 @@ import io.asterline.feature.MediaFeature;
 import io.asterline.http.Auth;
 import io.asterline.http.HttpServer;
 import io.asterline.lifecycle.Lifecycle;
+import io.asterline.cost.Costs;
 import io.asterline.mediaws.MediaWs;
 import io.asterline.outbound.DidCallerIds;
 import io.asterline.outbound.Outbound;
@@ -107,6 +108,7 @@ public final class Asterline implements AutoCloseable {
       Recordings recordings = features.add(Recordings.start(config.recordings(), config.storage(), config.openai(),
           database.dsl(), json, metrics));
       features.add(Reports.start(config.reports(), database.dsl()));
+      features.add(Costs.start(config.costs(), database.dsl()));
       // the console's pages, and the calls' live view and stories it shows; the moments of each conversation are
       // written by the agent through calls.events(), added before the agent side so it closes after it
       Calls calls = features.add(Calls.start(database.dsl(), json, metrics));

@@ -5,6 +5,7 @@ import io.asterline.agi.AgiConfig;
 import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.mediaws.MediaWsConfig;
 import io.asterline.config.ConfigKey;
+import io.asterline.cost.CostConfig;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.did.DidConfig;
@@ -42,7 +43,8 @@ public record AsterlineConfig(
     AudioSocketConfig audioSocket,
     MediaWsConfig mediaWs,
     ShutdownConfig shutdown,
-    SecretsConfig secrets) {
+    SecretsConfig secrets,
+    CostConfig costs) {
 
   private static final Logger log = LoggerFactory.getLogger(AsterlineConfig.class);
 
@@ -65,6 +67,7 @@ public record AsterlineConfig(
     keys.addAll(MediaWsConfig.KEYS);
     keys.addAll(ShutdownConfig.KEYS);
     keys.addAll(SecretsConfig.KEYS);
+    keys.addAll(CostConfig.KEYS);
     return keys;
   }
 
@@ -86,6 +89,7 @@ public record AsterlineConfig(
         AudioSocketConfig.from(settings),
         MediaWsConfig.from(settings),
         ShutdownConfig.from(settings),
-        SecretsConfig.from(settings));
+        SecretsConfig.from(settings),
+        CostConfig.from(settings));
   }
 }

@@ -79,7 +79,9 @@ public final class CallRepository {
       int bargeInCount,
       Integer bargeInMaxStopMs,
       String voicemailResult,
-      String conversationJson) {}
+      String conversationJson,
+      /** Summed over the call's response.done events; null (from a journal written before V19) = none known. */
+      RealtimeUsage usage) {}
 
   private static final String END_BATCH = "SELECT ord, tenant_id, recording_file, direction, outcome"
       + " FROM call_end_batch(?, ?, ?, ?, ?::timestamptz[], ?, ?)";
@@ -234,6 +236,15 @@ public final class CallRepository {
     if (o.firstAudioAt() != null) {
       update = update.set(CALL.FIRST_AUDIO_AT, o.firstAudioAt());
     }
+    if (o.usage() != null) {
+      // the totals of the whole call, so a replay sets the same values again
+      update = update.set(CALL.RT_TEXT_IN_TOKENS, o.usage().textIn())
+          .set(CALL.RT_AUDIO_IN_TOKENS, o.usage().audioIn())
+          .set(CALL.RT_CACHED_TEXT_IN_TOKENS, o.usage().cachedTextIn())
+          .set(CALL.RT_CACHED_AUDIO_IN_TOKENS, o.usage().cachedAudioIn())
+          .set(CALL.RT_TEXT_OUT_TOKENS, o.usage().textOut())
+          .set(CALL.RT_AUDIO_OUT_TOKENS, o.usage().audioOut());
+    }
     if ("unknown".equals(o.voicemailResult())) {
       // the agent could not tell: a result AMD stored before (outbound-answered) stays
       update = update.set(CALL.VOICEMAIL_RESULT, DSL.coalesce(CALL.VOICEMAIL_RESULT, DSL.inline("unknown")));
@@ -241,6 +252,19 @@ public final class CallRepository {
       update = update.set(CALL.VOICEMAIL_RESULT, o.voicemailResult());
     }
     return update.where(CALL.ID.eq(id)).execute() == 1;
+  }
+
+  /**
+   * The dialplan played the tenant's consent announcement ([asterline-consent], reported by the consent-announced
+   * AGI script right after the Playback). The first report wins: a repeat changes nothing. False when there is no
+   * such call, or it had ended already (a report that late says nothing about what the callee heard first).
+   */
+  public boolean consentAnnounced(UUID id, OffsetDateTime at) {
+    return dsl.update(CALL)
+        .set(CALL.CONSENT_ANNOUNCED_AT, DSL.coalesce(CALL.CONSENT_ANNOUNCED_AT, DSL.val(at)))
+        .where(CALL.ID.eq(id))
+        .and(CALL.ENDED_AT.isNull())
+        .execute() == 1;
   }
 
   /**

@@ -17,7 +17,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = HeldWrite.AgentConnected.class, name = "connected"),
     @JsonSubTypes.Type(value = HeldWrite.AgentOutcome.class, name = "outcome"),
     @JsonSubTypes.Type(value = HeldWrite.VoicemailLeft.class, name = "voicemail"),
-    @JsonSubTypes.Type(value = HeldWrite.CallEnded.class, name = "ended")})
+    @JsonSubTypes.Type(value = HeldWrite.CallEnded.class, name = "ended"),
+    @JsonSubTypes.Type(value = HeldWrite.ConsentAnnounced.class, name = "consent")})
 public sealed interface HeldWrite {
 
   UUID callId();
@@ -31,8 +32,14 @@ public sealed interface HeldWrite {
 
   /** What the agent leg decided and measured; as {@code CallRepository.AgentOutcome}. */
   record AgentOutcome(UUID callId, String decision, String transferTo, String endReason, OffsetDateTime firstAudioAt,
-      int bargeInCount, Integer bargeInMaxStopMs, String voicemailResult, String conversationJson)
+      int bargeInCount, Integer bargeInMaxStopMs, String voicemailResult, String conversationJson, Tokens tokens)
       implements HeldWrite {}
+
+  /** The Realtime tokens the call used, as {@code call.RealtimeUsage}; null in records written before V19. */
+  record Tokens(long textIn, long audioIn, long cachedTextIn, long cachedAudioIn, long textOut, long audioOut) {}
+
+  /** consent-announced: the dialplan played the tenant's recording-consent announcement at {@code at}. */
+  record ConsentAnnounced(UUID callId, OffsetDateTime at) implements HeldWrite {}
 
   /** voicemail-done: the caller's message, in the recordings folder; the first one reported is kept. */
   record VoicemailLeft(UUID callId, String file, Integer durationMs, OffsetDateTime at) implements HeldWrite {}

@@ -22,7 +22,10 @@ public record TenantSettings(
     int voicemailWindowMs,
     String voicemailAction,
     Optional<String> voicemailMessage,
-    Optional<String> voicemailGreetingSound) {
+    Optional<String> voicemailGreetingSound,
+    /** The recording-consent announcement (V19) and its order, before_recording | after_recording. */
+    Optional<String> consentSound,
+    String consentOrder) {
 
   @Override
   public String toString() {

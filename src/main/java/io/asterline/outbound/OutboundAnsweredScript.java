@@ -54,12 +54,14 @@ public final class OutboundAnsweredScript extends AsterlineAgiScript {
     String status = channel.getVariable(AgiVariables.AMD_STATUS);
     String cause = channel.getVariable(AgiVariables.AMD_CAUSE);
     String next;
+    OutboundCallRepository.CallSettings found;
     try {
       Optional<OutboundCallRepository.CallSettings> settings = calls.settings(callId);
       if (settings.isEmpty()) {
         log.warn("{}: no outbound call {}", NAME, callId);
         return toAgent();
       }
+      found = settings.get();
       calls.amd(callId, status, cause);
       next = next(status, settings.get().voicemailAction());
       if (next.equals(Decision.HANGUP.dbValue()) && "MACHINE".equals(status)) {
@@ -72,7 +74,10 @@ public final class OutboundAnsweredScript extends AsterlineAgiScript {
       return toAgent();
     }
     log.info("{}: AMD {} ({}) -> {}", NAME, status, cause, next);
-    return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, next);
+    // the agent's leg plays the tenant's recording-consent announcement first ([asterline-consent])
+    return ScriptResult.of(AgiStatus.OK).with(AgiVariables.NEXT, next)
+        .with(AgiVariables.CONSENT_SOUND, found.consentSound())
+        .with(AgiVariables.CONSENT_ORDER, found.consentSound() == null ? null : found.consentOrder());
   }
 
   /** Whatever went wrong, somebody may be on the line: the agent takes the call. */

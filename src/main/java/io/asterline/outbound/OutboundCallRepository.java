@@ -40,7 +40,8 @@ public final class OutboundCallRepository {
       Long journeyNodeId) {}
 
   /** The tenant facts placing a call needs. */
-  public record TenantFacts(long id, boolean active, boolean recordingEnabled, String transferNumber) {}
+  public record TenantFacts(long id, boolean active, boolean recordingEnabled, String transferNumber,
+      String consentSound, String consentOrder) {}
 
   /** Per-call settings the dialplan's scripts and the agent read back. */
   public record CallSettings(
@@ -54,7 +55,10 @@ public final class OutboundCallRepository {
       String audioFile,
       String voicemailAction,
       String voicemailMessage,
-      String amdStatus) {}
+      String amdStatus,
+      /** The tenant's recording-consent announcement (null: none) and its order, before_recording | after_recording. */
+      String consentSound,
+      String consentOrder) {}
 
   private final DSLContext dsl;
   private final CallRepository calls;
@@ -65,10 +69,11 @@ public final class OutboundCallRepository {
   }
 
   public Optional<TenantFacts> tenant(long id) {
-    return dsl.select(TENANT.ID, TENANT.STATUS, TENANT.RECORDING_ENABLED, TENANT.TRANSFER_NUMBER)
+    return dsl.select(TENANT.ID, TENANT.STATUS, TENANT.RECORDING_ENABLED, TENANT.TRANSFER_NUMBER,
+            TENANT.CONSENT_SOUND, TENANT.CONSENT_ORDER)
         .from(TENANT).where(TENANT.ID.eq(id))
-        .fetchOptional(Records.mapping((tenantId, status, recording, transfer) ->
-            new TenantFacts(tenantId, "active".equals(status), recording, transfer)));
+        .fetchOptional(Records.mapping((tenantId, status, recording, transfer, consentSound, consentOrder) ->
+            new TenantFacts(tenantId, "active".equals(status), recording, transfer, consentSound, consentOrder)));
   }
 
   /** Stores the call (state created) and its settings together. */
@@ -178,8 +183,10 @@ public final class OutboundCallRepository {
     return dsl.select(OUTBOUND_CALL.CALL_ID, OUTBOUND_CALL.TENANT_ID, CALL.STATE.convertFrom(CallState::ofDbValue),
             OUTBOUND_CALL.LEAD_ID,
             OUTBOUND_CALL.CALLER_ID, OUTBOUND_CALL.TRUNK, OUTBOUND_CALL.TRANSFER_NUMBER, OUTBOUND_CALL.AUDIO_FILE,
-            OUTBOUND_CALL.VOICEMAIL_ACTION, OUTBOUND_CALL.VOICEMAIL_MESSAGE, OUTBOUND_CALL.AMD_STATUS)
+            OUTBOUND_CALL.VOICEMAIL_ACTION, OUTBOUND_CALL.VOICEMAIL_MESSAGE, OUTBOUND_CALL.AMD_STATUS,
+            TENANT.CONSENT_SOUND, TENANT.CONSENT_ORDER)
         .from(OUTBOUND_CALL).join(CALL).on(CALL.ID.eq(OUTBOUND_CALL.CALL_ID))
+        .join(TENANT).on(TENANT.ID.eq(OUTBOUND_CALL.TENANT_ID))
         .where(OUTBOUND_CALL.CALL_ID.eq(id))
         .fetchOptional(Records.mapping(CallSettings::new));
   }

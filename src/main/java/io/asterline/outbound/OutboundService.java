@@ -373,6 +373,11 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     if (r.audioFile() != null) {
       v.put(AgiVariables.AUDIO_FILE, r.audioFile());
     }
+    if (tenant.consentSound() != null) {
+      // known at the answer, before outbound-answered runs: a before_recording tenant's MixMonitor waits for it
+      v.put(AgiVariables.CONSENT_SOUND, tenant.consentSound());
+      v.put(AgiVariables.CONSENT_ORDER, tenant.consentOrder());
+    }
     v.forEach((name, value) -> {
       // Asterisk splits each Variable header's value on commas: a comma would silently cut the value
       if (value.indexOf(',') >= 0) {

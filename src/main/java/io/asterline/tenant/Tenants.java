@@ -33,7 +33,8 @@ public final class Tenants implements Feature {
     tenants.ensureDefaultTenant(config, embeddedDatabase);
     TenantApiKeys apiKeys = new TenantApiKeys(dsl, secrets);
     apiKeys.encryptPlainText();
-    return new Tenants(tenants, apiKeys, TenantRoutes.of(tenants, json, defaultCountryCode, apiKeys));
+    return new Tenants(tenants, apiKeys, TenantRoutes.of(tenants, json, defaultCountryCode, apiKeys)
+        .andThen(ConsentRoutes.of(dsl, json)));
   }
 
   public TenantRepository repository() {

@@ -154,9 +154,10 @@ class DegradedTest {
     Path node = Files.createTempDirectory("asterline-data");
     try (Journal journal = Journal.open(node.resolve("journal"), 1_000_000, Json.mapper())) {
       journal.hold(new HeldWrite.CallAdmitted(call, tenant, null, "+15557770000", "1.1", "PJSIP/t-1", at));
+      journal.hold(new HeldWrite.ConsentAnnounced(call, at.plusNanos(500_000_000L)));
       journal.hold(new HeldWrite.AgentConnected(call, at.plusSeconds(1)));
       journal.hold(new HeldWrite.AgentOutcome(call, "hangup", null, "end_call", at.plusSeconds(2), 2, 180, "human",
-          "[{\"role\":\"user\",\"text\":\"hello\"}]"));
+          "[{\"role\":\"user\",\"text\":\"hello\"}]", new HeldWrite.Tokens(40, 900, 0, 100, 20, 700)));
       journal.hold(new HeldWrite.CallEnded(call, "ANSWER", "16", "/rec/" + call + ".wav", at.plusSeconds(30), true));
     }
     // the same journal as a node that died after writing all of it but before deleting it would leave
@@ -176,6 +177,11 @@ class DegradedTest {
       assertThat(written.getState()).isEqualTo("ended");
       assertThat(written.getOutcome()).isEqualTo("ANSWER");
       assertThat(written.getAgentEndReason()).isEqualTo("end_call");
+      // the consent report and the agent's token totals waited in the journal like the rest
+      assertThat(written.getConsentAnnouncedAt()).isEqualTo(at.plusNanos(500_000_000L));
+      assertThat(written.getRtAudioInTokens()).isEqualTo(900L);
+      assertThat(written.getRtCachedAudioInTokens()).isEqualTo(100L);
+      assertThat(written.getRtAudioOutTokens()).isEqualTo(700L);
       assertThat(first.ended).hasSize(1);
     } finally {
       first.agi.close();

@@ -206,7 +206,8 @@ class DialplanTest {
         .allSatisfy(l -> assertThat(l.args()).contains("/c(ulaw)f(json)v(call=${ASTERLINE_CALL_ID}),,g"));
     assertThat(lines).filteredOn(l -> l.app().equals("Gosub") && l.args().equals("asterline-agent-leg,s,1"))
         .extracting(Line::file).containsExactlyInAnyOrder("extensions_inbound.conf", "extensions_outbound.conf");
-    assertThat(lines).filteredOn(l -> l.args().contains("MixMonitor(")).hasSize(2)
+    // inbound's, and outbound's two: at the answer, or after the consent announcement when it must come first
+    assertThat(lines).filteredOn(l -> l.args().contains("MixMonitor(")).hasSize(3)
         .allSatisfy(l -> assertThat(l.args()).endsWith("MixMonitor(${ASTERLINE_RECORDING})"));
     // an AGI line is always followed by a check of AGISTATUS
     for (int i = 0; i < lines.size(); i++) {
@@ -215,6 +216,66 @@ class DialplanTest {
         assertThat(lines.get(i + 1).args()).as("after %s", line.where()).contains("${AGISTATUS}");
       }
     }
+  }
+
+  /**
+   * The tenant's recording-consent announcement comes before the agent's leg is dialled, in both directions; with
+   * before_recording before MixMonitor starts, with after_recording after it; and [asterline-consent] reports it
+   * only once the sound played.
+   */
+  @Test
+  void theConsentAnnouncementPrecedesTheAgentAndTheRecordingAsTheTenantOrders() {
+    List<Line> in = lines.stream().filter(l -> l.context().equals("from-trunk") && l.exten().equals("s")).toList();
+    int answer = indexOf(in, l -> l.app().equals("Answer"));
+    int firstConsent = indexOf(in, l -> isConsent(l));
+    int record = indexOf(in, l -> l.args().contains("MixMonitor("));
+    int secondConsent = record + 1 + indexOf(in.subList(record + 1, in.size()), l -> isConsent(l));
+    int agent = indexOf(in, l -> l.app().equals("Gosub") && l.args().equals("asterline-agent-leg,s,1"));
+    assertThat(answer).isLessThan(firstConsent);
+    assertThat(firstConsent).isLessThan(record);
+    assertThat(record).isLessThan(secondConsent);
+    assertThat(secondConsent).isLessThan(agent);
+    // before MixMonitor: skipped without a sound, or when the tenant wants it on the recording
+    assertThat(in.get(firstConsent - 1).args()).contains("\"${ASTERLINE_CONSENT_SOUND}\" = \"\"")
+        .contains("\"${ASTERLINE_CONSENT_ORDER}\" = \"after_recording\"").endsWith("?record");
+    assertThat(in.get(record).label()).isEqualTo("record");
+    // after MixMonitor: only for after_recording
+    assertThat(in.get(secondConsent - 1).args()).contains("\"${ASTERLINE_CONSENT_SOUND}\" = \"\"")
+        .contains("\"${ASTERLINE_CONSENT_ORDER}\" != \"after_recording\"").endsWith("?agent");
+    assertThat(in.get(agent).label()).isEqualTo("agent");
+    // nothing between the answer and the agent's leg dials anyone
+    assertThat(in.subList(answer, agent)).noneMatch(l -> l.app().equals("Dial"));
+
+    List<Line> out = lines.stream().filter(l -> l.context().equals("asterline-outbound") && l.exten().equals("s"))
+        .toList();
+    int atAnswer = indexOf(out, l -> l.args().contains("MixMonitor("));
+    int amd = indexOf(out, l -> l.app().equals("AMD"));
+    int outConsent = indexOf(out, l -> isConsent(l));
+    int laterRecord = outConsent + 1 + indexOf(out.subList(outConsent + 1, out.size()),
+        l -> l.args().contains("MixMonitor("));
+    int outAgent = indexOf(out, l -> l.app().equals("Gosub") && l.args().equals("asterline-agent-leg,s,1"));
+    // the recording at the answer (AMD phase included) waits when the announcement must come first
+    assertThat(atAnswer).isLessThan(amd);
+    assertThat(out.get(atAnswer).args()).contains("\"${ASTERLINE_CONSENT_ORDER}\" != \"before_recording\"");
+    assertThat(amd).isLessThan(outConsent);
+    assertThat(outConsent).isLessThan(laterRecord);
+    assertThat(laterRecord).isLessThan(outAgent);
+    // that later MixMonitor runs only when none started at the answer
+    assertThat(out.get(laterRecord).args()).contains("\"${MIXMONITOR_FILENAME}\" = \"\"");
+    assertThat(out.get(outConsent - 1).label()).isEqualTo("agent");
+
+    List<Line> consent = lines.stream().filter(l -> l.context().equals("asterline-consent")).toList();
+    assertThat(consent).extracting(Line::file).containsOnly("extensions_consent.conf");
+    assertThat(consent).extracting(Line::app).containsSubsequence("Playback", "GotoIf", "AGI", "Return");
+    assertThat(consent.get(0).args()).isEqualTo("${ASTERLINE_CONSENT_SOUND}");
+    assertThat(consent.get(1).args()).contains("${PLAYBACKSTATUS}").endsWith("?missing");
+    assertThat(consent).filteredOn(l -> l.app().equals("AGI")).singleElement().extracting(Line::args)
+        .isEqualTo("${ASTERLINE_AGI}/" + ConsentAnnouncedScript.NAME + ",${ASTERLINE_CALL_ID}");
+    assertThat(consent).noneMatch(l -> l.app().equals("Dial") || l.app().equals("Hangup"));
+  }
+
+  private static boolean isConsent(Line l) {
+    return l.app().equals("Gosub") && l.args().equals("asterline-consent,s,1");
   }
 
   @Test

@@ -29,9 +29,10 @@ class JournalTest {
     UUID call = UUID.randomUUID();
     List<HeldWrite> writes = List.of(
         new HeldWrite.CallAdmitted(call, 7, UUID.randomUUID(), "+15550001111", "1700000000.1", "PJSIP/trunk-0001", AT),
+        new HeldWrite.ConsentAnnounced(call, AT.plusNanos(500_000_000L)),
         new HeldWrite.AgentConnected(call, AT.plusSeconds(1)),
         new HeldWrite.AgentOutcome(call, "hangup", null, "end_call", AT.plusSeconds(2), 1, 240, "human",
-            "[{\"role\":\"user\",\"text\":\"hi\"}]"),
+            "[{\"role\":\"user\",\"text\":\"hi\"}]", new HeldWrite.Tokens(120, 4000, 0, 1000, 80, 2400)),
         new HeldWrite.CallEnded(call, "ANSWER", "16", "/rec/x.wav", AT.plusSeconds(9), true));
     try (Journal j = open(1_000_000)) {
       writes.forEach(w -> assertThat(j.hold(w)).isTrue());
@@ -85,7 +86,7 @@ class JournalTest {
     try (Journal j = open(1_000_000)) {
       String talk = "x".repeat(999_600);
       assertThat(j.hold(new HeldWrite.AgentOutcome(held, "hangup", null, "end_call", AT, 0, null, null,
-          "[{\"role\":\"user\",\"text\":\"" + talk + "\"}]"))).isTrue();
+          "[{\"role\":\"user\",\"text\":\"" + talk + "\"}]", null))).isTrue();
       assertThat(j.hold(new HeldWrite.CallAdmitted(late, 7, null, null, null, null, AT))).isFalse();
       assertThat(j.holds(late)).isFalse();
       assertThat(j.hold(new HeldWrite.CallEnded(held, "ANSWER", "16", null, AT, true))).isTrue();

@@ -144,7 +144,11 @@ public final class FakeRealtimeServer implements AutoCloseable {
             .put("transcript", transcript));
       }
       ObjectNode done = event("response.done");
-      done.putObject("response").put("id", responseId).put("status", cancelled ? "cancelled" : "completed");
+      ObjectNode response = done.putObject("response").put("id", responseId)
+          .put("status", cancelled ? "cancelled" : "completed");
+      if (usage != null) {
+        response.set("usage", usage.deepCopy());
+      }
       send(done);
       lastItem = itemId;
       lastResponse = responseId;
@@ -230,6 +234,8 @@ public final class FakeRealtimeServer implements AutoCloseable {
   /** When true, session.update is never answered: a session that never becomes ready. */
   public volatile boolean silent;
   public volatile Responder responder = (s, e) -> tone(1000);
+  /** The {@code response.usage} every streamed response's response.done carries; null = none (as before). */
+  public volatile ObjectNode usage;
   /** Holds each WebSocket handshake this long before answering it (a slow upstream). */
   public volatile long handshakeDelayMillis;
   /** Counts WebSocket pings received. */

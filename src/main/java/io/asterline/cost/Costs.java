@@ -1,0 +1,61 @@
+package io.asterline.cost;
+
+import io.asterline.feature.Feature;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cost ledger feature: every {@code costs.interval} this node prices the calls that ended ({@link CostLedger});
+ * every node may, each call is priced once. The figures are read through the {@code call_costs} report.
+ */
+public final class Costs implements Feature {
+
+  private static final Logger log = LoggerFactory.getLogger(Costs.class);
+
+  private final ScheduledExecutorService timer;
+
+  private Costs(ScheduledExecutorService timer) {
+    this.timer = timer;
+  }
+
+  public static Costs start(CostConfig config, DSLContext dsl) {
+    if (config.interval().isZero()) {
+      return new Costs(null);
+    }
+    CostLedger ledger = new CostLedger(dsl, config);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "cost-ledger");
+      t.setDaemon(true);
+      return t;
+    });
+    long every = config.interval().toMillis();
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        int priced = ledger.priceEnded();
+        if (priced > 0) {
+          log.debug("priced {} ended calls", priced);
+        }
+      } catch (RuntimeException e) {
+        // the database is away: the next round prices them, nothing is lost (costs.lookback is the limit)
+        log.warn("pricing ended calls failed ({}); trying again in {} ms", e.getMessage(), every);
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+    return new Costs(timer);
+  }
+
+  @Override
+  public String name() {
+    return "cost";
+  }
+
+  @Override
+  public void close() {
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+  }
+}

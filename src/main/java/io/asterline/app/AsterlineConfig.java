@@ -6,6 +6,7 @@ import io.asterline.audiosocket.AudioSocketConfig;
 import io.asterline.mediaws.MediaWsConfig;
 import io.asterline.config.ConfigKey;
 import io.asterline.cost.CostConfig;
+import io.asterline.twilio.TwilioConfig;
 import io.asterline.config.Settings;
 import io.asterline.db.DatabaseConfig;
 import io.asterline.did.DidConfig;
@@ -44,7 +45,8 @@ public record AsterlineConfig(
     MediaWsConfig mediaWs,
     ShutdownConfig shutdown,
     SecretsConfig secrets,
-    CostConfig costs) {
+    CostConfig costs,
+    TwilioConfig twilio) {
 
   private static final Logger log = LoggerFactory.getLogger(AsterlineConfig.class);
 
@@ -68,11 +70,13 @@ public record AsterlineConfig(
     keys.addAll(ShutdownConfig.KEYS);
     keys.addAll(SecretsConfig.KEYS);
     keys.addAll(CostConfig.KEYS);
+    keys.addAll(TwilioConfig.KEYS);
     return keys;
   }
 
   public static AsterlineConfig from(Settings settings) {
     settings.renamedKeysNotice(keys()).ifPresent(log::warn);
+    DidConfig dids = DidConfig.from(settings);
     return new AsterlineConfig(
         DatabaseConfig.from(settings),
         HttpConfig.from(settings),
@@ -85,11 +89,12 @@ public record AsterlineConfig(
         OutboundConfig.from(settings),
         AgiConfig.from(settings),
         AdmissionConfig.from(settings),
-        DidConfig.from(settings),
+        dids,
         AudioSocketConfig.from(settings),
         MediaWsConfig.from(settings),
         ShutdownConfig.from(settings),
         SecretsConfig.from(settings),
-        CostConfig.from(settings));
+        CostConfig.from(settings),
+        TwilioConfig.from(settings, dids.twilio()));
   }
 }

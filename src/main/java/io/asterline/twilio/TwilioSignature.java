@@ -17,8 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  * Twilio's request signature ({@code X-Twilio-Signature}): Base64 of HMAC-SHA1, keyed with the account's auth token,
  * over the full URL Twilio requested (scheme, host, port if any, path and query) followed by every POST parameter
  * of a form body, sorted by name, each as its name then its value (a name sent twice: its values sorted). A
- * WebSocket handshake or a GET is signed over the URL alone. Twilio's own validators accept the URL with and without
- * the scheme's default port, because proxies add or drop it: so does {@link #valid}.
+ * WebSocket handshake or a GET is signed over the URL alone. Twilio's own validators accept the URL without its port
+ * and with the scheme's default port added, because proxies add or drop it: so does {@link #valid}.
  */
 public final class TwilioSignature {
 
@@ -67,7 +67,7 @@ public final class TwilioSignature {
     return false;
   }
 
-  /** The URL as given, and with the scheme's default port added or removed. */
+  /** The URL as given, without its port, or with the scheme's default port when it has none. */
   static List<String> portVariants(String url) {
     List<String> variants = new ArrayList<>(List.of(url));
     URI uri;
@@ -90,7 +90,7 @@ public final class TwilioSignature {
     String prefix = uri.getScheme() + "://";
     String rest = url.substring(prefix.length() + uri.getRawAuthority().length());
     String userInfo = uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@";
-    if (uri.getPort() == defaultPort) {
+    if (uri.getPort() != -1) {
       variants.add(prefix + userInfo + uri.getHost() + rest);
     } else if (uri.getPort() == -1) {
       variants.add(prefix + userInfo + uri.getHost() + ":" + defaultPort + rest);

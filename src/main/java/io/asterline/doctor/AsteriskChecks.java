@@ -130,6 +130,7 @@ final class AsteriskChecks {
     try {
       findings.add(Finding.ok("ami login", "logged in to " + ami.address() + " as '" + user + "'" + version()));
       modules();
+      mediaTransport();
       contexts();
       trunks(trunks);
       reachability(watch, audioSocketAddress);
@@ -381,6 +382,45 @@ final class AsteriskChecks {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
+    }
+  }
+
+  // ------------------------------------------------------------------ media transport
+
+  /** The modules Dial(WebSocket/...) needs: the channel, and the client that reads websocket_client.conf. */
+  static final List<String> WEBSOCKET_MODULES = List.of("chan_websocket", "res_websocket_client");
+
+  /**
+   * Which transport the dialplan's ASTERLINE_MEDIA asks for, and whether this Asterisk can carry it: websocket
+   * without chan_websocket (Asterisk before 22.5, or not loaded) is not a failure, because [asterline-agent-leg]
+   * falls back to AudioSocket, but the operator loses what websocket was chosen for.
+   */
+  private void mediaTransport() throws AmiLost {
+    Value media = getvar("ASTERLINE_MEDIA");
+    if (media.denied()) {
+      return; // the dialplan check says how to let doctor read globals
+    }
+    String transport = media.value().orElse("audiosocket");
+    if (!transport.equals("websocket")) {
+      findings.add(Finding.ok("media", "ASTERLINE_MEDIA is " + transport + (media.value().isEmpty() ? " (unset)" : "")
+          + ": the agent's audio goes over AudioSocket"));
+      return;
+    }
+    List<String> missing = new ArrayList<>();
+    for (String module : WEBSOCKET_MODULES) {
+      Value loaded = getvar("IFMODULE(" + module + ".so)");
+      if (!loaded.is("1") && moduleCheck(module) != State.RUNNING) {
+        missing.add(module);
+      }
+    }
+    if (missing.isEmpty()) {
+      findings.add(Finding.ok("media", "ASTERLINE_MEDIA is websocket: chan_websocket and res_websocket_client are "
+          + "running (µ-law untouched, Asterisk paces the agent's audio)"));
+    } else {
+      findings.add(Finding.warn("media", "ASTERLINE_MEDIA is websocket but " + String.join(" and ", missing)
+          + (missing.size() == 1 ? " is" : " are") + " not running: every call falls back to AudioSocket "
+          + "(transcoded, paced by Asterline); load " + String.join(".so and ", missing) + ".so (Asterisk 22.5 or "
+          + "later) with docker/asterisk's websocket_client.conf, or set ASTERLINE_MEDIA=audiosocket"));
     }
   }
 

@@ -171,6 +171,7 @@ class DoctorTest {
     assertThat(run.line("OK    database")).contains("schema current");
     assertThat(run.line("OK    ami login")).contains("as 'asterline'");
     assertThat(run.line("OK    modules")).contains("chan_audiosocket").contains("app_amd").contains("func_module");
+    assertThat(run.line("OK    media")).contains("ASTERLINE_MEDIA is audiosocket (unset)");
     assertThat(run.line("OK    dialplan")).contains("from-trunk").contains("asterline-voicemail");
     assertThat(run.line("OK    trunks")).contains("TWILIO (context from-trunk)");
     assertThat(run.line("OK    audiosocket")).contains("127.0.0.1:" + node.audioSocketPort());
@@ -222,6 +223,23 @@ class DoctorTest {
     // the dialplan skips AMD without it: a warning, not a failure
     assertThat(run.line("WARN  module app_amd")).contains("answering-machine detection");
     assertThat(run.lines()).filteredOn(l -> l.startsWith("FAIL  module")).hasSize(3);
+  }
+
+  @Test
+  void websocketMediaNeedsChanWebsocketElseCallsFallBackToAudioSocket() {
+    ami.writeClasses("originate", "call", "reporting", "system");
+    ami.global("ASTERLINE_MEDIA", "websocket");
+    Run without = doctor(options());
+    assertThat(without.exit()).as(without.out()).isZero();
+    assertThat(without.line("WARN  media")).contains("chan_websocket and res_websocket_client are not running")
+        .contains("every call falls back to AudioSocket").contains("set ASTERLINE_MEDIA=audiosocket");
+
+    ami.withModules("chan_websocket");
+    assertThat(doctor(options()).line("WARN  media")).contains("res_websocket_client is not running");
+
+    ami.withModules("res_websocket_client");
+    assertThat(doctor(options()).line("OK    media")).contains("ASTERLINE_MEDIA is websocket")
+        .contains("chan_websocket and res_websocket_client are running");
   }
 
   @Test

@@ -158,6 +158,12 @@ public final class FakeAmi implements AutoCloseable {
     return this;
   }
 
+  /** These modules are loaded too (e.g. Asterisk 22's chan_websocket). */
+  public FakeAmi withModules(String... names) {
+    modules.addAll(List.of(names));
+    return this;
+  }
+
   public FakeAmi withoutContexts(String... names) {
     contexts.removeAll(List.of(names));
     return this;

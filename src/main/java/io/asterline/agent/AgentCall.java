@@ -620,15 +620,18 @@ final class AgentCall {
     leg.endWith(outcome(decision, transferTo, reason));
   }
 
-  /** Asterisk closed the socket: the caller hung up. Only the figures are stored. */
-  void callerGone() {
+  /**
+   * The socket closed without a decision: the caller hung up ({@code caller_hangup}), or the leg broke on this side
+   * ({@code media_error}). Only the figures are stored.
+   */
+  void callerGone(String reason) {
     if (ended) {
       return;
     }
     ended = true;
     closeUpstreams();
-    talk.metrics.decision("none", "caller_hangup");
-    leg.store(outcome(null, null, "caller_hangup"));
+    talk.metrics.decision("none", reason);
+    leg.store(outcome(null, null, reason));
   }
 
   /** The service is stopping: the caller goes where the tenant's fallback says, not into silence. */

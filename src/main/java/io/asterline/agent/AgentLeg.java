@@ -45,6 +45,7 @@ public final class AgentLeg {
   private long tenantId;
   private AgentCall agent;
   private boolean over;
+  private boolean mediaFailed;
   private AtomicInteger activeGauge;
 
   AgentLeg(Talk talk, MediaLeg media) {
@@ -184,14 +185,27 @@ public final class AgentLeg {
     }
   }
 
+  /**
+   * The transport is closing the connection because it broke on this side (a malformed message from Asterisk, a
+   * bug here), not because the caller left: the call's figures then say media_error, not caller_hangup.
+   */
+  public void mediaFailed() {
+    mediaFailed = true;
+  }
+
   /** The connection is gone (Asterisk closed it: the caller hung up, or this side ended it). */
   public void closed() {
     if (callId != null) {
       talk.legs.remove(callId, channel);
     }
     if (agent != null && !agent.ended()) {
-      log.info("Asterisk closed the agent leg (caller hung up)");
-      agent.callerGone();
+      if (mediaFailed) {
+        log.warn("the agent leg broke on this side; the dialplan goes on to the after-agent fallback");
+        agent.callerGone("media_error");
+      } else {
+        log.info("Asterisk closed the agent leg (caller hung up)");
+        agent.callerGone("caller_hangup");
+      }
     }
     if (activeGauge != null) {
       activeGauge.decrementAndGet();

@@ -58,6 +58,13 @@ public abstract class MediaLegHandler extends ChannelInboundHandlerAdapter imple
   /** Stops the leg's clock and closes the connection after a failure (already logged). */
   protected abstract void closeAfterFailure(ChannelHandlerContext ctx);
 
+  /** The leg breaks on this side (bad input from Asterisk, a bug here), not because the caller hung up. */
+  private void mediaFailed() {
+    if (agent != null) {
+      agent.mediaFailed();
+    }
+  }
+
   /** The service stops: ends the call through the fallback rather than dropping it. */
   final void shutdown() {
     if (agent != null) {
@@ -91,11 +98,13 @@ public abstract class MediaLegHandler extends ChannelInboundHandlerAdapter imple
       Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
       if (cause instanceof DecoderException) {
         log.warn(lines.invalidInput(), ctx.channel().remoteAddress(), c.getMessage());
+        mediaFailed();
       } else if (c instanceof IOException) {
         // a broken pipe or reset is how a caller's hangup often looks from here: worth a line, not an alarm
         log.info(lines.connectionError(), c.getMessage());
       } else {
         log.error(lines.handlerFailed(), c);
+        mediaFailed();
       }
       closeAfterFailure(ctx);
     } finally {

@@ -204,6 +204,8 @@ class MediaWsCallTest {
     RecordingListener.await("HANGUP", 2000, () -> !ws.commandsNamed("HANGUP").isEmpty());
     assertThat(ws.closed.get(3, TimeUnit.SECONDS)).isNotNull();
     RecordingListener.await("the Realtime session closed", 3000, () -> s.closedByClient);
+    // the operator reading the call sees the leg broke here, not that the caller hung up
+    assertThat(awaitRow(call, r -> r.getAgentEndReason() != null).getAgentEndReason()).isEqualTo("media_error");
   }
 
   @Test

@@ -74,6 +74,7 @@ public final class Doctor {
     report.accept(new RealtimeCheck(config.openai(), json, timeout).run());
     report.accept(new S3Check(config.storage(), timeout).run());
     report.accept(new TwilioCheck(config.dids().twilio(), json, timeout).run());
+    report.accept(new TwilioCallsCheck(config.twilio()).run());
     return !failed[0];
   }
 

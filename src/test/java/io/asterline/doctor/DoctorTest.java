@@ -142,6 +142,7 @@ class DoctorTest {
     o.put("twilio.api-base-url", twilio.baseUrl());
     o.put("twilio.account-sid", FakeTwilio.ACCOUNT_SID);
     o.put("twilio.auth-token", FakeTwilio.AUTH_TOKEN);
+    o.put("twilio.webhook-base-url", "https://asterline.example.com");
     return o;
   }
 
@@ -179,6 +180,7 @@ class DoctorTest {
     assertThat(run.line("OK    realtime")).contains("model gpt-realtime");
     assertThat(run.line("OK    s3")).contains("bucket recordings");
     assertThat(run.line("OK    twilio")).contains(FakeTwilio.ACCOUNT_SID).contains("active");
+    assertThat(run.line("OK    twilio calls")).contains("https://asterline.example.com/twilio/voice");
     // the probe went through Asterisk as an AGI application on an AudioSocket leg
     FakeAmi.Packet originate = ami.received().stream().filter(p -> "Originate".equalsIgnoreCase(p.action()))
         .findFirst().orElseThrow();
@@ -331,13 +333,15 @@ class DoctorTest {
   void servicesThatAreNotConfiguredAreSkippedAndDoNotFail() {
     ami.writeClasses("originate", "call", "reporting", "system");
     Map<String, String> o = options();
-    List.of("s3.bucket", "s3.access-key", "s3.secret-key", "s3.endpoint", "twilio.account-sid", "twilio.auth-token")
+    List.of("s3.bucket", "s3.access-key", "s3.secret-key", "s3.endpoint", "twilio.account-sid", "twilio.auth-token",
+        "twilio.webhook-base-url")
         .forEach(o::remove);
     Run run = doctor(o);
 
     assertThat(run.exit()).as(run.out()).isZero();
     assertThat(run.line("SKIP  s3")).contains("s3.bucket is unset");
     assertThat(run.line("SKIP  twilio")).contains("twilio.account-sid is unset");
+    assertThat(run.line("SKIP  twilio calls")).contains("no Twilio calls");
   }
 
   @Test

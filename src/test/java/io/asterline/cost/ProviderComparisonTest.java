@@ -17,6 +17,7 @@ import io.asterline.http.HttpConfig;
 import io.asterline.http.HttpServer;
 import io.asterline.report.ReportCatalog;
 import io.asterline.report.ReportConfig;
+import io.asterline.report.ReportFormat;
 import io.asterline.report.ReportParams;
 import io.asterline.report.ReportRunner;
 import io.asterline.report.Reports;
@@ -209,6 +210,9 @@ class ProviderComparisonTest {
     assertThat(values(rows.get(2))).containsExactly(beta, "asterisk", 1L, 1L, "100", "{}", null, null, null, null,
         0L, 0L, 0L, 1L, "1", "1", "0.003", "0", 0L, 0L, 0L, 0L, 0L, "0", "0.003", "0.003", "0.0085", null, "0.0055");
 
+    // as /api/reports and `report run --format json` write it: failures stay a JSON object
+    assertThat(ReportFormat.JSON.write(new ReportCatalog(reportsDir).find("provider_comparison"), rows))
+        .contains("\"failures\":{\"BUSY\": 2, \"CONGESTION\": 1}");
     assertThat(report("tenant", Long.toString(beta), "from", "2025-03-01", "to", "2025-03-03")).hasSize(1);
     // the next period holds only the call of 2025-03-05, answered but not priced here (priced_calls says so)
     assertThat(values(report("from", "2025-03-04", "to", "2025-03-06").get(0)).subList(0, 4))

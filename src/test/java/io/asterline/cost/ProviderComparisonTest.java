@@ -214,9 +214,12 @@ class ProviderComparisonTest {
     assertThat(ReportFormat.JSON.write(new ReportCatalog(reportsDir).find("provider_comparison"), rows))
         .contains("\"failures\":{\"BUSY\": 2, \"CONGESTION\": 1}");
     assertThat(report("tenant", Long.toString(beta), "from", "2025-03-01", "to", "2025-03-03")).hasSize(1);
-    // the next period holds only the call of 2025-03-05, answered but not priced here (priced_calls says so)
-    assertThat(values(report("from", "2025-03-04", "to", "2025-03-06").get(0)).subList(0, 4))
-        .containsExactly(acme, "twilio", 1L, 1L);
+    // the next period holds only the call of 2025-03-05: 10 minutes on Twilio, 0.085; on its trunk (the default
+    // 0.004 in) 0.04, so 0.045 to save
+    List<Object> next = values(report("from", "2025-03-04", "to", "2025-03-06").get(0));
+    assertThat(next.subList(0, 4)).containsExactly(acme, "twilio", 1L, 1L);
+    assertThat(List.of(next.get(15), next.get(16), next.get(26), next.get(27))).containsExactly("10", "0.085", "0.04",
+        "0.045");
   }
 
   private static HttpResponse<String> get(String path, String token) throws Exception {

@@ -107,8 +107,8 @@ public final class Asterline implements AutoCloseable {
       http.audit(features.add(AuditLog.start(database.dsl(), json)));
       Recordings recordings = features.add(Recordings.start(config.recordings(), config.storage(), config.openai(),
           database.dsl(), json, metrics));
-      features.add(Reports.start(config.reports(), database.dsl()));
-      features.add(Costs.start(config.costs(), database.dsl()));
+      Reports reports = features.add(Reports.start(config.reports(), database.dsl()));
+      features.add(Costs.start(config.costs(), database.dsl(), reports, json));
       // the console's pages, and the calls' live view and stories it shows; the moments of each conversation are
       // written by the agent through calls.events(), added before the agent side so it closes after it
       Calls calls = features.add(Calls.start(database.dsl(), json, metrics));

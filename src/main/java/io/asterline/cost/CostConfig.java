@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The rates the cost ledger prices each call with, in US dollars. Carrier minutes: a default per direction for
- * every SIP trunk, and per-trunk rates in {@code costs.trunk-rates}. The Twilio column: Twilio's US list prices
- * (per minute, every call rounded up to a whole minute, plus recording minutes), to show what the same calls would
- * have cost there. Realtime: per million tokens, defaults from OpenAI's public gpt-realtime list prices (audio in
+ * The rates the cost ledger prices each call with, in US dollars. Carrier minutes on Asterisk: a default per
+ * direction for every SIP trunk, and per-trunk rates in {@code costs.trunk-rates}. On Twilio: Twilio's US list
+ * prices (per minute, every call rounded up to a whole minute, plus recording minutes when Twilio records), which
+ * price the calls Twilio carried and show what Asterisk's calls would have cost there. Transcription: per minute of
+ * recorded audio (OpenAI's list price). Realtime: per million tokens, defaults from OpenAI's public gpt-realtime list prices (audio in
  * $32, cached in $0.40, audio out $64; text in $4, text out $16).
  */
 public record CostConfig(
@@ -23,6 +24,8 @@ public record CostConfig(
     BigDecimal twilioInboundPerMinute,
     BigDecimal twilioOutboundPerMinute,
     BigDecimal twilioRecordingPerMinute,
+    boolean twilioRecords,
+    BigDecimal transcriptionPerMinute,
     BigDecimal audioInPerMillion,
     BigDecimal audioOutPerMillion,
     BigDecimal textInPerMillion,
@@ -47,6 +50,11 @@ public record CostConfig(
       "Twilio's outbound list price per minute, for the comparison column");
   public static final ConfigKey TWILIO_RECORDING = ConfigKey.of("costs.twilio.recording-per-minute", "0.0025",
       "Twilio's recording price per minute, added for recorded calls in the comparison column");
+  public static final ConfigKey TWILIO_RECORDS = ConfigKey.of("costs.twilio.records-calls", "false",
+      "true when Twilio records the calls it carries (its recording fee is then charged on them); false when "
+          + "Asterline records them itself");
+  public static final ConfigKey TRANSCRIPTION = ConfigKey.of("costs.transcription-per-minute", "0.006",
+      "US$ per minute of recorded audio transcribed (OpenAI's list price), for calls whose recording is transcribed");
   public static final ConfigKey AUDIO_IN = ConfigKey.of("costs.realtime.audio-in-per-million", "32",
       "US$ per million Realtime audio input tokens (not cached)");
   public static final ConfigKey AUDIO_OUT = ConfigKey.of("costs.realtime.audio-out-per-million", "64",
@@ -65,14 +73,14 @@ public record CostConfig(
       "calls that ended longer ago than this and have no price yet are not priced any more");
 
   public static final List<ConfigKey> KEYS = List.of(INBOUND, OUTBOUND, TRUNK_RATES, TWILIO_INBOUND, TWILIO_OUTBOUND,
-      TWILIO_RECORDING, AUDIO_IN, AUDIO_OUT, TEXT_IN, TEXT_OUT, CACHED_IN, INTERVAL, SETTLE, LOOKBACK);
+      TWILIO_RECORDING, TWILIO_RECORDS, TRANSCRIPTION, AUDIO_IN, AUDIO_OUT, TEXT_IN, TEXT_OUT, CACHED_IN, INTERVAL, SETTLE, LOOKBACK);
 
   private static final Pattern TRUNK = Pattern.compile("[A-Za-z0-9_.-]+");
 
   public static CostConfig from(Settings settings) {
     return new CostConfig(rate(settings, INBOUND), rate(settings, OUTBOUND), trunkRates(settings),
         rate(settings, TWILIO_INBOUND), rate(settings, TWILIO_OUTBOUND), rate(settings, TWILIO_RECORDING),
-        rate(settings, AUDIO_IN), rate(settings, AUDIO_OUT), rate(settings, TEXT_IN), rate(settings, TEXT_OUT),
+        settings.bool(TWILIO_RECORDS), rate(settings, TRANSCRIPTION), rate(settings, AUDIO_IN), rate(settings, AUDIO_OUT), rate(settings, TEXT_IN), rate(settings, TEXT_OUT),
         rate(settings, CACHED_IN), settings.duration(INTERVAL), settings.duration(SETTLE),
         settings.duration(LOOKBACK));
   }

@@ -75,6 +75,19 @@ public final class ReportCatalog {
         "report '" + name + "' (" + e.source() + ") cannot run: " + e.problem().orElse("invalid")));
   }
 
+  /**
+   * A report shipped in the jar, whatever {@code reports.dir} holds: for the parts of the service that read a
+   * report's columns by name (an admin's file of the same name replaces it in the catalog, not there).
+   */
+  public Report builtIn(String name) {
+    Entry e = builtIn.get(name);
+    if (e == null || e.report().isEmpty()) {
+      throw new IllegalStateException("the built-in report " + name + " is missing or invalid"
+          + (e == null ? "" : ": " + e.problem().orElse("")));
+    }
+    return e.report().get();
+  }
+
   private static Entry load(Path file) {
     String fileName = file.getFileName().toString();
     String name = fileName.substring(0, fileName.length() - ".sql".length());

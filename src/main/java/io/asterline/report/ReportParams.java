@@ -10,6 +10,7 @@ import java.time.format.DateTimeParseException;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -86,6 +87,21 @@ public final class ReportParams {
   /** The value bound for a parameter; null when not given and without a default (all tenants, all segments). */
   Object value(Report.Param p) {
     return values.get(p);
+  }
+
+  /** Start of the period, inclusive (UTC). */
+  public OffsetDateTime from() {
+    return (OffsetDateTime) values.get(Report.Param.FROM);
+  }
+
+  /** End of the period, exclusive (UTC). */
+  public OffsetDateTime to() {
+    return (OffsetDateTime) values.get(Report.Param.TO);
+  }
+
+  /** The tenant given (or forced by {@link #forTenant}); empty means every tenant. */
+  public Optional<Long> tenant() {
+    return Optional.ofNullable((Long) values.get(Report.Param.TENANT));
   }
 
   public Set<Report.Param> given() {

@@ -4,6 +4,7 @@ import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.CALL_COST;
 import static io.asterline.db.generated.Tables.DID;
 import static io.asterline.db.generated.Tables.OUTBOUND_CALL;
+import static io.asterline.db.generated.Tables.RECORDING_JOB;
 import static io.asterline.db.generated.Tables.TENANT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -142,6 +144,63 @@ class CostLedgerTest {
   }
 
   @Test
+  void pricesATwilioCallAtTwilioRatesAndAnAsteriskCallOnItsTrunkEachBesideTheOtherProvider() {
+    DSLContext dsl = db.dsl();
+    long acme = tenant(dsl, "providers");
+    dsl.update(TENANT).set(TENANT.TRANSCRIPTION_ENABLED, true).where(TENANT.ID.eq(acme)).execute();
+    UUID didww = did(dsl, acme, "+15550002001", "DIDWW");
+    UUID twilioNumber = did(dsl, acme, "+15550002002", "TWILIO");
+    OffsetDateTime march = OffsetDateTime.parse("2025-03-01T12:00:00Z");
+    // DIDWW has its own rates (0.003 in, 0.005 out); TWILIO, a Twilio number's trunk, has none: the defaults
+    Map<String, String> rates = Map.of("costs.trunk-rates", "DIDWW=0.003/0.005", "costs.settle", "0s",
+        "costs.lookback", "20000d");
+
+    // Asterisk, inbound on DIDWW, 120 s, recorded and transcribed (the job's transcribe step did it):
+    //   carrier 120 x 0.003 / 60 = 0.006, no recording fee (Asterline records), transcription 120 x 0.006 / 60 =
+    //   0.012; on Twilio 2 minutes x 0.0085 + 2 recording minutes x 0.0025 = 0.022; on Asterisk the carrier's 0.006
+    UUID asterisk = call(dsl, acme, "inbound", didww, march, 120, "/rec/a.wav");
+    job(dsl, asterisk, acme, "done", "done");
+    // Twilio, inbound on a Twilio number, 61 s, recorded by Asterline, its job still queued (the tenant transcribes):
+    //   Twilio bills 2 whole minutes x 0.0085 = 0.017, no recording fee; transcription 61 x 0.006 / 60 = 0.0061;
+    //   on its trunk (TWILIO, the default 0.004 in) 61 x 0.004 / 60 = 0.004067
+    UUID twilioIn = twilio(dsl, call(dsl, acme, "inbound", twilioNumber, march.plusMinutes(1), 61, "/rec/t.wav"));
+    job(dsl, twilioIn, acme, "pending", null);
+    // Twilio, outbound with DIDWW as its trunk, 150 s, not recorded: 3 minutes x 0.013 = 0.039; 150 x 0.005 / 60
+    UUID twilioOut = twilio(dsl, call(dsl, acme, "outbound", twilioNumber, march.plusMinutes(2), 150, null));
+    outbound(dsl, twilioOut, acme, "DIDWW");
+    // Twilio, recorded, the tenant had transcription off when its job ran: 1 minute 0.0085, no transcription
+    UUID skipped = twilio(dsl, call(dsl, acme, "inbound", twilioNumber, march.plusMinutes(3), 30, "/rec/s.wav"));
+    job(dsl, skipped, acme, "done", "skipped");
+
+    assertThat(new CostLedger(dsl, CostConfig.from(Settings.of(Map.of(), Map.of(), rates))).priceEnded())
+        .isGreaterThanOrEqualTo(4);
+    // provider, carrier per minute and cost, recording, transcribed, transcription, Twilio minutes and cost,
+    // Asterisk per minute and cost
+    assertThat(priced(dsl, asterisk)).containsExactly("asterisk", "0.003", "0.006", "0", true, "0.012", 2, "0.022",
+        "0.003", "0.006");
+    assertThat(priced(dsl, twilioIn)).containsExactly("twilio", "0.0085", "0.017", "0", true, "0.0061", 2, "0.017",
+        "0.004", "0.004067");
+    assertThat(priced(dsl, twilioOut)).containsExactly("twilio", "0.013", "0.039", "0", false, "0", 3, "0.039",
+        "0.005", "0.0125");
+    assertThat(priced(dsl, skipped)).containsExactly("twilio", "0.0085", "0.0085", "0", false, "0", 1, "0.0085",
+        "0.004", "0.002");
+    assertThat(dsl.fetchOne(CALL_COST, CALL_COST.CALL_ID.eq(twilioOut)).getTrunk()).isEqualTo("DIDWW");
+
+    // where Twilio records its calls, its fee is charged on them: 90 s outbound, recorded, its job failed (nothing
+    // transcribed): 2 minutes x 0.013 = 0.026 + 2 x 0.0025 = 0.005; on its trunk (TWILIO, default 0.006 out) 0.009
+    UUID recordedByTwilio = twilio(dsl, call(dsl, acme, "outbound", twilioNumber, march.plusMinutes(4), 90,
+        "/rec/r.wav"));
+    job(dsl, recordedByTwilio, acme, "failed", null);
+    Map<String, String> twilioRecords = new java.util.HashMap<>(rates);
+    twilioRecords.put("costs.twilio.records-calls", "true");
+    twilioRecords.put("costs.transcription-per-minute", "1");
+    assertThat(new CostLedger(dsl, CostConfig.from(Settings.of(Map.of(), Map.of(), twilioRecords))).priceEnded())
+        .isGreaterThanOrEqualTo(1);
+    assertThat(priced(dsl, recordedByTwilio)).containsExactly("twilio", "0.013", "0.026", "0.005", false, "0", 2,
+        "0.031", "0.006", "0.009");
+  }
+
+  @Test
   void aRateThatIsNotAPriceStopsTheStartNamingTheKey() {
     assertThatThrownBy(() -> CostConfig.from(Settings.of(Map.of(), Map.of(),
         Map.of("costs.realtime.audio-in-per-million", "cheap"))))
@@ -150,6 +209,10 @@ class CostLedgerTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("costs.trunk-rates").hasMessageContaining("TWILIO=1");
     assertThatThrownBy(() -> CostConfig.from(Settings.of(Map.of(), Map.of(), Map.of("costs.outbound-per-minute", "-1"))))
         .isInstanceOf(ConfigException.class).hasMessageContaining("costs.outbound-per-minute");
+    assertThatThrownBy(() -> CostConfig.from(Settings.of(Map.of(), Map.of(), Map.of("costs.twilio.records-calls",
+        "sometimes")))).isInstanceOf(ConfigException.class).hasMessageContaining("costs.twilio.records-calls");
+    assertThatThrownBy(() -> CostConfig.from(Settings.of(Map.of(), Map.of(), Map.of("costs.transcription-per-minute",
+        "free")))).isInstanceOf(ConfigException.class).hasMessageContaining("costs.transcription-per-minute");
   }
 
   private static List<Object> cost(DSLContext dsl, UUID call) {
@@ -157,6 +220,28 @@ class CostLedgerTest {
     assertThat(k).as("call_cost of " + call).isNotNull();
     return List.of(k.getBilledSeconds(), plain(k.getCarrierPerMinute()), plain(k.getCarrierCost()),
         plain(k.getRealtimeCost()), k.getRecorded(), k.getTwilioMinutes(), plain(k.getTwilioCost()));
+  }
+
+  private static List<Object> priced(DSLContext dsl, UUID call) {
+    var k = dsl.fetchOne(CALL_COST, CALL_COST.CALL_ID.eq(call));
+    assertThat(k).as("call_cost of " + call).isNotNull();
+    return Arrays.asList(k.getProvider(), plain(k.getCarrierPerMinute()), plain(k.getCarrierCost()),
+        plain(k.getRecordingCost()), k.getTranscribed(), plain(k.getTranscriptionCost()), k.getTwilioMinutes(),
+        plain(k.getTwilioCost()), plain(k.getAsteriskPerMinute()), plain(k.getAsteriskCost()));
+  }
+
+  /** Marks a call as carried by Twilio, with a CallSid as Twilio gives one. */
+  private static UUID twilio(DSLContext dsl, UUID call) {
+    dsl.update(CALL).set(CALL.PROVIDER, "twilio")
+        .set(CALL.PROVIDER_CALL_SID, "CA" + call.toString().replace("-", "")).where(CALL.ID.eq(call)).execute();
+    return call;
+  }
+
+  private static void job(DSLContext dsl, UUID call, long tenant, String state, String transcription) {
+    dsl.insertInto(RECORDING_JOB).set(RECORDING_JOB.CALL_ID, call).set(RECORDING_JOB.TENANT_ID, tenant)
+        .set(RECORDING_JOB.SOURCE_FILE, "/rec/" + call + ".wav").set(RECORDING_JOB.STATE, state)
+        .set(RECORDING_JOB.STEP, state.equals("done") ? "done" : "capture")
+        .set(RECORDING_JOB.TRANSCRIPTION, transcription).execute();
   }
 
   private static List<Object> row(Record r) {

@@ -27,6 +27,7 @@ import io.asterline.outbound.Outbound;
 import io.asterline.recording.Recordings;
 import io.asterline.report.Reports;
 import io.asterline.secrets.SecretBox;
+import io.asterline.twilio.TwilioConfig;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.Tenants;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -108,7 +109,8 @@ public final class Asterline implements AutoCloseable {
       Recordings recordings = features.add(Recordings.start(config.recordings(), config.storage(), config.openai(),
           database.dsl(), json, metrics));
       Reports reports = features.add(Reports.start(config.reports(), database.dsl()));
-      features.add(Costs.start(config.costs(), database.dsl(), reports, json));
+      features.add(Costs.start(config.costs(), database.dsl(), reports, json,
+          config.twilio().defaultProvider() == TwilioConfig.Provider.ASTERISK ? 100 : 0));
       // the console's pages, and the calls' live view and stories it shows; the moments of each conversation are
       // written by the agent through calls.events(), added before the agent side so it closes after it
       Calls calls = features.add(Calls.start(database.dsl(), json, metrics));

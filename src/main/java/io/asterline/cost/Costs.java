@@ -31,10 +31,13 @@ public final class Costs implements Feature {
     this.routes = routes;
   }
 
-  /** @param reports the report feature, whose runner and built-in {@code provider_comparison} the view runs */
-  public static Costs start(CostConfig config, DSLContext dsl, Reports reports, ObjectMapper json) {
+  /**
+   * @param reports the report feature, whose runner and built-in {@code provider_comparison} the view runs
+   * @param defaultShare the Asterisk share of tenants without their own (telephony.provider: asterisk 100, twilio 0)
+   */
+  public static Costs start(CostConfig config, DSLContext dsl, Reports reports, ObjectMapper json, int defaultShare) {
     ProviderComparisonRoutes routes = new ProviderComparisonRoutes(new ProviderComparison(dsl, reports.runner(),
-        reports.catalog().builtIn(ProviderComparison.REPORT), json), Clock.systemUTC());
+        reports.catalog().builtIn(ProviderComparison.REPORT), json, defaultShare), Clock.systemUTC());
     if (config.interval().isZero()) {
       return new Costs(null, routes);
     }

@@ -44,12 +44,15 @@ public final class ProviderComparison {
   private final ReportRunner runner;
   private final Report report;
   private final ObjectMapper json;
+  /** The share of a tenant without its own: 100 when telephony.provider is asterisk, 0 when twilio. */
+  private final int defaultShare;
 
-  public ProviderComparison(DSLContext dsl, ReportRunner runner, Report report, ObjectMapper json) {
+  public ProviderComparison(DSLContext dsl, ReportRunner runner, Report report, ObjectMapper json, int defaultShare) {
     this.dsl = dsl;
     this.runner = runner;
     this.report = report;
     this.json = json;
+    this.defaultShare = defaultShare;
   }
 
   /**
@@ -89,8 +92,10 @@ public final class ProviderComparison {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("tenant", id);
       m.put("name", t == null ? null : t.value2());
-      // null: the tenant follows telephony.provider (asterisk = 100, twilio = 0)
-      m.put("asteriskShare", t == null || t.value3() == null ? null : t.value3().intValue());
+      // the share in force: the tenant's own, or telephony.provider's (asterisk = 100, twilio = 0)
+      boolean own = t != null && t.value3() != null;
+      m.put("asteriskShare", own ? t.value3().intValue() : defaultShare);
+      m.put("asteriskShareFrom", own ? "tenant" : "telephony.provider");
       Map<String, Object> side = new LinkedHashMap<>();
       for (String p : PROVIDERS) {
         side.put(p, providers.get(p));

@@ -148,7 +148,7 @@ class ProviderComparisonTest {
     http = new HttpServer(new HttpConfig(InetAddress.getLoopbackAddress(), 0, Optional.empty(), Optional.of(ADMIN)),
         Json.mapper()).auth(new Auth(Optional.of(ADMIN), tenants::activeTenantByTokenHash));
     Reports reports = Reports.start(new ReportConfig(reportsDir, Duration.ofSeconds(30)), dsl);
-    http.routes(Costs.start(costs, dsl, reports, Json.mapper()).routes());
+    http.routes(Costs.start(costs, dsl, reports, Json.mapper(), 100).routes());
     http.start();
   }
 
@@ -268,7 +268,9 @@ class ProviderComparisonTest {
     assertThat(acmeView.at("/ifAllOnAsterisk/projectedMonthlySaving").decimalValue()).isEqualByComparingTo("0.469");
     // beta: no Twilio calls, its share follows telephony.provider, nothing left to move
     JsonNode betaView = tenants.get(1);
-    assertThat(betaView.get("asteriskShare").isNull()).isTrue();
+    // beta has no share of its own: telephony.provider's (asterisk here) is in force
+    assertThat(betaView.get("asteriskShare").asInt()).isEqualTo(100);
+    assertThat(betaView.get("asteriskShareFrom").asText()).isEqualTo("telephony.provider");
     assertThat(betaView.at("/providers/twilio").isNull()).isTrue();
     assertThat(betaView.at("/providers/asterisk/total_cost").decimalValue()).isEqualByComparingTo("0.003");
     assertThat(betaView.at("/ifAllOnAsterisk/projectedMonthlySaving").decimalValue()).isEqualByComparingTo("0");

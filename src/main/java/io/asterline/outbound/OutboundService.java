@@ -632,13 +632,16 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       return false;
     }
     SelectedDid next;
+    CallRequest r = call.request;
     try {
-      next = pick(to, call.tenant.id(), call.request);
+      // not the lead's last number (sticky): that is the one of the provider that just failed
+      next = pick(to, call.tenant.id(), new CallRequest(r.tenantId(), r.toNumber(), null, r.didId(), r.didSegment(),
+          r.transferNumber(), r.audioFile(), r.voicemailAction(), r.voicemailMessage(), r.journeyRunId(),
+          r.journeyNodeId()));
     } catch (CallerIdException e) {
       try {
         // the numbers the request named are the other provider's: any of this one's
-        CallRequest r = call.request;
-        next = pick(to, call.tenant.id(), new CallRequest(r.tenantId(), r.toNumber(), r.leadId(), Optional.empty(),
+        next = pick(to, call.tenant.id(), new CallRequest(r.tenantId(), r.toNumber(), null, Optional.empty(),
             Optional.empty(), r.transferNumber(), r.audioFile(), r.voicemailAction(), r.voicemailMessage(),
             r.journeyRunId(), r.journeyNodeId()));
       } catch (CallerIdException again) {

@@ -163,8 +163,11 @@ final class TwilioCallbacks {
     }
     OffsetDateTime at = answeredAt != null && duration != null ? answeredAt.plusSeconds(duration) : now;
     String outcome = call.agentConnectedAt() != null ? CallOutcome.ANSWER.dbValue() : null;
-    ends.end(new EndAsk(callId, outcome, sipCause(form), null, at, true, null))
-        .ifPresent(e -> log.info("twilio: completed after {} s", duration));
+    ends.end(new EndAsk(callId, outcome, sipCause(form), null, at, true, null)).ifPresent(e -> {
+      log.info("twilio: completed after {} s", duration);
+      // counted as the FastAGI call-end counts an Asterisk call's end
+      CallOutcome.find(e.outcome()).ifPresent(countEnded);
+    });
   }
 
   /** Not answered: failed with {@code outcome} (the first end only), its slot given back. */

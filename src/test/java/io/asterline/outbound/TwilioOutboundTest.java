@@ -180,6 +180,8 @@ class TwilioOutboundTest {
     assertThat(Duration.between(ended.getAnsweredAt(), ended.getEndedAt())).isEqualTo(Duration.ofSeconds(7));
     assertThat(slotHeld(id)).isFalse();
     assertThat(f.endedEvents).containsExactly(id);
+    assertThat(f.metrics.get("asterline.calls.ended").tags("direction", "outbound", "outcome", "ANSWER").counter()
+        .count()).isEqualTo(1.0);
     JsonNode shown = f.read(f.get("/api/calls/" + id, f.token));
     assertThat(shown.path("state").asText()).isEqualTo("ended");
   }

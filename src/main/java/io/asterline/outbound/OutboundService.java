@@ -602,7 +602,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       if (cause instanceof TwilioRest.Refused refused && refused.httpStatus() != 401
           && refused.httpStatus() != 403) {
         // about this call (e.g. 21211 invalid To): Asterisk would be asked the same wrong thing
-        giveBack(call, CallOutcome.TWILIO_REFUSED, refused, "twilio " + refused.code());
+        giveBack(call, CallOutcome.TWILIO_REFUSED, refused, twilioCause(refused));
         return;
       }
       // Twilio down, or refusing this account (credentials, suspension): the other provider may carry the call
@@ -610,12 +610,17 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
           : CallOutcome.TWILIO_UNAVAILABLE;
       if (!failOver(call, Provider.ASTERISK, cause.getMessage())) {
         RuntimeException why = cause instanceof RuntimeException r ? r : new TwilioRest.Unavailable(cause.toString());
-        giveBack(call, outcome, why, cause instanceof TwilioRest.Refused r ? "twilio " + r.code() : null);
+        giveBack(call, outcome, why, cause instanceof TwilioRest.Refused r ? twilioCause(r) : null);
       }
     } catch (RuntimeException e) {
       log.error("outbound: recording Twilio's answer failed", e);
       call.accepted.complete(Progress.CREATED);
     }
+  }
+
+  /** Twilio's reason for hangup_cause: its error code, else the HTTP status. */
+  private static String twilioCause(TwilioRest.Refused refused) {
+    return refused.code() != 0 ? "twilio " + refused.code() : "twilio HTTP " + refused.httpStatus();
   }
 
   /**

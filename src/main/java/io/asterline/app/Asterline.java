@@ -139,7 +139,7 @@ public final class Asterline implements AutoCloseable {
           Clock.systemUTC()));
       features.add(Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
           config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, compliance.service(),
-          metrics));
+          metrics, config.twilio(), recordings.queue()));
 
       // added after everything it hands calls to, so it stops taking calls before they go; it serves the FastAGI
       // scripts of the features added before it beside its own

@@ -40,6 +40,11 @@ public enum CallOutcome {
   QUEUE_TIMEOUT("queue_timeout"),
   AMI_DOWN("ami_down"),
   SHUTDOWN("shutdown"),
+  // outbound through Twilio's REST API, when the tenant does not fail over to Asterisk
+  /** Twilio could not be reached or was failing (network, timeout, 429, 5xx): the call never left. */
+  TWILIO_UNAVAILABLE("twilio_unavailable"),
+  /** Twilio refused to place the call (e.g. 21211 invalid To): the call never left, and is not retried. */
+  TWILIO_REFUSED("twilio_refused"),
   // inbound admission refusals (inbound_admit_batch stores the verdict, lower case)
   TENANT_FULL("tenant_full"),
   GLOBAL_FULL("global_full");

@@ -373,4 +373,64 @@ public final class CallRepository {
   public static String text(String s) {
     return s == null || s.indexOf('\0') < 0 ? s : s.replace("\0", "");
   }
+
+  // Twilio outbound
+
+  /** What a Twilio status callback needs to know about the call it names. */
+  public record TwilioView(long tenantId, String provider, String providerCallSid, CallState state,
+      OffsetDateTime answeredAt, OffsetDateTime agentConnectedAt) {}
+
+  /** The call as a Twilio status or AMD callback reads it; empty when unknown. */
+  public Optional<TwilioView> twilioView(UUID id) {
+    return dsl.select(CALL.TENANT_ID, CALL.PROVIDER, CALL.PROVIDER_CALL_SID, CALL.STATE, CALL.ANSWERED_AT,
+            CALL.AGENT_CONNECTED_AT)
+        .from(CALL).where(CALL.ID.eq(id))
+        .fetchOptional(r -> new TwilioView(r.value1(), r.value2(), r.value3(), CallState.ofDbValue(r.value4()),
+            r.value5(), r.value6()));
+  }
+
+  /**
+   * Which provider carries the call ({@code asterisk} or {@code twilio}), set while it has not left: when it is
+   * placed, and again when it fails over to the other provider. The Asterisk uniqueid is the call id for an AMI
+   * originate (its ChannelId) and none for Twilio, whose call is known by its CallSid instead.
+   */
+  public boolean carriedBy(UUID id, String provider, UUID didId) {
+    return dsl.update(CALL)
+        .set(CALL.PROVIDER, provider)
+        .set(CALL.DID_ID, didId)
+        .set(CALL.ASTERISK_UNIQUEID, "asterisk".equals(provider) ? id.toString() : null)
+        .set(CALL.PROVIDER_CALL_SID, (String) null)
+        .where(CALL.ID.eq(id)).and(CALL.STATE.eq(CallState.CREATED.dbValue()))
+        .execute() == 1;
+  }
+
+  /**
+   * Twilio's CallSid of the call, from the REST answer or the first status callback, whichever comes first; never
+   * replaced. False when the call is not a Twilio call or holds another sid.
+   */
+  public boolean providerCallSid(UUID id, String callSid) {
+    return dsl.update(CALL)
+        .set(CALL.PROVIDER_CALL_SID, DSL.coalesce(CALL.PROVIDER_CALL_SID, DSL.val(callSid)))
+        .where(CALL.ID.eq(id)).and(CALL.PROVIDER.eq("twilio"))
+        .and(CALL.PROVIDER_CALL_SID.isNull().or(CALL.PROVIDER_CALL_SID.eq(callSid)))
+        .execute() == 1;
+  }
+
+  /**
+   * As {@link #answered}, with the answer's time given: a Twilio call whose completed callback came first (its
+   * in-progress was late or lost) is dated back by its CallDuration.
+   */
+  public boolean answeredAt(UUID id, OffsetDateTime at) {
+    return moveFrom(id, CallState.ANSWERED, dsl.update(CALL)
+        .set(CALL.STATE, CallState.ANSWERED.dbValue())
+        .set(CALL.OUTCOME, DSL.coalesce(CALL.OUTCOME, DSL.inline(CallOutcome.ANSWERED.dbValue())))
+        .set(CALL.ANSWERED_AT, DSL.coalesce(CALL.ANSWERED_AT, DSL.greatest(DSL.val(at), CALL.CREATED_AT)))) == 1;
+  }
+
+  /** As {@link #failed}, with the provider's cause (Twilio's SipResponseCode) kept in hangup_cause. */
+  public boolean failed(UUID id, CallOutcome outcome, String channel, String hangupCause) {
+    return moveFrom(id, CallState.FAILED, failing(outcome)
+        .set(CALL.ASTERISK_CHANNEL, DSL.coalesce(CALL.ASTERISK_CHANNEL, DSL.val(channel)))
+        .set(CALL.HANGUP_CAUSE, DSL.coalesce(DSL.val(text(hangupCause)), CALL.HANGUP_CAUSE))) == 1;
+  }
 }

@@ -51,10 +51,20 @@ public final class DidRepository {
    * What rotation picks from: a tenant's numbers, in one segment or all of them, near a callee or not; for a
    * lead, whose last call's caller ID comes first while it is still eligible (sticky).
    */
-  public record Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode, Optional<Long> leadId) {
+  public record Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode, Optional<Long> leadId,
+      boolean twilioOnly) {
 
     public Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode) {
       this(tenantId, segment, calleeAreaCode, Optional.empty());
+    }
+
+    public Pool(long tenantId, Optional<String> segment, Optional<String> calleeAreaCode, Optional<Long> leadId) {
+      this(tenantId, segment, calleeAreaCode, leadId, false);
+    }
+
+    /** The same pool, only the numbers Twilio holds (a call placed through Twilio's REST API presents one). */
+    public Pool twilio() {
+      return new Pool(tenantId, segment, calleeAreaCode, leadId, true);
     }
   }
 
@@ -308,11 +318,11 @@ public final class DidRepository {
    */
 
   /** The shape of a pool and of a pick, which chooses the statement: every combination has its own. */
-  private record PickVariant(boolean bySegment, boolean nearCallee, boolean fair, boolean sticky) {
+  private record PickVariant(boolean bySegment, boolean nearCallee, boolean fair, boolean sticky, boolean twilio) {
 
     static PickVariant of(Pool pool, boolean fair) {
       return new PickVariant(pool.segment().isPresent(), pool.calleeAreaCode().isPresent(), fair,
-          pool.leadId().isPresent());
+          pool.leadId().isPresent(), pool.twilioOnly());
     }
 
     static List<PickVariant> all() {
@@ -321,7 +331,9 @@ public final class DidRepository {
         for (boolean local : new boolean[] {false, true}) {
           for (boolean fair : new boolean[] {false, true}) {
             for (boolean sticky : new boolean[] {false, true}) {
-              all.add(new PickVariant(segment, local, fair, sticky));
+              for (boolean twilio : new boolean[] {false, true}) {
+                all.add(new PickVariant(segment, local, fair, sticky, twilio));
+              }
             }
           }
         }
@@ -339,9 +351,9 @@ public final class DidRepository {
   }
 
   private static String pickSql(PickVariant v) {
-    String lowest = "(SELECT m.usage_count FROM did m WHERE " + eligibleSql("m", v.bySegment())
+    String lowest = "(SELECT m.usage_count FROM did m WHERE " + eligibleSql("m", v.bySegment(), v.twilio())
         + " ORDER BY m.usage_count LIMIT 1)";
-    String lowestLocal = "(SELECT l.usage_count FROM did l WHERE " + eligibleSql("l", v.bySegment())
+    String lowestLocal = "(SELECT l.usage_count FROM did l WHERE " + eligibleSql("l", v.bySegment(), v.twilio())
         + " AND l.area_code = {2} ORDER BY l.usage_count LIMIT 1)";
     String bound;
     if (v.fair()) {
@@ -373,8 +385,8 @@ public final class DidRepository {
         )
         SELECT p.*, CASE WHEN p.id IS NULL THEN %s END AS lowest_seen
         FROM (SELECT 1) AS one LEFT JOIN picked p ON true"""
-        .formatted(v.sticky() ? "coalesce(" + stickySql(v.bySegment()) + ", " : "",
-            eligibleSql("c", v.bySegment()), bound, v.sticky() ? ")" : "",
+        .formatted(v.sticky() ? "coalesce(" + stickySql(v.bySegment(), v.twilio()) + ", " : "",
+            eligibleSql("c", v.bySegment(), v.twilio()), bound, v.sticky() ? ")" : "",
             v.nearCallee() ? "coalesce(" + lowestLocal + ", " + lowest + ")" : lowest);
   }
 
@@ -383,11 +395,11 @@ public final class DidRepository {
    * null so the pick falls through to rotation in the same statement. {6} lead. Local presence and the fairness
    * bound do not apply: the callee has seen this number before, and seeing it again is the point.
    */
-  private static String stickySql(boolean segment) {
+  private static String stickySql(boolean segment, boolean twilio) {
     return "(SELECT s.id FROM did s WHERE s.id = (SELECT lc.did_id FROM outbound_call lo JOIN call lc ON lc.id = lo.call_id"
         + " WHERE lo.tenant_id = {0} AND lo.lead_id = {6} AND lc.did_id IS NOT NULL"
         + " ORDER BY lc.created_at DESC LIMIT 1)"
-        + " AND " + eligibleSql("s", segment) + " FOR NO KEY UPDATE SKIP LOCKED)";
+        + " AND " + eligibleSql("s", segment, twilio) + " FOR NO KEY UPDATE SKIP LOCKED)";
   }
 
   /**
@@ -395,8 +407,21 @@ public final class DidRepository {
    * automatic quarantine, under the daily cap (the DID's own, else the tenant's in did_policy, else the
    * configured one), out of its cooldown. Used by the pick and by {@link #peek}, with {@link #arguments}: {0}
    * tenant, {1} segment, {3} today, {4} default cap, {5} default cooldown in seconds. The status list is inline
-   * so the partial rotation indexes ({@code WHERE status IN ('active', 'available')}) match.
+   * so the partial rotation indexes ({@code WHERE status IN ('active', 'available')}) match. With {@code twilio},
+   * only the numbers Twilio holds ({@link #twilioNumberSql}).
    */
+  private static String eligibleSql(String t, boolean segment, boolean twilio) {
+    return eligibleSql(t, segment) + (twilio ? " AND " + twilioNumberSql(t) : "");
+  }
+
+  /**
+   * A number Twilio holds, so Twilio's REST API may present it as a call's From: what {@code dids import twilio}
+   * marks in the number's metadata.
+   */
+  private static String twilioNumberSql(String t) {
+    return t + ".metadata->>'provider' = 'Twilio'";
+  }
+
   private static String eligibleSql(String t, boolean segment) {
     String cap = "coalesce(" + t + ".daily_cap, (SELECT dp.daily_cap FROM did_policy dp WHERE dp.tenant_id = {0}), {4})";
     return (t + ".tenant_id = {0}" + (segment ? " AND " + t + ".segment = {1}" : "")
@@ -418,7 +443,7 @@ public final class DidRepository {
   /** The number {@link #pick} would take now, without counting a use. */
   public Optional<Did> peek(Pool pool) {
     return dsl.select(columns()).from(DID)
-        .where(condition(eligibleSql(DID.getName(), pool.segment().isPresent()), arguments(pool)))
+        .where(condition(eligibleSql(DID.getName(), pool.segment().isPresent(), pool.twilioOnly()), arguments(pool)))
         .orderBy(rotationOrder(DID, pool))
         .limit(1)
         .fetchOptional(this::toDid);
@@ -429,6 +454,11 @@ public final class DidRepository {
    * name is the caller's deliberate choice: cap and cooldown shape rotation only.
    */
   public Optional<Did> pickById(long tenantId, UUID id) {
+    return pickById(tenantId, id, false);
+  }
+
+  /** As {@link #pickById(long, UUID)}; with {@code twilioOnly}, only when Twilio holds the number. */
+  public Optional<Did> pickById(long tenantId, UUID id, boolean twilioOnly) {
     Field<LocalDate> today = today();
     return dsl.update(DID)
         .set(DID.USAGE_COUNT, DID.USAGE_COUNT.plus(1))
@@ -436,6 +466,7 @@ public final class DidRepository {
         .set(DID.DAILY_USAGE_COUNT, when(DID.DAILY_USAGE_DATE.eq(today), DID.DAILY_USAGE_COUNT.plus(1)).otherwise(1))
         .set(DID.DAILY_USAGE_DATE, today)
         .where(DID.ID.eq(id)).and(DID.TENANT_ID.eq(tenantId)).and(DID.STATUS.in(USABLE))
+        .and(twilioOnly ? condition(twilioNumberSql(DID.getName())) : noCondition())
         .returningResult(columns())
         .fetchOptional(this::toDid);
   }

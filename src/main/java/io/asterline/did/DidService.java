@@ -88,14 +88,21 @@ public final class DidService {
    */
   public Optional<Did> selectCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment,
       Optional<String> callee, Optional<Long> lead) {
+    return selectCallerId(tenantId, didId, segment, callee, lead, false);
+  }
+
+  /** As above; with {@code twilioOnly}, only the numbers Twilio holds (a call placed through Twilio's REST API). */
+  public Optional<Did> selectCallerId(long tenantId, Optional<UUID> didId, Optional<String> segment,
+      Optional<String> callee, Optional<Long> lead, boolean twilioOnly) {
     if (didId.isPresent()) {
-      Optional<Did> named = dids.pickById(tenantId, didId.get());
+      Optional<Did> named = dids.pickById(tenantId, didId.get(), twilioOnly);
       if (named.isEmpty() && dids.find(didId.get(), OptionalLong.of(tenantId)).isEmpty()) {
         throw new InvalidInputException("didId", "no DID " + didId.get() + " for this tenant");
       }
       return counted(named);
     }
-    return rotate(new Pool(tenantId, segment, callee.flatMap(this::areaCodeOf), lead));
+    Pool pool = new Pool(tenantId, segment, callee.flatMap(this::areaCodeOf), lead);
+    return rotate(twilioOnly ? pool.twilio() : pool);
   }
 
   /** Gives back a use {@link #selectCallerId} counted, for a call that never left. */

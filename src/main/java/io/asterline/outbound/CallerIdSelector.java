@@ -28,6 +28,17 @@ public interface CallerIdSelector {
       Optional<Long> lead);
 
   /**
+   * As {@link #select(long, Optional, Optional, Optional, Optional)}, for a call placed through Twilio's REST API:
+   * only numbers Twilio holds (imported by {@code dids import twilio}) may be its From.
+   *
+   * @throws CallerIdException also when the named DID is not a Twilio number, or the pool has none usable
+   */
+  default SelectedDid selectTwilio(long tenantId, Optional<UUID> didId, Optional<String> segment,
+      Optional<String> callee, Optional<Long> lead) {
+    throw new CallerIdException(CallerIdException.Field.NONE, "this caller-ID selector has no Twilio numbers");
+  }
+
+  /**
    * Checks, without taking anything, that the named DID and segment exist for the tenant: a request naming
    * another tenant's DID or an unknown segment is wrong whatever state Asterisk is in, and a journey is checked
    * when it is saved rather than when it runs.

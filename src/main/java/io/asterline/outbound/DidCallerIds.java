@@ -23,16 +23,32 @@ public final class DidCallerIds implements CallerIdSelector {
   @Override
   public SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee,
       Optional<Long> lead) {
+    return select(tenantId, didId, segment, callee, lead, false);
+  }
+
+  @Override
+  public SelectedDid selectTwilio(long tenantId, Optional<UUID> didId, Optional<String> segment,
+      Optional<String> callee, Optional<Long> lead) {
+    return select(tenantId, didId, segment, callee, lead, true);
+  }
+
+  private SelectedDid select(long tenantId, Optional<UUID> didId, Optional<String> segment, Optional<String> callee,
+      Optional<Long> lead, boolean twilio) {
     Optional<Did> picked;
     try {
-      picked = dids.selectCallerId(tenantId, didId, segment, callee, lead);
+      picked = dids.selectCallerId(tenantId, didId, segment, callee, lead, twilio);
     } catch (InvalidInputException e) {
       throw new CallerIdException(CallerIdException.Field.DID_ID, e.getMessage());
     }
     if (picked.isEmpty()) {
       // the rare path: say precisely what is wrong, so the caller can fix the request
       if (didId.isPresent()) {
-        String status = dids.find(didId.get(), OptionalLong.of(tenantId)).map(Did::status).orElse("unknown");
+        Optional<Did> named = dids.find(didId.get(), OptionalLong.of(tenantId));
+        if (twilio && named.isPresent() && Did.USABLE.contains(named.get().status())) {
+          throw new CallerIdException(CallerIdException.Field.DID_ID, "DID " + didId.get() + " is not a Twilio"
+              + " number (dids import twilio): a call placed through Twilio can only present one of the account's");
+        }
+        String status = named.map(Did::status).orElse("unknown");
         throw new CallerIdException(CallerIdException.Field.DID_ID,
             "DID " + didId.get() + " is " + status + ": only active or available numbers can call");
       }
@@ -41,10 +57,14 @@ public final class DidCallerIds implements CallerIdSelector {
           throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "no such segment " + segment.get());
         }
         throw new CallerIdException(CallerIdException.Field.DID_SEGMENT, "segment " + segment.get()
-            + " has no active or available DID free now (every number inactive, quarantined, capped or cooling down)");
+            + (twilio ? " has no active or available Twilio number free now (none imported by dids import twilio,"
+                + " or every one inactive, quarantined, capped or cooling down)"
+                : " has no active or available DID free now (every number inactive, quarantined, capped or cooling down)"));
       }
       throw new CallerIdException(CallerIdException.Field.NONE,
-          "the tenant has no usable number to call from (none active, or every number quarantined, capped or cooling down)");
+          twilio ? "the tenant has no usable Twilio number to call from (none imported by dids import twilio, or"
+              + " every one inactive, quarantined, capped or cooling down)"
+              : "the tenant has no usable number to call from (none active, or every number quarantined, capped or cooling down)");
     }
     Did d = picked.get();
     return new SelectedDid(d.id(), d.number(), d.segment(), d.trunk());

@@ -69,8 +69,8 @@ final class JourneyService {
     if (nodes.stream().noneMatch(n -> n.type().equals(JourneyValidation.MAKE_CALL))) {
       throw new InvalidInputException("journey", "journey " + j.id() + " has no MAKE_CALL node to run");
     }
-    // before the run is stored: a run while AMI is down leaves nothing behind, as a single call does
-    service.requireAmi();
+    // before the run is stored: a run while the lead's provider is down leaves nothing behind, as a single call does
+    service.requireCarrier(j.tenantId(), lead, to);
     long runId = journeys.createRun(j.id(), j.tenantId(), lead, to);
     List<Outcome> outcomes = new ArrayList<>();
     List<Integer> placedAt = new ArrayList<>();

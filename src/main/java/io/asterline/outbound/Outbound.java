@@ -3,7 +3,15 @@ package io.asterline.outbound;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.admission.Admission;
 import io.asterline.call.CallQueries;
+import io.asterline.call.CallEvents;
+import io.asterline.call.CallRepository;
 import io.asterline.call.CallRoutes;
+import io.asterline.config.Settings;
+import io.asterline.did.DidConfig;
+import io.asterline.twilio.TwilioCallEnds;
+import io.asterline.twilio.TwilioConfig;
+import io.asterline.twilio.TwilioRest;
+import io.asterline.twilio.TwilioWebhooks;
 import io.asterline.compliance.ComplianceService;
 import io.asterline.config.ConfigException;
 import io.asterline.feature.Feature;
@@ -34,12 +42,18 @@ public final class Outbound implements Feature {
   private final CallRoutes callRoutes;
   private final JourneyScheduler scheduler;
   private final MeterRegistry metrics;
+  /** null when Twilio is not configured */
+  private final TwilioRest rest;
+  private final TwilioCallbacks callbacks;
 
   /** How often journey calls held for their calling window are looked for. */
   static final Duration SCHEDULER_EVERY = Duration.ofSeconds(15);
 
   private Outbound(AmiClient ami, OutboundService service, OutboundCallRepository calls, OutboundRoutes outboundRoutes,
-      JourneyRoutes journeyRoutes, CallRoutes callRoutes, JourneyScheduler scheduler, MeterRegistry metrics) {
+      JourneyRoutes journeyRoutes, CallRoutes callRoutes, JourneyScheduler scheduler, MeterRegistry metrics,
+      TwilioRest rest, TwilioCallbacks callbacks) {
+    this.rest = rest;
+    this.callbacks = callbacks;
     this.metrics = metrics;
     this.scheduler = scheduler;
     this.ami = ami;
@@ -61,6 +75,20 @@ public final class Outbound implements Feature {
   public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
       ObjectMapper json, CallerIdSelector callerIds, Admission admission, ComplianceService compliance,
       MeterRegistry metrics) {
+    return start(amiConfig, config, storage, dsl, json, callerIds, admission, compliance, metrics,
+        TwilioConfig.from(Settings.of(Map.of(), Map.of(), Map.of()), DidConfig.from(Settings.of(Map.of(), Map.of(),
+            Map.of())).twilio()), CallEvents.NONE);
+  }
+
+  /**
+   * @param twilio the second provider: calls a tenant's share sends to Twilio go through its REST API when it is
+   *     enabled (else through Asterisk), and its status and AMD callbacks are served at /twilio/status and /twilio/amd
+   * @param ended told of every Twilio call's end (the recording pipeline), as the FastAGI call-end tells of
+   *     Asterisk's
+   */
+  public static Outbound start(AmiConfig amiConfig, OutboundConfig config, StorageConfig storage, DSLContext dsl,
+      ObjectMapper json, CallerIdSelector callerIds, Admission admission, ComplianceService compliance,
+      MeterRegistry metrics, TwilioConfig twilio, CallEvents ended) {
     Path recordings = storage.recordingsDir();
     if (recordings.toString().indexOf(',') >= 0) {
       // the recording path reaches the dialplan in an AMI Variable header, which Asterisk splits on commas
@@ -69,9 +97,14 @@ public final class Outbound implements Feature {
     }
     OutboundCallRepository calls = new OutboundCallRepository(dsl);
     AmiClient ami = new AmiClient(amiConfig);
+    TwilioRest rest = twilio.enabled() ? new TwilioRest(twilio.account(), json) : null;
+    TwilioDialer dialer = rest == null ? null : new TwilioDialer(twilio, rest, config.originateTimeout());
     OutboundService service = new OutboundService(config, recordings, ami, callerIds, admission, calls, compliance,
-        metrics);
+        metrics, twilio, dialer);
     ami.start(service);
+    TwilioCallbacks callbacks = dialer == null ? null : new TwilioCallbacks(new TwilioWebhooks(twilio),
+        new CallRepository(dsl), calls, new TwilioCallEnds(new CallRepository(dsl), ended), admission, dialer,
+        service::countEnded);
     JourneyRepository journeys = new JourneyRepository(dsl);
     JourneyValidation validation = new JourneyValidation(service, json);
     return new Outbound(ami, service, calls,
@@ -79,7 +112,7 @@ public final class Outbound implements Feature {
         new JourneyRoutes(journeys, validation, new JourneyService(journeys, service, validation, config.acceptWait()),
             json),
         new CallRoutes(new CallQueries(dsl)),
-        new JourneyScheduler(journeys, service, validation, SCHEDULER_EVERY), metrics);
+        new JourneyScheduler(journeys, service, validation, SCHEDULER_EVERY), metrics, rest, callbacks);
   }
 
   @Override
@@ -102,9 +135,12 @@ public final class Outbound implements Feature {
     return this::routes;
   }
 
-  /** POST /api/outbound/call, GET /api/calls[/{id}], /api/journeys... */
+  /** POST /api/outbound/call, GET /api/calls[/{id}], /api/journeys..., Twilio's POST /twilio/status and /twilio/amd */
   public void routes(Javalin app) {
     outboundRoutes.register(app);
+    if (callbacks != null) {
+      callbacks.register(app);
+    }
     journeyRoutes.register(app);
     callRoutes.register(app);
   }
@@ -136,6 +172,9 @@ public final class Outbound implements Feature {
       service.close();
     } finally {
       ami.close();
+      if (rest != null) {
+        rest.close();
+      }
     }
   }
 

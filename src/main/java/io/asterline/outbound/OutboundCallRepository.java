@@ -29,6 +29,8 @@ public final class OutboundCallRepository {
   public record NewCall(
       UUID id,
       long tenantId,
+      /** asterisk or twilio ({@code TwilioConfig.Provider#dbValue}) */
+      String provider,
       SelectedDid did,
       String toNumber,
       Long leadId,
@@ -39,9 +41,14 @@ public final class OutboundCallRepository {
       Long journeyRunId,
       Long journeyNodeId) {}
 
-  /** The tenant facts placing a call needs. */
+  /**
+   * The tenant facts placing a call needs. {@code asteriskShare}: the % of its calls through Asterisk, null to
+   * follow telephony.provider; {@code providerFailover}: a call whose provider is down goes through the other one;
+   * {@code voicemailDetection}: off, outbound or all (Twilio's answering-machine detection runs unless off).
+   */
   public record TenantFacts(long id, boolean active, boolean recordingEnabled, String transferNumber,
-      String consentSound, String consentOrder) {}
+      String consentSound, String consentOrder, Integer asteriskShare, boolean providerFailover,
+      String voicemailDetection) {}
 
   /** Per-call settings the dialplan's scripts and the agent read back. */
   public record CallSettings(
@@ -70,10 +77,11 @@ public final class OutboundCallRepository {
 
   public Optional<TenantFacts> tenant(long id) {
     return dsl.select(TENANT.ID, TENANT.STATUS, TENANT.RECORDING_ENABLED, TENANT.TRANSFER_NUMBER,
-            TENANT.CONSENT_SOUND, TENANT.CONSENT_ORDER)
+            TENANT.CONSENT_SOUND, TENANT.CONSENT_ORDER, TENANT.ASTERISK_SHARE, TENANT.PROVIDER_FAILOVER,
+            TENANT.VOICEMAIL_DETECTION)
         .from(TENANT).where(TENANT.ID.eq(id))
-        .fetchOptional(Records.mapping((tenantId, status, recording, transfer, consentSound, consentOrder) ->
-            new TenantFacts(tenantId, "active".equals(status), recording, transfer, consentSound, consentOrder)));
+        .fetchOptional(r -> new TenantFacts(r.value1(), "active".equals(r.value2()), r.value3(), r.value4(),
+            r.value5(), r.value6(), r.value7() == null ? null : r.value7().intValue(), r.value8(), r.value9()));
   }
 
   /** Stores the call (state created) and its settings together. */
@@ -81,10 +89,12 @@ public final class OutboundCallRepository {
     dsl.transaction(tx -> {
       DSLContext t = tx.dsl();
       // the originate's ChannelId: Asterisk gives the callee's channel this uniqueid
-      if (!new CallRepository(t).created(new CallRepository.NewCall(c.id(), c.tenantId(), "outbound", c.did().id(),
+      CallRepository call = new CallRepository(t);
+      if (!call.created(new CallRepository.NewCall(c.id(), c.tenantId(), "outbound", c.did().id(),
           c.toNumber(), c.id().toString(), null, null))) {
         throw new IllegalStateException("call " + c.id() + " already exists");
       }
+      call.carriedBy(c.id(), c.provider(), c.did().id());
       t.insertInto(OUTBOUND_CALL)
           .set(OUTBOUND_CALL.CALL_ID, c.id())
           .set(OUTBOUND_CALL.TENANT_ID, c.tenantId())
@@ -102,7 +112,33 @@ public final class OutboundCallRepository {
     });
   }
 
-  /** The originate is about to leave for Asterisk. */
+  /**
+   * The call, not yet left, goes through the other provider with caller ID {@code did} (failover). False when it
+   * had already left the created state: then nothing changed.
+   */
+  public boolean failedOver(UUID id, String provider, SelectedDid did) {
+    return dsl.transactionResult(tx -> {
+      DSLContext t = tx.dsl();
+      if (!new CallRepository(t).carriedBy(id, provider, did.id())) {
+        return false;
+      }
+      t.update(OUTBOUND_CALL)
+          .set(OUTBOUND_CALL.CALLER_ID, did.number())
+          .set(OUTBOUND_CALL.DID_SEGMENT, did.segment())
+          .set(OUTBOUND_CALL.TRUNK, did.trunk())
+          .setNull(OUTBOUND_CALL.ORIGINATED_AT)
+          .where(OUTBOUND_CALL.CALL_ID.eq(id))
+          .execute();
+      return true;
+    });
+  }
+
+  /** Twilio's CallSid of a call it accepted; false when the call holds another one (or is not Twilio's). */
+  public boolean providerCallSid(UUID id, String callSid) {
+    return calls.providerCallSid(id, callSid);
+  }
+
+  /** The originate is about to leave for Asterisk (or the create for Twilio). */
   public void originated(UUID id) {
     dsl.update(OUTBOUND_CALL).set(OUTBOUND_CALL.ORIGINATED_AT, currentOffsetDateTime())
         .where(OUTBOUND_CALL.CALL_ID.eq(id)).execute();
@@ -133,6 +169,11 @@ public final class OutboundCallRepository {
   /** Fails a call that never reached (or never heard back from) Asterisk, e.g. originate_rejected. */
   public boolean fail(UUID id, CallOutcome outcome) {
     return calls.failed(id, outcome, null);
+  }
+
+  /** The same, with the provider's reason kept in hangup_cause (e.g. Twilio's error code). */
+  public boolean fail(UUID id, CallOutcome outcome, String cause) {
+    return calls.failed(id, outcome, null, cause);
   }
 
   /**

@@ -74,6 +74,7 @@ final class OutboundRoutes {
     v.put("did_id", placed.did().id());
     v.put("did_segment", placed.did().segment());
     v.put("trunk", placed.did().trunk());
+    v.put("provider", placed.provider().dbValue());
     return v;
   }
 

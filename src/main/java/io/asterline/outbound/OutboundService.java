@@ -11,6 +11,9 @@ import io.asterline.call.CallOutcome;
 import io.asterline.call.CallState;
 import io.asterline.compliance.ComplianceService;
 import io.asterline.recording.RecordingKind;
+import io.asterline.twilio.TwilioConfig;
+import io.asterline.twilio.TwilioConfig.Provider;
+import io.asterline.twilio.TwilioRest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -42,9 +45,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Places outbound calls: AMI up, slot, caller ID, call row, then the originate when the trunk's
- * calls-per-second turn comes. Tracks Asterisk's answers (the immediate one, then OriginateResponse) into the
- * call's state, and gives everything back (slot, DID use) for a call that never left.
+ * Places outbound calls through Asterisk (AMI) or Twilio (REST API): the provider (the tenant's Asterisk share,
+ * chosen per lead), slot, caller ID (a Twilio number for a Twilio call), call row, then the originate or the
+ * create when the trunk's calls-per-second turn comes. Tracks Asterisk's answers (the immediate one, then
+ * OriginateResponse) into the call's state (Twilio's arrive as status callbacks, {@link TwilioCallbacks}), fails
+ * a call over to the other provider when its own is down and the tenant allows it, and gives everything back (slot,
+ * DID use) for a call that never left.
  */
 public final class OutboundService implements AmiClient.Listener, AutoCloseable {
 
@@ -76,14 +82,51 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     /** Asterisk accepted the originate and is dialling */
     RINGING,
     /** Asterisk already reported the end (answered or failed) */
-    REPORTED
+    REPORTED,
+    /** Twilio accepted the call: its state is what its status callbacks said so far */
+    QUEUED
   }
 
   /**
    * A placed call; {@code accepted} completes with its progress, or exceptionally when it never left.
    * {@code turnIn} is how long the calls ahead of it on its trunk will take at the trunk's rate.
    */
-  public record Placed(UUID callId, SelectedDid did, CompletableFuture<Progress> accepted, Duration turnIn) {}
+  public record Placed(UUID callId, Carrier carrier, CompletableFuture<Progress> accepted, Duration turnIn) {
+
+    /** The caller ID the call presents (a failover may change it while the caller waits). */
+    public SelectedDid did() {
+      return carrier.did();
+    }
+
+    /** Who carries the call now. */
+    public Provider provider() {
+      return carrier.provider();
+    }
+  }
+
+  /** Who carries a call and from which number; changes once at most, when the call fails over. */
+  public static final class Carrier {
+    private volatile Provider provider;
+    private volatile SelectedDid did;
+
+    Carrier(Provider provider, SelectedDid did) {
+      this.provider = provider;
+      this.did = did;
+    }
+
+    public Provider provider() {
+      return provider;
+    }
+
+    public SelectedDid did() {
+      return did;
+    }
+
+    synchronized void set(Provider provider, SelectedDid did) {
+      this.did = did;
+      this.provider = provider;
+    }
+  }
 
   /** Asterisk answered the originate with an error (e.g. no such extension, permission denied). */
   public static final class OriginateRefusedException extends RuntimeException {
@@ -92,24 +135,40 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
   }
 
-  /** A call in this node's hands until Asterisk reports how its originate ended. */
+  /**
+   * A call in this node's hands until its provider has it: until Asterisk reports how its originate ended, or
+   * until Twilio answered its create.
+   */
   private static final class Pending {
     final UUID callId;
-    final SelectedDid did;
+    final CallRequest request;
+    final OutboundCallRepository.TenantFacts tenant;
+    final Carrier carrier;
     final String toNumber;
-    final long queuedAt = System.nanoTime();
     final CompletableFuture<Progress> accepted = new CompletableFuture<>();
     final AtomicBoolean over = new AtomicBoolean();
-    final Map<String, String> variables;
+    /** when it joined its trunk's line (again, after a failover) */
+    volatile long queuedAt = System.nanoTime();
+    /** the originate's variables (Asterisk only) */
+    volatile Map<String, String> variables;
     volatile boolean sent;
     /** when this call, at its turn, first found AMI down (0 = never) */
     long amiDownSince;
+    /** it went to the other provider once: it never goes back */
+    volatile boolean failedOver;
 
-    Pending(UUID callId, SelectedDid did, String toNumber, Map<String, String> variables) {
+    Pending(UUID callId, CallRequest request, OutboundCallRepository.TenantFacts tenant, Carrier carrier,
+        Map<String, String> variables) {
       this.callId = callId;
-      this.did = did;
-      this.toNumber = toNumber;
+      this.request = request;
+      this.tenant = tenant;
+      this.carrier = carrier;
+      this.toNumber = request.toNumber();
       this.variables = variables;
+    }
+
+    SelectedDid did() {
+      return carrier.did();
     }
   }
 
@@ -127,10 +186,21 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private final MeterRegistry metrics;
   /** asterline_calls_ended_total of outbound calls that never reached call-end, by outcome (a small fixed set). */
   private final Map<CallOutcome, Counter> ended = new ConcurrentHashMap<>();
+  private final TwilioConfig twilio;
+  /** null when Twilio is not configured (TwilioConfig.enabled() false): every call goes through Asterisk */
+  private final TwilioDialer dialer;
+  /** a tenant's share sends calls to Twilio while Twilio is not configured: said once, not per call */
+  private final AtomicBoolean warnedTwilioOff = new AtomicBoolean();
 
-  /** Call {@link AmiClient#start(AmiClient.Listener)} with the service afterwards, so AMI answers reach it. */
+  /**
+   * Call {@link AmiClient#start(AmiClient.Listener)} with the service afterwards, so AMI answers reach it.
+   * {@code dialer} null: Twilio is not configured.
+   */
   OutboundService(OutboundConfig config, Path recordingsDir, AmiClient ami, CallerIdSelector callerIds,
-      Admission admission, OutboundCallRepository calls, ComplianceService compliance, MeterRegistry metrics) {
+      Admission admission, OutboundCallRepository calls, ComplianceService compliance, MeterRegistry metrics,
+      TwilioConfig twilio, TwilioDialer dialer) {
+    this.twilio = twilio;
+    this.dialer = dialer;
     this.metrics = metrics;
     this.compliance = compliance;
     this.config = config;
@@ -170,22 +240,68 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   }
 
   /**
-   * Places one call. Checks AMI before anything is taken, so a 503 leaves no slot and no DID use behind.
+   * Checks, taking nothing, that a call of the tenant to this lead could be placed now: this node is not stopping,
+   * and the provider the lead goes to (or, when the tenant fails over, the other one) is up. An unknown tenant
+   * passes: placing says so.
    *
-   * @throws UnavailableException AMI down
+   * @throws UnavailableException this node stopping, or the lead's provider down without a failover
+   */
+  public void requireCarrier(long tenantId, Long leadId, String toNumber) {
+    if (admission.draining()) {
+      throw new UnavailableException("outbound calls are unavailable: this node is shutting down");
+    }
+    calls.tenant(tenantId).ifPresent(t -> provider(t, leadId, toNumber));
+  }
+
+  /**
+   * The provider that places the tenant's call to this lead now: the tenant's share (chosen per lead), Asterisk
+   * when that says Twilio but Twilio is not configured, the other one when Asterisk is down and the tenant fails
+   * over.
+   *
+   * @throws UnavailableException Asterisk is the provider and AMI is down
+   */
+  private Provider provider(OutboundCallRepository.TenantFacts tenant, Long leadId, String toNumber) {
+    Provider p = ProviderChoice.choose(tenant.id(), tenant.asteriskShare(), twilio.defaultProvider(), leadId,
+        toNumber);
+    if (p == Provider.TWILIO && dialer == null) {
+      if (warnedTwilioOff.compareAndSet(false, true)) {
+        log.warn("outbound: tenant {} sends calls to Twilio (asterisk_share {}), but Twilio is not configured here"
+            + " (twilio.account-sid, twilio.auth-token, twilio.webhook-base-url): they go through Asterisk",
+            tenant.id(), tenant.asteriskShare());
+      }
+      p = Provider.ASTERISK;
+    }
+    if (p == Provider.ASTERISK && !ami.connected()) {
+      if (tenant.providerFailover() && dialer != null) {
+        log.warn("outbound: AMI is down ({}); tenant {} fails over: the call goes through Twilio",
+            ami.unavailableReason(), tenant.id());
+        return Provider.TWILIO;
+      }
+      throw new UnavailableException("outbound calls are unavailable: " + ami.unavailableReason());
+    }
+    return p;
+  }
+
+  /**
+   * Places one call. Checks its provider before anything is taken, so a 503 leaves no slot and no DID use behind.
+   *
+   * @throws UnavailableException this node stopping, or AMI down for a call Asterisk places (no failover)
    * @throws NotFoundException unknown tenant
    * @throws ConflictException tenant disabled or at its limit; the number on the do-not-call list or outside its
    *     calling window (field to_number)
-   * @throws InvalidInputException unusable caller ID
+   * @throws InvalidInputException unusable caller ID (for a Twilio call: no usable Twilio number)
    */
   public Placed place(CallRequest request) {
     checkCallerId(request.tenantId(), request.didId(), request.didSegment(), "did_id", "did_segment");
-    requireAmi();
+    if (admission.draining()) {
+      throw new UnavailableException("outbound calls are unavailable: this node is shutting down");
+    }
     OutboundCallRepository.TenantFacts tenant = calls.tenant(request.tenantId())
         .orElseThrow(() -> new NotFoundException("no tenant " + request.tenantId()));
     if (!tenant.active()) {
       throw new ConflictException("tenant " + tenant.id() + " is disabled");
     }
+    Provider provider = provider(tenant, request.leadId(), request.toNumber());
     // before anything is taken: a number that must not be called leaves no slot and no DID use behind
     compliance.requireCallable(tenant.id(), request.journeyRunId(), request.toNumber(), "to_number");
     UUID callId = UUID.randomUUID();
@@ -196,8 +312,18 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
     SelectedDid did;
     try {
-      did = callerIds.select(tenant.id(), request.didId(), request.didSegment(), Optional.of(request.toNumber()),
-          Optional.ofNullable(request.leadId()));
+      try {
+        did = pick(provider, tenant.id(), request);
+      } catch (CallerIdException e) {
+        if (provider != Provider.TWILIO || !tenant.providerFailover() || !ami.connected()) {
+          throw e;
+        }
+        // no Twilio number to present: Asterisk can place the call with the tenant's other numbers
+        log.warn("outbound: no Twilio caller ID for tenant {} ({}); it fails over: the call goes through Asterisk",
+            tenant.id(), e.getMessage());
+        provider = Provider.ASTERISK;
+        did = pick(provider, tenant.id(), request);
+      }
     } catch (CallerIdException e) {
       admission.release(callId);
       throw new InvalidInputException(switch (e.field()) {
@@ -211,21 +337,43 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     }
     Map<String, String> variables;
     try {
-      variables = variables(callId, tenant, did, request);
-      calls.create(new OutboundCallRepository.NewCall(callId, tenant.id(), did, request.toNumber(),
-          request.leadId(), request.transferNumber(), request.audioFile(), request.voicemailAction(),
-          request.voicemailMessage(), request.journeyRunId(), request.journeyNodeId()));
+      variables = provider == Provider.ASTERISK ? variables(callId, tenant, did, request) : null;
+      calls.create(new OutboundCallRepository.NewCall(callId, tenant.id(), provider.dbValue(), did,
+          request.toNumber(), request.leadId(), request.transferNumber(), request.audioFile(),
+          request.voicemailAction(), request.voicemailMessage(), request.journeyRunId(), request.journeyNodeId()));
     } catch (RuntimeException e) {
       callerIds.undo(did);
       admission.release(callId);
       throw e;
     }
-    Pending call = new Pending(callId, did, request.toNumber(), variables);
-    pending.put(callId, call);
-    int ahead = pacer.submit(did.trunk(), new TrunkPacer.Paced() {
+    Pending call = new Pending(callId, request, tenant, new Carrier(provider, did), variables);
+    int ahead = submit(call);
+    try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
+      log.info("outbound: call to {} from {} (DID {}, trunk {}) placed through {}, {} waiting before it",
+          request.toNumber(), did.number(), did.id(), did.trunk(), provider.dbValue(), ahead);
+    }
+    Duration turnIn = Duration.ofNanos((long) (ahead * 1e9 / config.cpsFor(did.trunk())));
+    return new Placed(callId, call.carrier, call.accepted, turnIn);
+  }
+
+  /** The caller ID for a call through {@code provider}: a Twilio call presents one of the account's numbers. */
+  private SelectedDid pick(Provider provider, long tenantId, CallRequest r) {
+    Optional<String> callee = Optional.of(r.toNumber());
+    Optional<Long> lead = Optional.ofNullable(r.leadId());
+    return provider == Provider.TWILIO
+        ? callerIds.selectTwilio(tenantId, r.didId(), r.didSegment(), callee, lead)
+        : callerIds.select(tenantId, r.didId(), r.didSegment(), callee, lead);
+  }
+
+  /** Puts the call in its trunk's line, to be started by its provider at its turn; how many wait before it. */
+  private int submit(Pending call) {
+    if (call.carrier.provider() == Provider.ASTERISK) {
+      pending.put(call.callId, call);
+    }
+    return pacer.submit(call.did().trunk(), new TrunkPacer.Paced() {
       @Override
       public boolean start() {
-        return originate(call);
+        return call.carrier.provider() == Provider.TWILIO ? dial(call) : originate(call);
       }
 
       @Override
@@ -233,12 +381,6 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
         giveBack(call, CallOutcome.SHUTDOWN, new AmiUnavailableException("Asterline is stopping"));
       }
     });
-    try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", callId.toString())) {
-      log.info("outbound: call to {} from {} (DID {}, trunk {}) placed, {} waiting before it", request.toNumber(),
-          did.number(), did.id(), did.trunk(), ahead);
-    }
-    Duration turnIn = Duration.ofNanos((long) (ahead * 1e9 / config.cpsFor(did.trunk())));
-    return new Placed(callId, did, call.accepted, turnIn);
   }
 
   /**
@@ -282,7 +424,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     return switch (progress) {
       case CREATED -> CallState.CREATED;
       case RINGING -> CallState.RINGING;
-      case REPORTED -> calls.settings(placed.callId()).map(OutboundCallRepository.CallSettings::state)
+      case REPORTED, QUEUED -> calls.settings(placed.callId()).map(OutboundCallRepository.CallSettings::state)
           .orElse(CallState.CREATED);
     };
   }
@@ -317,7 +459,9 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
         if (now - call.amiDownSince < AMI_DOWN_PATIENCE.toNanos()) {
           return false;
         }
-        giveBack(call, CallOutcome.AMI_DOWN, new AmiUnavailableException(ami.unavailableReason()));
+        if (!failOver(call, Provider.TWILIO, "AMI down: " + ami.unavailableReason())) {
+          giveBack(call, CallOutcome.AMI_DOWN, new AmiUnavailableException(ami.unavailableReason()));
+        }
         return true;
       }
       calls.originated(call.callId);
@@ -343,11 +487,11 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   private OriginateAction action(Pending call) {
     OriginateAction a = new OriginateAction();
     a.setActionId(call.callId.toString());
-    a.setChannel("PJSIP/" + call.toNumber + "@" + call.did.trunk());
+    a.setChannel("PJSIP/" + call.toNumber + "@" + call.did().trunk());
     a.setContext(CONTEXT);
     a.setExten("s");
     a.setPriority(1);
-    a.setCallerId(call.did.number());
+    a.setCallerId(call.did().number());
     a.setTimeout(config.originateTimeout().toMillis());
     a.setAsync(true);
     a.setChannelId(call.callId.toString());
@@ -391,8 +535,10 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
     try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
       if (response instanceof ManagerError) {
         log.warn("outbound: Asterisk refused the originate: {}", response.getMessage());
-        giveBack(call, CallOutcome.ORIGINATE_REJECTED, new OriginateRefusedException(
-            "Asterisk refused the call: " + response.getMessage()));
+        if (!failOver(call, Provider.TWILIO, "Asterisk refused the originate: " + response.getMessage())) {
+          giveBack(call, CallOutcome.ORIGINATE_REJECTED, new OriginateRefusedException(
+              "Asterisk refused the call: " + response.getMessage()));
+        }
         return;
       }
       if (calls.ringing(call.callId)) {
@@ -404,6 +550,129 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       log.error("outbound: recording Asterisk's answer failed", e);
       call.accepted.complete(Progress.CREATED);
     }
+  }
+
+  /** The call's turn through Twilio: the REST create leaves, its answer is handled off this thread. */
+  private boolean dial(Pending call) {
+    try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
+      if (call.over.get()) {
+        return true;
+      }
+      if (System.nanoTime() - call.queuedAt > config.maxQueueWait().toNanos()) {
+        giveBack(call, CallOutcome.QUEUE_TIMEOUT, new TwilioRest.Unavailable("the call waited longer than "
+            + config.maxQueueWait().toSeconds() + "s for its trunk's calls-per-second turn"));
+        return true;
+      }
+      calls.originated(call.callId);
+      call.sent = true;
+      dialer.create(call.callId, call.toNumber, call.did().number(), detectMachine(call.tenant))
+          .whenCompleteAsync((created, failure) -> twilioAnswered(call, created, failure), events);
+      log.debug("outbound: Twilio create sent");
+      return true;
+    } catch (RuntimeException e) {
+      log.error("outbound: the Twilio create failed", e);
+      giveBack(call, CallOutcome.FAILED, e);
+      return true;
+    }
+  }
+
+  /** Twilio's answering-machine detection runs unless the tenant turned voicemail detection off. */
+  private static boolean detectMachine(OutboundCallRepository.TenantFacts tenant) {
+    return !"off".equals(tenant.voicemailDetection());
+  }
+
+  /**
+   * Twilio answered the create: the call is queued there (its states come as status callbacks), or it was
+   * refused (failed as twilio_refused, never retried elsewhere: the request itself is wrong), or Twilio is
+   * unavailable (failed over to Asterisk when the tenant allows it, else failed as twilio_unavailable).
+   */
+  private void twilioAnswered(Pending call, TwilioRest.CallResource created, Throwable failure) {
+    try (MDC.MDCCloseable ignored = MDC.putCloseable("callId", call.callId.toString())) {
+      if (failure == null) {
+        if (!calls.providerCallSid(call.callId, created.sid())) {
+          log.warn("outbound: Twilio accepted the call as {}, but the call holds another CallSid or moved on",
+              created.sid());
+        }
+        log.info("outbound: Twilio accepted the call as {} ({})", created.sid(), created.status());
+        call.accepted.complete(Progress.QUEUED);
+        return;
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof TwilioRest.Refused refused && refused.httpStatus() != 401
+          && refused.httpStatus() != 403) {
+        // about this call (e.g. 21211 invalid To): Asterisk would be asked the same wrong thing
+        giveBack(call, CallOutcome.TWILIO_REFUSED, refused, twilioCause(refused));
+        return;
+      }
+      // Twilio down, or refusing this account (credentials, suspension): the other provider may carry the call
+      CallOutcome outcome = cause instanceof TwilioRest.Refused ? CallOutcome.TWILIO_REFUSED
+          : CallOutcome.TWILIO_UNAVAILABLE;
+      if (!failOver(call, Provider.ASTERISK, cause.getMessage())) {
+        RuntimeException why = cause instanceof RuntimeException r ? r : new TwilioRest.Unavailable(cause.toString());
+        giveBack(call, outcome, why, cause instanceof TwilioRest.Refused r ? twilioCause(r) : null);
+      }
+    } catch (RuntimeException e) {
+      log.error("outbound: recording Twilio's answer failed", e);
+      call.accepted.complete(Progress.CREATED);
+    }
+  }
+
+  /** Twilio's reason for hangup_cause: its error code, else the HTTP status. */
+  private static String twilioCause(TwilioRest.Refused refused) {
+    return refused.code() != 0 ? "twilio " + refused.code() : "twilio HTTP " + refused.httpStatus();
+  }
+
+  /**
+   * Moves a call that has not left to the other provider, when its tenant allows it and that provider is up: a
+   * caller ID of that provider, the row saying who carries it now, and a place in that trunk's line. Once per call.
+   * False when it cannot (then the caller fails the call).
+   */
+  private boolean failOver(Pending call, Provider to, String why) {
+    if (!call.tenant.providerFailover() || call.failedOver || call.over.get() || admission.draining()) {
+      return false;
+    }
+    if (to == Provider.ASTERISK ? !ami.connected() : dialer == null) {
+      log.warn("outbound: {}; {} is not available either", why, to.dbValue());
+      return false;
+    }
+    SelectedDid next;
+    CallRequest r = call.request;
+    try {
+      // not the lead's last number (sticky): that is the one of the provider that just failed
+      next = pick(to, call.tenant.id(), new CallRequest(r.tenantId(), r.toNumber(), null, r.didId(), r.didSegment(),
+          r.transferNumber(), r.audioFile(), r.voicemailAction(), r.voicemailMessage(), r.journeyRunId(),
+          r.journeyNodeId()));
+    } catch (CallerIdException e) {
+      try {
+        // the numbers the request named are the other provider's: any of this one's
+        next = pick(to, call.tenant.id(), new CallRequest(r.tenantId(), r.toNumber(), null, Optional.empty(),
+            Optional.empty(), r.transferNumber(), r.audioFile(), r.voicemailAction(), r.voicemailMessage(),
+            r.journeyRunId(), r.journeyNodeId()));
+      } catch (CallerIdException again) {
+        log.warn("outbound: {}; no caller ID to fail over to {}: {}", why, to.dbValue(), again.getMessage());
+        return false;
+      }
+    }
+    if (!calls.failedOver(call.callId, to.dbValue(), next)) {
+      callerIds.undo(next);
+      return false;
+    }
+    callerIds.undo(call.did());
+    call.failedOver = true;
+    call.carrier.set(to, next);
+    call.sent = false;
+    call.amiDownSince = 0;
+    call.queuedAt = System.nanoTime();
+    if (to == Provider.ASTERISK) {
+      call.variables = variables(call.callId, call.tenant, next, call.request);
+    } else {
+      pending.remove(call.callId);
+    }
+    log.warn("outbound: {}; the call fails over to {} from {} (DID {}, trunk {})", why, to.dbValue(), next.number(),
+        next.id(), next.trunk());
+    submit(call);
+    return true;
   }
 
   @Override
@@ -455,6 +724,11 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
 
   /** A call that never left: failed with {@code outcome}, its DID use and slot given back. */
   private void giveBack(Pending call, CallOutcome outcome, RuntimeException why) {
+    giveBack(call, outcome, why, null);
+  }
+
+  /** The same, with the provider's reason for hangup_cause (e.g. Twilio's error code), or null. */
+  private void giveBack(Pending call, CallOutcome outcome, RuntimeException why, String cause) {
     if (!call.over.compareAndSet(false, true)) {
       return;
     }
@@ -464,8 +738,12 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
       countEnded(outcome);
       try {
         try {
-          calls.fail(call.callId, outcome);
-          callerIds.undo(call.did);
+          if (cause == null) {
+            calls.fail(call.callId, outcome);
+          } else {
+            calls.fail(call.callId, outcome, cause);
+          }
+          callerIds.undo(call.did());
         } finally {
           admission.release(call.callId);
         }
@@ -477,7 +755,7 @@ public final class OutboundService implements AmiClient.Listener, AutoCloseable 
   }
 
   /** The same series, with the same labels, as the FastAGI call-end counts every answered call in. */
-  private void countEnded(CallOutcome outcome) {
+  void countEnded(CallOutcome outcome) {
     ended.computeIfAbsent(outcome, o -> metrics.counter("asterline.calls.ended", "direction", "outbound",
         "outcome", o.dbValue())).increment();
   }

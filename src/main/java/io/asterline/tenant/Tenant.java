@@ -31,6 +31,13 @@ public record Tenant(
     String voicemailAction,
     String voicemailMessage,
     boolean transcriptionEnabled,
+    /**
+     * The share (0-100 %) of the tenant's outbound calls placed through Asterisk, the rest through Twilio; null
+     * follows telephony.provider (asterisk = 100, twilio = 0).
+     */
+    Integer asteriskShare,
+    /** A call whose provider is down or refuses it is placed through the other one instead of failing. */
+    boolean providerFailover,
     /** Whether the tenant has an OpenAI key of its own; the key itself is write-only. */
     boolean openaiApiKeySet,
     OffsetDateTime createdAt,
@@ -57,7 +64,8 @@ public record Tenant(
   /**
    * Settings to create a tenant with or to change; null fields keep the current value (or the database
    * default on creation), {@code clearTransferNumber} removes the transfer number and
-   * {@code clearVoicemailGreetingSound} the greeting sound (back to vm-intro).
+   * {@code clearVoicemailGreetingSound} the greeting sound (back to vm-intro), {@code clearAsteriskShare} the
+   * Asterisk share (back to following telephony.provider).
    */
   public record Settings(
       String name,
@@ -82,5 +90,8 @@ public record Tenant(
       String voicemailAction,
       String voicemailMessage,
       boolean clearVoicemailMessage,
-      Boolean transcriptionEnabled) {}
+      Boolean transcriptionEnabled,
+      Integer asteriskShare,
+      boolean clearAsteriskShare,
+      Boolean providerFailover) {}
 }

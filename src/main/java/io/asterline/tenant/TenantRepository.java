@@ -159,6 +159,10 @@ public final class TenantRepository {
       v.put(TENANT.VOICEMAIL_MESSAGE, s.voicemailMessage());
     }
     putIfSet(v, TENANT.TRANSCRIPTION_ENABLED, s.transcriptionEnabled());
+    if (s.asteriskShare() != null || s.clearAsteriskShare()) {
+      v.put(TENANT.ASTERISK_SHARE, s.asteriskShare() == null ? null : s.asteriskShare().shortValue());
+    }
+    putIfSet(v, TENANT.PROVIDER_FAILOVER, s.providerFailover());
     return v;
   }
 
@@ -173,7 +177,9 @@ public final class TenantRepository {
         r.getAiVoice(), r.getAiInstructions(), r.getAiGreeting(), r.getAiLanguage(), r.getTransferNumber(),
         r.getRecordingEnabled(), r.getVoicemailGreetingSound(), r.getInboundRoute(), r.getAiGoodbye(),
         r.getAiFallback(), r.getSilenceTimeoutMs(), r.getVoicemailDetection(), r.getVoicemailWindowMs(),
-        r.getVoicemailAction(), r.getVoicemailMessage(), r.getTranscriptionEnabled(), r.getOpenaiApiKey() != null,
+        r.getVoicemailAction(), r.getVoicemailMessage(), r.getTranscriptionEnabled(),
+        r.getAsteriskShare() == null ? null : r.getAsteriskShare().intValue(), r.getProviderFailover(),
+        r.getOpenaiApiKey() != null,
         r.getCreatedAt(), r.getUpdatedAt());
   }
 }

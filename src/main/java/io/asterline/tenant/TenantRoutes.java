@@ -25,12 +25,13 @@ public final class TenantRoutes {
   private static final Set<String> FIELDS = Set.of("name", "status", "maxConcurrentCalls", "aiModel", "aiVoice",
       "aiInstructions", "aiGreeting", "aiLanguage", "transferNumber", "recordingEnabled", "voicemailGreetingSound",
       "openaiApiKey", "inboundRoute", "aiGoodbye", "aiFallback", "silenceTimeoutMs", "voicemailDetection",
-      "voicemailWindowMs", "voicemailAction", "voicemailMessage", "transcriptionEnabled");
+      "voicemailWindowMs", "voicemailAction", "voicemailMessage", "transcriptionEnabled", "asteriskShare",
+      "providerFailover");
   /** Fields the audit trail records only as "(set)" or null. */
   private static final Set<String> SECRETS = Set.of("openaiApiKey");
   /** Fields whose null means "remove it". */
   private static final Set<String> CLEARABLE = Set.of("transferNumber", "voicemailGreetingSound", "openaiApiKey",
-      "voicemailMessage");
+      "voicemailMessage", "asteriskShare");
   /** What an OpenAI key looks like (sk-..., sk-proj-...): enough to refuse a pasted sentence, never echoed back. */
   private static final java.util.regex.Pattern API_KEY = java.util.regex.Pattern.compile("sk-[A-Za-z0-9_-]{16,300}");
 
@@ -178,7 +179,20 @@ public final class TenantRoutes {
         oneOf(body, "voicemailAction", Tenant.VOICEMAIL_ACTIONS),
         nonBlank(body, "voicemailMessage"),
         body.isNull("voicemailMessage"),
-        body.bool("transcriptionEnabled").orElse(null));
+        body.bool("transcriptionEnabled").orElse(null),
+        asteriskShare(body),
+        body.isNull("asteriskShare"),
+        body.bool("providerFailover").orElse(null));
+  }
+
+  /** The share of outbound calls through Asterisk: a whole percentage, or null to follow telephony.provider. */
+  private static Integer asteriskShare(JsonBody body) {
+    try {
+      return body.integer("asteriskShare", 0, 100).orElse(null);
+    } catch (ApiException e) {
+      throw ApiException.badRequest("asteriskShare", "asteriskShare must be a whole number from 0 to 100 (the % of"
+          + " outbound calls placed through Asterisk, the rest through Twilio); null follows telephony.provider");
+    }
   }
 
   private static String oneOf(JsonBody body, String field, Set<String> known) {

@@ -19,6 +19,11 @@ import io.asterline.http.HttpConfig;
 import io.asterline.http.HttpServer;
 import io.asterline.recording.StorageConfig;
 import io.asterline.tenant.TenantRepository;
+import io.asterline.call.CallEvents;
+import io.asterline.twilio.TwilioConfig;
+import io.asterline.twilio.TwilioStandIn;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,8 +63,18 @@ public final class OutboundFixture implements AutoCloseable {
   /** The do-not-call list and calling windows placement is held to, with their routes on {@link #http}. */
   public final Compliance compliance;
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /** The Twilio stand-in calls may go to, or null. */
+  public final TwilioStandIn twilio;
+  /** The calls whose end reached the call-end listeners (the recording pipeline), in order. */
+  public final List<UUID> endedEvents = new CopyOnWriteArrayList<>();
 
   private OutboundFixture(Map<String, String> options, int maxCalls, String amiPassword) throws Exception {
+    this(options, maxCalls, amiPassword, null);
+  }
+
+  private OutboundFixture(Map<String, String> options, int maxCalls, String amiPassword, TwilioStandIn twilio)
+      throws Exception {
+    this.twilio = twilio;
     db = TestDatabase.fresh();
     dsl = db.dsl();
     token = Auth.newToken();
@@ -81,8 +96,14 @@ public final class OutboundFixture implements AutoCloseable {
     o.put("recordings.dir", "/var/spool/asterisk/recordings");
     // no AudioSocket server here: the address it would otherwise follow
     o.put("agi.audiosocket-address", "127.0.0.1:9092");
+    // Twilio signs its webhooks over the public URL: the HTTP server's port must be known before it starts
+    int httpPort = twilio == null ? 0 : freePort();
+    if (twilio != null) {
+      o.putAll(twilio.settings(URI.create("http://127.0.0.1:" + httpPort)));
+    }
     o.putAll(options);
     Settings settings = Settings.of(Map.of(), Map.of(), o);
+    TwilioConfig twilioConfig = TwilioConfig.from(settings, io.asterline.did.DidConfig.from(settings).twilio());
     AgiConfig agi = AgiConfig.from(settings);
     compliance = Compliance.start(dsl, json, "1", clock);
     // the real wiring's parts: the DID rotation and the slot store shared with inbound calls
@@ -91,9 +112,15 @@ public final class OutboundFixture implements AutoCloseable {
         dsl, json, new DidCallerIds(DidService.create(dsl, io.asterline.config.Json.mapper(),
         io.asterline.did.DidConfig.from(io.asterline.config.Settings.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())),
         new io.micrometer.core.instrument.simple.SimpleMeterRegistry())), admission = new Admission(dsl, AdmissionConfig.from(settings)),
-        compliance.service(), metrics);
+        compliance.service(), metrics, twilioConfig, new CallEvents() {
+          @Override
+          public void ended(UUID callId, long tenantId, String recordingFile) {
+            endedEvents.add(callId);
+          }
+        });
     TenantRepository tenants = new TenantRepository(dsl);
-    http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port", "0"))), json)
+    http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port",
+        Integer.toString(httpPort)))), json)
         .health(outbound.health())
         .auth(new Auth(Optional.of(ADMIN), Auth.AdminLookup.NONE, tenants::activeTenantByTokenHash,
             tenants::disabledTenantByTokenHash))
@@ -112,6 +139,29 @@ public final class OutboundFixture implements AutoCloseable {
 
   public static OutboundFixture withAmiPassword(String password) throws Exception {
     return new OutboundFixture(Map.of(), 10, password);
+  }
+
+  /** With Twilio configured: its REST API is {@code twilio}, whose webhooks reach this fixture's HTTP server. */
+  public static OutboundFixture withTwilio(TwilioStandIn twilio, Map<String, String> options, int maxCalls)
+      throws Exception {
+    return new OutboundFixture(options, maxCalls, AMI_PASSWORD, twilio);
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** A number Twilio holds, as {@code dids import twilio} stores it. */
+  public UUID twilioDid(String number, String segment, String trunk) {
+    return dsl.insertInto(DID)
+        .set(DID.TENANT_ID, tenant)
+        .set(DID.NUMBER, number)
+        .set(DID.SEGMENT, segment)
+        .set(DID.TRUNK, trunk)
+        .set(DID.METADATA, org.jooq.JSONB.valueOf("{\"provider\": \"Twilio\", \"import_source\": \"twilio-api\"}"))
+        .returning(DID.ID).fetchOne(DID.ID);
   }
 
   public UUID did(String number, String segment, String trunk) {

@@ -240,4 +240,40 @@ class TenantRoutesTest {
     assertThat(r.text("field")).as(r.toString()).isEqualTo(field);
     assertThat(r.text("error")).isNotBlank();
   }
+
+  /** The move off Twilio: the share of outbound calls through Asterisk and the failover switch. */
+  @Test
+  void theAsteriskShareAndProviderFailoverAreSettableReadableAndChecked() {
+    Response created = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Migrating\"}");
+    long id = created.body().path("tenant").path("id").asLong();
+    assertThat(created.body().path("tenant").path("asteriskShare").isNull()).as("follows telephony.provider").isTrue();
+    assertThat(created.body().path("tenant").path("providerFailover").asBoolean()).isFalse();
+
+    Response updated = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"asteriskShare\": 10, \"providerFailover\": true}");
+    assertThat(updated.status()).as(updated.toString()).isEqualTo(200);
+    Response read = api.get(ADMIN_TOKEN, "/api/tenants/" + id);
+    assertThat(read.body().path("asteriskShare").asInt()).isEqualTo(10);
+    assertThat(read.body().path("providerFailover").asBoolean()).isTrue();
+    assertThat(db.dsl().fetchValue(TENANT.ASTERISK_SHARE, TENANT.ID.eq(id))).isEqualTo((short) 10);
+
+    for (String bad : new String[] {"101", "-1", "\"ten\"", "10.5"}) {
+      Response refused = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"asteriskShare\": " + bad + "}");
+      assertThat(refused.status()).as(bad).isEqualTo(400);
+      assertThat(refused.text("field")).isEqualTo("asteriskShare");
+      assertThat(refused.text("error")).contains("0 to 100");
+    }
+    Response notBool = api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"providerFailover\": \"yes\"}");
+    assertThat(notBool.status()).isEqualTo(400);
+    assertThat(notBool.text("field")).isEqualTo("providerFailover");
+    assertThat(api.get(ADMIN_TOKEN, "/api/tenants/" + id).body().path("asteriskShare").asInt()).as("unchanged")
+        .isEqualTo(10);
+
+    // null: back to following telephony.provider
+    assertThat(api.put(ADMIN_TOKEN, "/api/tenants/" + id, "{\"asteriskShare\": null}").status()).isEqualTo(200);
+    Response cleared = api.get(ADMIN_TOKEN, "/api/tenants/" + id);
+    assertThat(cleared.body().path("asteriskShare").isNull()).isTrue();
+    assertThat(cleared.body().path("providerFailover").asBoolean()).isTrue();
+    Response withShare = api.post(ADMIN_TOKEN, "/api/tenants", "{\"name\": \"Half\", \"asteriskShare\": 50}");
+    assertThat(withShare.body().path("tenant").path("asteriskShare").asInt()).isEqualTo(50);
+  }
 }

@@ -65,7 +65,7 @@ public final class TwilioCallControl implements StreamControl {
     this.ends = ends;
     this.answers = answers;
     AtomicInteger n = new AtomicInteger();
-    this.control = Executors.newScheduledThreadPool(2, r -> {
+    this.control = Executors.newScheduledThreadPool(4, r -> {
       Thread t = new Thread(r, "twilio-control-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Inbound calls through Twilio and the control of every Twilio call after its agent: the webhooks a Twilio number
  * and Asterline's own TwiML point at ({@code /twilio/voice}, {@code /twilio/agent-done}, {@code /twilio/dial-done},
- * {@code /twilio/voicemail-done}, each behind {@link TwilioWebhooks}), and the {@link StreamControl} the Media
+ * {@code /twilio/voicemail-done}, {@code /twilio/voice-status}, each behind {@link TwilioWebhooks}), and the {@link StreamControl} the Media
  * Streams transport reports to. Nothing at all unless Twilio is configured ({@link TwilioConfig#enabled()}).
  */
 public final class TwilioInbound implements Feature {
@@ -25,6 +25,8 @@ public final class TwilioInbound implements Feature {
   private static final Logger log = LoggerFactory.getLogger(TwilioInbound.class);
   /** Twilio waits 15 s for a webhook's answer; the database gets a third of that before the fallback answers. */
   public static final Duration DB_DEADLINE = Duration.ofSeconds(5);
+  /** A status callback's end waits this long for the Dial's, Record's or stream's own report of the same end. */
+  static final Duration STATUS_GRACE = Duration.ofSeconds(10);
 
   private final TwilioRest rest;
   private final TwilioDb db;
@@ -44,6 +46,12 @@ public final class TwilioInbound implements Feature {
    */
   public static TwilioInbound start(TwilioConfig config, DSLContext dsl, Admission admission, Path recordingsDir,
       CallEvents events, ObjectMapper json, String defaultCountryCode, Duration dbDeadline) {
+    return start(config, dsl, admission, recordingsDir, events, json, defaultCountryCode, dbDeadline, STATUS_GRACE);
+  }
+
+  /** {@code statusGrace}: how long a status callback's end waits for the reports that say more (tests shorten it). */
+  static TwilioInbound start(TwilioConfig config, DSLContext dsl, Admission admission, Path recordingsDir,
+      CallEvents events, ObjectMapper json, String defaultCountryCode, Duration dbDeadline, Duration statusGrace) {
     if (!config.enabled()) {
       return new TwilioInbound(null, null, null, app -> { });
     }
@@ -59,6 +67,7 @@ public final class TwilioInbound implements Feature {
     DialDoneWebhook dialDone = new DialDoneWebhook(webhooks, control, answers);
     VoicemailDoneWebhook voicemailDone = new VoicemailDoneWebhook(webhooks, control, answers, repository, db, rest,
         events, recordingsDir);
+    VoiceStatusWebhook voiceStatus = new VoiceStatusWebhook(webhooks, repository, db, control, statusGrace);
     log.info("twilio inbound: voice webhook {}, streams to {}", config.webhook("/twilio/voice"),
         config.streamUrl().map(Object::toString).orElse("(unset)"));
     return new TwilioInbound(rest, db, control, app -> {
@@ -66,6 +75,7 @@ public final class TwilioInbound implements Feature {
       app.post("/twilio/agent-done", agentDone::handle);
       app.post("/twilio/dial-done", dialDone::handle);
       app.post("/twilio/voicemail-done", voicemailDone::handle);
+      app.post("/twilio/voice-status", voiceStatus::handle);
     });
   }
 

@@ -68,6 +68,12 @@ final class TwilioInboundRepository {
             r.value6()));
   }
 
+  /** The inbound call Twilio names {@code callSid}; empty for another call (an outbound one: its own callbacks). */
+  Optional<UUID> inboundCallBySid(String callSid) {
+    return dsl.select(CALL.ID).from(CALL).where(CALL.PROVIDER_CALL_SID.eq(callSid)).and(CALL.DIRECTION.eq("inbound"))
+        .fetchOptional(CALL.ID);
+  }
+
   /** The tenant a call belongs to; empty when there is no such call. */
   Optional<Long> tenantOf(UUID callId) {
     return dsl.select(CALL.TENANT_ID).from(CALL).where(CALL.ID.eq(callId)).fetchOptional(CALL.TENANT_ID);

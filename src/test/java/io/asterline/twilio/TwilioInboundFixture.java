@@ -36,6 +36,9 @@ import org.jooq.DSLContext;
  */
 final class TwilioInboundFixture implements AutoCloseable {
 
+  /** How long a status callback's end waits here for the reports that say more. */
+  static final Duration STATUS_GRACE = Duration.ofMillis(400);
+
   record Ended(UUID callId, long tenantId, String recordingFile) {}
 
   record Voicemail(UUID callId, long tenantId, String file) {}
@@ -83,7 +86,7 @@ final class TwilioInboundFixture implements AutoCloseable {
     };
     Admission admission = new Admission(db.dsl(), AdmissionConfig.from(settings));
     this.inbound = TwilioInbound.start(config, db.dsl(), admission, recordings, events, Json.mapper(), "1",
-        dbDeadline);
+        dbDeadline, STATUS_GRACE);
     this.control = inbound.streamControl().orElseThrow();
     this.http = new HttpServer(HttpConfig.from(Settings.of(Map.of(), Map.of(), Map.of("http.port",
         Integer.toString(port)))), Json.mapper()).routes(inbound.routes()).start();
@@ -115,6 +118,13 @@ final class TwilioInboundFixture implements AutoCloseable {
       runner.run(call, answer.body());
     }
     return answer;
+  }
+
+  /** The number's "call status changes" webhook, as Twilio sends it when the call is over. */
+  TwilioStandIn.Answer statusCallback(TwilioStandIn.Call call, String status) {
+    call.status = status;
+    return twilio.webhook(url("/twilio/voice-status"), twilio.callParams(call).add("CallStatus", status)
+        .add("CallDuration", 7).add("CallbackSource", "call-progress-events").add("SequenceNumber", 0));
   }
 
   CallRecord callBySid(String sid) {

@@ -476,4 +476,57 @@ class TwilioInboundTest {
     assertThat(answer.status()).isEqualTo(400);
     assertThat(answer.body()).contains("callId");
   }
+
+  // ------------------------------------------------------------------ the number's status callback
+
+  @Test
+  void aCallerWhoLeavesBeforeTheStreamEndsTheCallThroughTheStatusCallback() throws Exception {
+    long tenant = f.tenant("acme", 5, "agent", null);
+    f.dsl().update(TENANT).set(TENANT.CONSENT_SOUND, "custom/consent").where(TENANT.ID.eq(tenant)).execute();
+    f.did(tenant, DID);
+    TwilioStandIn.Call call = f.twilio.inboundCall(CALLER, DID);
+    f.twilio.voiceWebhook(call, f.url("/twilio/voice"));
+    UUID id = f.callBySid(call.sid).getId();
+
+    TwilioStandIn.Answer answer = f.statusCallback(call, "completed");
+
+    assertThat(answer.status()).isEqualTo(204);
+    await("the call's end", () -> f.call(id).getEndedAt() != null);
+    assertThat(f.call(id).getOutcome()).isEqualTo("ABANDONED");
+    assertThat(f.inUse(tenant)).isZero();
+    assertThat(f.ended).containsExactly(new TwilioInboundFixture.Ended(id, tenant, null));
+  }
+
+  @Test
+  void aStatusCallbackBeforeTheDialsActionLeavesTheDialsOutcome() throws Exception {
+    long tenant = f.tenant("acme", 5, "forward", TRANSFER);
+    f.did(tenant, DID);
+    TwilioStandIn.Call call = f.twilio.inboundCall(CALLER, DID);
+    f.twilio.voiceWebhook(call, f.url("/twilio/voice"));
+    UUID id = f.callBySid(call.sid).getId();
+
+    f.statusCallback(call, "completed");
+    f.twilio.webhook(f.url("/twilio/dial-done?callId=" + id), f.twilio.callParams(call)
+        .add("DialCallStatus", "completed").add("DialCallDuration", 5));
+    Thread.sleep(TwilioInboundFixture.STATUS_GRACE.toMillis() + 400);
+
+    assertThat(f.call(id).getOutcome()).isEqualTo("ANSWER");
+    assertThat(f.ended).hasSize(1);
+  }
+
+  @Test
+  void aStatusCallbackOfACallAsterlineDoesNotHoldChangesNothing() throws Exception {
+    long tenant = f.tenant("acme", 5, "agent", null);
+    f.did(tenant, DID);
+    TwilioStandIn.Call known = f.twilio.inboundCall(CALLER, DID);
+    f.arrive(known);
+    TwilioStandIn.Call stranger = f.twilio.inboundCall(CALLER, "+14155550177");
+
+    assertThat(f.statusCallback(stranger, "completed").status()).isEqualTo(204);
+    assertThat(f.statusCallback(known, "ringing").status()).isEqualTo(204);
+    Thread.sleep(TwilioInboundFixture.STATUS_GRACE.toMillis() + 400);
+
+    assertThat(f.callBySid(known.sid).getEndedAt()).isNull();
+    assertThat(f.inUse(tenant)).isEqualTo(1);
+  }
 }

@@ -5,6 +5,7 @@ import io.asterline.call.CallRepository.EndAsk;
 import io.asterline.call.Decision;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -34,6 +35,8 @@ public final class TwilioCallControl implements StreamControl {
   /** How long an end that found the database down is retried before the slot is left to admission_reclaim. */
   private static final Duration END_RETRY_FOR = Duration.ofMinutes(10);
   private static final Duration END_RETRY_EVERY = Duration.ofSeconds(5);
+  /** Longer than any call (admission.max-call-duration's default is 4 h). */
+  private static final Duration FORGET_AFTER = Duration.ofHours(6);
 
   /** What the call was sent to after its agent leg: decides who reports its end. */
   enum Next {
@@ -55,6 +58,8 @@ public final class TwilioCallControl implements StreamControl {
   private final TwilioAnswers answers;
   private final Map<UUID, Next> nextOf = new ConcurrentHashMap<>();
   private final Map<UUID, Path> recordings = new ConcurrentHashMap<>();
+  /** When each call's entries above were made: a call whose end was reported to another node is forgotten later. */
+  private final Map<UUID, Instant> kept = new ConcurrentHashMap<>();
   private final ScheduledExecutorService control;
 
   TwilioCallControl(TwilioInboundRepository repository, TwilioDb db, TwilioRest rest, TwilioCallEnds ends,
@@ -70,6 +75,8 @@ public final class TwilioCallControl implements StreamControl {
       t.setDaemon(true);
       return t;
     });
+    control.scheduleWithFixedDelay(() -> forgetOlderThan(Instant.now().minus(FORGET_AFTER)), 10, 10,
+        TimeUnit.MINUTES);
   }
 
   @Override
@@ -106,6 +113,7 @@ public final class TwilioCallControl implements StreamControl {
       step = new Step(answers.failure(), Next.END);
     }
     nextOf.put(callId, step.next());
+    kept.put(callId, Instant.now());
     return step;
   }
 
@@ -133,13 +141,13 @@ public final class TwilioCallControl implements StreamControl {
     try {
       if (!afterAgentDone) {
         // the caller hung up during the conversation: call-end of an agent call, whose AudioSocket Dial answered
-        nextOf.remove(callId);
-        recordings.remove(callId);
+        forget(callId);
         endLater(new EndAsk(callId, CallOutcome.ANSWER.dbValue(), null, text(recording), now(), true));
         return;
       }
       if (recording != null) {
         recordings.put(callId, recording);
+        kept.put(callId, Instant.now());
       }
       if (nextOf.get(callId) == Next.END) {
         // hung up by the agent's decision or the failure announcement: nothing else will report this end
@@ -152,8 +160,32 @@ public final class TwilioCallControl implements StreamControl {
 
   /** The end of a call that had its agent leg, with the recording of its stream when this node holds it. */
   EndAsk endAfterAgent(UUID callId, String outcome, Integer answeredSeconds) {
+    Path recording = recordings.get(callId);
+    forget(callId);
+    return new EndAsk(callId, outcome, null, text(recording), now(), true, answeredSeconds);
+  }
+
+  private void forget(UUID callId) {
     nextOf.remove(callId);
-    return new EndAsk(callId, outcome, null, text(recordings.remove(callId)), now(), true, answeredSeconds);
+    recordings.remove(callId);
+    kept.remove(callId);
+  }
+
+  /** Forgets the calls kept since before {@code before} (their end reached another node); how many. */
+  int forgetOlderThan(Instant before) {
+    int n = 0;
+    for (Map.Entry<UUID, Instant> e : kept.entrySet()) {
+      if (e.getValue().isBefore(before)) {
+        forget(e.getKey());
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Calls whose next step or recording this node keeps. */
+  int kept() {
+    return kept.size();
   }
 
   /**

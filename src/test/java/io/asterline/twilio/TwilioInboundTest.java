@@ -221,6 +221,24 @@ class TwilioInboundTest {
     assertThat(row.getRecordingFile()).isEqualTo(recording.toString());
     assertThat(f.inUse(tenant)).isZero();
     assertThat(f.ended).containsExactly(new TwilioInboundFixture.Ended(id, tenant, recording.toString()));
+    assertThat(((TwilioCallControl) f.control).kept()).isZero();
+  }
+
+  @Test
+  void whatACallGoesOnToIsForgottenWhenItsEndReachedAnotherNode() throws Exception {
+    long tenant = f.tenant("acme", 5, "agent", TENANT_NUMBER);
+    f.did(tenant, DID);
+    TwilioStandIn.Call call = f.twilio.inboundCall(CALLER, DID);
+    UUID id = streaming(call).getId();
+    TwilioCallControl control = (TwilioCallControl) f.control;
+
+    assertThat(control.afterAgent(id).next()).isEqualTo(TwilioCallControl.Next.DIAL);
+    control.streamEnded(id, call.sid, true, f.recordings.resolve(id + ".wav"));
+
+    assertThat(control.kept()).isEqualTo(1);
+    assertThat(control.forgetOlderThan(java.time.Instant.now().minusSeconds(60))).isZero();
+    assertThat(control.forgetOlderThan(java.time.Instant.now().plusSeconds(1))).isEqualTo(1);
+    assertThat(control.kept()).isZero();
   }
 
   @Test

@@ -30,6 +30,7 @@ import io.asterline.secrets.SecretBox;
 import io.asterline.twilio.TwilioConfig;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.Tenants;
+import io.asterline.twilio.TwilioInbound;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -140,6 +141,13 @@ public final class Asterline implements AutoCloseable {
       features.add(Outbound.start(config.ami(), config.outbound().withAudioSocketAddress(audioSocketAddress),
           config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, compliance.service(),
           metrics, config.twilio(), recordings.queue()));
+
+      // Twilio beside Asterisk: a Twilio number's voice webhook and the control of Twilio calls after their agent,
+      // admitting through the same slots; nothing unless Twilio is configured. Its streamControl() is what the
+      // Media Streams transport reports to.
+      TwilioInbound twilioInbound = features.add(TwilioInbound.start(config.twilio(), database.dsl(), admission,
+          config.storage().recordingsDir(), recordings.queue(), json, config.dids().defaultCountryCode(),
+          TwilioInbound.DB_DEADLINE));
 
       // added after everything it hands calls to, so it stops taking calls before they go; it serves the FastAGI
       // scripts of the features added before it beside its own

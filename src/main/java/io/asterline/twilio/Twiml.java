@@ -74,6 +74,12 @@ public final class Twiml {
     return this;
   }
 
+  /** {@code <Redirect>}: Twilio POSTs {@code url} and goes on with what it answers. */
+  public Twiml redirect(String url) {
+    verbs.append("<Redirect method=\"POST\">").append(escape(url)).append("</Redirect>");
+    return this;
+  }
+
   public Twiml hangup() {
     verbs.append("<Hangup/>");
     return this;

@@ -244,6 +244,55 @@ public final class TwilioStandIn implements AutoCloseable {
     return answers;
   }
 
+  // ------------------------------------------------------------------ recordings (voicemail <Record>)
+
+  private final Map<String, byte[]> recordingMedia = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean recordingsServed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * A recording Twilio made of a call (a {@code <Record>}): answers its {@code RecordingUrl} as Twilio sends it in
+   * the Record's action (no extension); {@code RecordingUrl + ".wav"} then serves {@code wav}, with Basic auth, as
+   * Twilio's Recordings resource does.
+   */
+  public String recording(byte[] wav) {
+    String base = "/2010-04-01/Accounts/" + ACCOUNT_SID + "/Recordings";
+    if (recordingsServed.compareAndSet(false, true)) {
+      server.createContext(base + "/", this::serveRecording);
+    }
+    byte[] b = new byte[16];
+    random.nextBytes(b);
+    String sid = "RE" + HexFormat.of().formatHex(b);
+    recordingMedia.put(sid, wav);
+    return apiBase() + base + "/" + sid;
+  }
+
+  private void serveRecording(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      boolean authorized = expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"));
+      requests.add(new Request(exchange.getRequestMethod(), path, TwilioForm.create(), authorized));
+      if (down) {
+        exchange.close();
+        return;
+      }
+      if (!authorized) {
+        error(exchange, 401, 20003, "Authenticate");
+        return;
+      }
+      Matcher m = Pattern.compile(".*/Recordings/(RE[0-9a-f]{32})\\.wav").matcher(path);
+      byte[] wav = m.matches() ? recordingMedia.get(m.group(1)) : null;
+      if (wav == null) {
+        error(exchange, 404, 20404, "The requested resource " + path + " was not found");
+        return;
+      }
+      exchange.getResponseHeaders().set("Content-Type", "audio/x-wav");
+      exchange.sendResponseHeaders(200, wav.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(wav);
+      }
+    }
+  }
+
   @Override
   public void close() {
     server.stop(0);

@@ -29,6 +29,7 @@ import io.asterline.report.Reports;
 import io.asterline.secrets.SecretBox;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.Tenants;
+import io.asterline.twiliomedia.TwilioMedia;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -58,9 +59,11 @@ public final class Asterline implements AutoCloseable {
   private boolean closed;
 
   private final MediaWs mediaWs;
+  private final Optional<TwilioMedia> twilioMedia;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi, AudioSocket audioSocket,
-      MediaWs mediaWs, Admission admission, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+      MediaWs mediaWs, Optional<TwilioMedia> twilioMedia, Admission admission, ShutdownConfig shutdown,
+      Optional<String> newAdminToken) {
     this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.admission = admission;
@@ -70,7 +73,10 @@ public final class Asterline implements AutoCloseable {
     this.agi = agi;
     this.audioSocket = audioSocket;
     this.mediaWs = mediaWs;
-    this.media = List.of(audioSocket, mediaWs);
+    this.twilioMedia = twilioMedia;
+    List<MediaFeature> all = new java.util.ArrayList<>(List.of(audioSocket, mediaWs));
+    twilioMedia.ifPresent(all::add);
+    this.media = List.copyOf(all);
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -124,6 +130,13 @@ public final class Asterline implements AutoCloseable {
       unregistered.add(audioSocket);
       MediaWs mediaWs = MediaWs.start(config.mediaWs(), agents, json);
       unregistered.add(mediaWs);
+      // Twilio Media Streams, when Twilio calls can run: a Twilio call's <Connect><Stream> reaches the same agent
+      // TODO(lead, issue #15): the Twilio call control's StreamControl replaces the unwired one at merge
+      Optional<TwilioMedia> twilioMedia = config.twilio().enabled()
+          ? Optional.of(TwilioMedia.start(config.twilio(), agents, database.dsl(), config.storage().recordingsDir(),
+              TwilioMedia.unwired(), json))
+          : Optional.empty();
+      twilioMedia.ifPresent(unregistered::add);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
           : audioSocket.dialAddress();
@@ -149,13 +162,15 @@ public final class Asterline implements AutoCloseable {
       // fallback before anything else goes
       features.add(mediaWs);
       features.add(audioSocket);
+      twilioMedia.ifPresent(features::add);
       unregistered.clear();
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, mediaWs, admission, config.shutdown(),
+      return new Asterline(lifecycle, database, http, agi, audioSocket, mediaWs, twilioMedia, admission,
+          config.shutdown(),
           admin.newToken());
     } catch (RuntimeException e) {
       unregistered.forEach(MediaFeature::close);
@@ -200,6 +215,11 @@ public final class Asterline implements AutoCloseable {
 
   public int mediaWsPort() {
     return mediaWs.port();
+  }
+
+  /** The Twilio Media Streams port, when Twilio calls are configured. */
+  public Optional<Integer> twilioMediaPort() {
+    return twilioMedia.map(TwilioMedia::port);
   }
 
   /**

@@ -88,8 +88,13 @@ public final class TwilioMediaStream implements AutoCloseable {
   public final List<String> marksEchoed = new CopyOnWriteArrayList<>();
   /** When each clear arrived (nanos). */
   public final List<Long> clears = new CopyOnWriteArrayList<>();
-  /** Frames Twilio played short because its buffer ran dry in the middle of them. */
+  /**
+   * Underruns at the 20 ms playout: the buffer ran dry while the answer was still coming (more audio arrived less
+   * than 100 ms later, not after a clear), so the caller heard a gap in it.
+   */
   public volatile int underruns;
+  /** When the buffer last ran dry after playing (0: not dry, or emptied by a clear). */
+  private long dryAt;
   /** Every message this side sent, as JSON text. */
   public final List<String> sent = new CopyOnWriteArrayList<>();
 
@@ -278,10 +283,10 @@ public final class TwilioMediaStream implements AutoCloseable {
         buffer.addFirst(new Buffered(java.util.Arrays.copyOfRange(b.audio(), take, b.audio().length), null));
       }
     }
-    if (frame.size() < FRAME) {
-      underruns++;
-    }
     heard.add(new Played(frame.toByteArray(), now));
+    if (bufferedBytes == 0) {
+      dryAt = now;
+    }
     echoMarksAtHead();
   }
 
@@ -306,7 +311,12 @@ public final class TwilioMediaStream implements AutoCloseable {
         received.add(n);
         switch (n.path("event").asText()) {
           case "media" -> {
-            mediaArrivals.add(System.nanoTime());
+            long now = System.nanoTime();
+            mediaArrivals.add(now);
+            if (dryAt != 0 && now - dryAt < 100_000_000L) {
+              underruns++;
+            }
+            dryAt = 0;
             byte[] audio = Base64.getDecoder().decode(n.at("/media/payload").asText());
             buffer.add(new Buffered(audio, null));
             bufferedBytes += audio.length;
@@ -314,6 +324,7 @@ public final class TwilioMediaStream implements AutoCloseable {
           case "mark" -> buffer.add(new Buffered(null, n.at("/mark/name").asText()));
           case "clear" -> {
             clears.add(System.nanoTime());
+            dryAt = 0;
             List<String> pending = new ArrayList<>();
             for (Buffered b : buffer) {
               if (b.mark() != null) {

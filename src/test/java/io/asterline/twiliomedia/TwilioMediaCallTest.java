@@ -103,6 +103,7 @@ class TwilioMediaCallTest {
     List<TwilioMediaStream.Played> played = stream.heard;
     long spanMs = (played.get(played.size() - 1).nanos() - played.get(0).nanos()) / 1_000_000;
     assertThat(spanMs).isGreaterThanOrEqualTo((played.size() - 1) * 20L - 60);
+    assertThat(stream.underruns).as("gaps in the greeting").isZero();
     // every media message was addressed to the stream, and followed by a mark Twilio echoed once played
     assertThat(stream.receivedNamed("media")).allMatch(n -> n.path("streamSid").asText().equals(stream.streamSid));
     assertThat(stream.receivedNamed("mark")).hasSameSizeAs(stream.receivedNamed("media"));

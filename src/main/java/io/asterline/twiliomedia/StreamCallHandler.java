@@ -306,6 +306,13 @@ final class StreamCallHandler extends MediaLegHandler {
     boolean buffered = playout.playing(now) || playout.pendingMarks() > 0;
     if (buffered && verified && !ended && ctx.channel().isActive()) {
       ctx.writeAndFlush(new StreamCommand.Clear(streamSid), ctx.voidPromise());
+      // the caller stops hearing the agent once the clear is out: said right after the agent's barge-in handling
+      // (which stamps its start after this flush), not a tick later
+      ctx.executor().execute(() -> {
+        if (!ended) {
+          agent.agentAudioStopped(System.nanoTime());
+        }
+      });
     }
     playout.cleared(now);
     if (recording != null) {

@@ -69,6 +69,8 @@ final class StreamCallHandler extends MediaLegHandler {
   private final StreamPlayout playout = new StreamPlayout();
   private StreamRecording recording;
   private long lastRecordingFlush;
+  /** When start arrived: Twilio's media timestamps count from about then, and so does the recording. */
+  private long startNanos;
 
   StreamCallHandler(Agents agents, TwilioMedia.Deps deps) {
     super(log, FAILURE_LINES);
@@ -155,6 +157,7 @@ final class StreamCallHandler extends MediaLegHandler {
       throw new TwilioMediaProtocolException("a second start");
     }
     start = s;
+    startNanos = System.nanoTime();
     streamSid = s.streamSid();
     callSid = s.callSid();
     if (startTimeout != null) {
@@ -221,8 +224,9 @@ final class StreamCallHandler extends MediaLegHandler {
     verified = true;
     long now = System.nanoTime();
     if (call.recordingEnabled()) {
-      recording = new StreamRecording(RecordingKind.CALL.file(deps.recordingsDir(), call.tenantId(), callId), now,
-          deps.recordingWriter());
+      // from the start, not from now: the caller's audio is placed by Twilio's timestamps, which count from there
+      recording = new StreamRecording(RecordingKind.CALL.file(deps.recordingsDir(), call.tenantId(), callId),
+          startNanos, deps.recordingWriter());
       lastRecordingFlush = now;
     }
     log.info("Twilio Media Stream {} of call {} connected to the agent{}", streamSid, callSid,

@@ -65,7 +65,7 @@ public final class TwilioMediaStream implements AutoCloseable {
   private final Map<String, String> customParameters;
   private Channel channel;
   private ScheduledFuture<?> timer;
-  private long startNanos;
+  private volatile long startNanos;
   private long sequence;
   private long chunk;
   public volatile Supplier<byte[]> callerAudio = TwilioMediaStream::silence;
@@ -374,6 +374,11 @@ public final class TwilioMediaStream implements AutoCloseable {
       out.writeBytes(p.audio());
     }
     return out.toByteArray();
+  }
+
+  /** When the stream started (the handshake's answer): media timestamps count from here. */
+  public long startNanos() {
+    return startNanos;
   }
 
   /** Bytes Asterline sent that Twilio still holds. */

@@ -380,6 +380,10 @@ class TwilioMediaCallTest {
     assertThat(loudLeftTo - loudLeftFrom + 1).as("caller blocks").isBetween(28, 32);
     assertThat(loudLeftFrom * 20).as("caller starts at 1.5 s").isBetween(1400, 1600);
     assertThat(loudRightFrom).as("the greeting comes before the caller speaks").isLessThan(loudLeftFrom);
+    // the greeting is where the caller heard it on the stream's time line (a 20 ms block, and loopback, apart)
+    long heardFromMs = (stream.heard.get(0).nanos() - stream.startNanos()) / 1_000_000;
+    assertThat(loudRightFrom * 20L).as("greeting onset in the recording, ms").isCloseTo(heardFromMs,
+        org.assertj.core.data.Offset.offset(60L));
     // the greeting in the recording is the greeting: first loud agent block decodes to the tone
     byte[] tone = FakeRealtimeServer.tone(1000);
     int matches = 0;

@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -371,11 +370,16 @@ final class StreamCallHandler extends MediaLegHandler {
     }));
   }
 
+  /**
+   * The closing handshake: Netty's protocol handler sends nothing after the close frame, closes the socket when
+   * Twilio answers it (or after {@link TwilioMedia#FORCE_CLOSE_MILLIS}). Closing at once instead would reset a
+   * connection whose media is still unread, and the reset can overtake the close frame.
+   */
   private void closeStream(WebSocketCloseStatus status) {
     if (!ctx.channel().isActive()) {
       return;
     }
-    ctx.writeAndFlush(new CloseWebSocketFrame(status)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(new CloseWebSocketFrame(status));
   }
 
   /** The socket is gone: the call control learns the stream is over, with the recording once it is written. */
@@ -438,8 +442,7 @@ final class StreamCallHandler extends MediaLegHandler {
     stopTicker();
     ended = true;
     if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION))
-          .addListener(ChannelFutureListener.CLOSE);
+      closeStream(WebSocketCloseStatus.POLICY_VIOLATION);
     } else {
       ctx.close();
     }

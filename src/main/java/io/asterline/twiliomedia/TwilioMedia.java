@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class TwilioMedia implements MediaFeature {
 
   private static final Logger log = LoggerFactory.getLogger(TwilioMedia.class);
+  /** How long a stream we close waits for Twilio's answering close frame before the socket is closed anyway. */
+  static final long FORCE_CLOSE_MILLIS = 1000;
 
   /** What every stream handler of this server shares. */
   record Deps(String accountSid, String authToken, String streamUrl, StreamCalls calls, ExecutorService db,
@@ -115,6 +117,7 @@ public final class TwilioMedia implements MediaFeature {
         .websocketPath(SignatureGate.PATH)
         .checkStartsWith(false)
         .handleCloseFrames(true)
+        .forceCloseTimeoutMillis(FORCE_CLOSE_MILLIS)
         .dropPongFrames(true)
         .decoderConfig(WebSocketDecoderConfig.newBuilder()
             .maxFramePayloadLength(StreamEventDecoder.MAX_TEXT)

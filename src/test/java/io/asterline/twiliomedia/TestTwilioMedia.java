@@ -43,6 +43,8 @@ public final class TestTwilioMedia implements AutoCloseable {
         "secrets.key", SECRETS_KEY, "twilio.account-sid", TwilioStandIn.ACCOUNT_SID,
         "twilio.auth-token", TwilioStandIn.AUTH_TOKEN, "twilio.webhook-base-url", "https://asterline.example.com",
         "twilio.media.port", "0", "twilio.media.bind", "127.0.0.1"));
+    // these tests are not about a slow Realtime API: a loaded test machine must not send their calls to the fallback
+    o.put("realtime.connect-timeout", "6s");
     Settings settings = Settings.of(Map.of(), Map.of(), o);
     Agents agents = Agents.start(OpenAiConfig.from(settings), db.dsl(),
         new TenantApiKeys(db.dsl(), new SecretBox(SecretsConfig.from(settings))), Json.mapper(),

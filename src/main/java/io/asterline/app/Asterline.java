@@ -31,6 +31,7 @@ import io.asterline.twilio.TwilioConfig;
 import io.asterline.tenant.TenantRepository;
 import io.asterline.tenant.Tenants;
 import io.asterline.twilio.TwilioInbound;
+import io.asterline.twiliomedia.TwilioMedia;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -60,9 +61,11 @@ public final class Asterline implements AutoCloseable {
   private boolean closed;
 
   private final MediaWs mediaWs;
+  private final Optional<TwilioMedia> twilioMedia;
 
   private Asterline(Lifecycle lifecycle, Database database, HttpServer http, AgiService agi, AudioSocket audioSocket,
-      MediaWs mediaWs, Admission admission, ShutdownConfig shutdown, Optional<String> newAdminToken) {
+      MediaWs mediaWs, Optional<TwilioMedia> twilioMedia, Admission admission, ShutdownConfig shutdown,
+      Optional<String> newAdminToken) {
     this.newAdminToken = newAdminToken;
     this.shutdown = shutdown;
     this.admission = admission;
@@ -72,7 +75,10 @@ public final class Asterline implements AutoCloseable {
     this.agi = agi;
     this.audioSocket = audioSocket;
     this.mediaWs = mediaWs;
-    this.media = List.of(audioSocket, mediaWs);
+    this.twilioMedia = twilioMedia;
+    List<MediaFeature> all = new java.util.ArrayList<>(List.of(audioSocket, mediaWs));
+    twilioMedia.ifPresent(all::add);
+    this.media = List.copyOf(all);
   }
 
   public static Asterline start(AsterlineConfig config) {
@@ -120,6 +126,14 @@ public final class Asterline implements AutoCloseable {
       // the conversation side every media transport hands its calls to: added before them, so it stops after them
       Agents agents = features.add(Agents.start(config.openai(), database.dsl(), tenants.apiKeys(), json, metrics,
           degraded)).recordEvents(calls.events()::forCall);
+      // one slot store and one drain for calls in both directions
+      Admission admission = new Admission(database.dsl(), config.admission());
+      // Twilio beside Asterisk: a Twilio number's voice webhook and the control of Twilio calls after their agent,
+      // admitting through the same slots; nothing unless Twilio is configured. Its streamControl() is what the
+      // Media Streams transport reports to.
+      TwilioInbound twilioInbound = features.add(TwilioInbound.start(config.twilio(), database.dsl(), admission,
+          config.storage().recordingsDir(), recordings.queue(), json, config.dids().defaultCountryCode(),
+          TwilioInbound.DB_DEADLINE));
       // the media transports are started before the parts that hand out their address (with port 0 only the
       // started server knows its port), added after them so that they still stop first; Asterisk 22's WebSocket
       // channel beside AudioSocket: the dialplan picks one per call (ASTERLINE_MEDIA)
@@ -127,14 +141,17 @@ public final class Asterline implements AutoCloseable {
       unregistered.add(audioSocket);
       MediaWs mediaWs = MediaWs.start(config.mediaWs(), agents, json);
       unregistered.add(mediaWs);
+      // Twilio Media Streams, when Twilio calls can run: a Twilio call's <Connect><Stream> reaches the same agent,
+      // and the call control carries the call on once the agent is done
+      Optional<TwilioMedia> twilioMedia = twilioInbound.streamControl().map(control -> TwilioMedia.start(
+          config.twilio(), agents, database.dsl(), config.storage().recordingsDir(), control, json));
+      twilioMedia.ifPresent(unregistered::add);
       // agi.audiosocket-address, else where this node's AudioSocket server really listens: the two never disagree
       String audioSocketAddress = config.agi().audioSocketAddress() != null ? config.agi().audioSocketAddress()
           : audioSocket.dialAddress();
       log.info("agent legs dial AudioSocket at {}, or the WebSocket channel's connection to {}", audioSocketAddress,
           mediaWs.dialAddress());
 
-      // one slot store and one drain for calls in both directions
-      Admission admission = new Admission(database.dsl(), config.admission());
       // the do-not-call list and calling windows every outbound placement is held to
       Compliance compliance = features.add(Compliance.start(database.dsl(), json, config.dids().defaultCountryCode(),
           Clock.systemUTC()));
@@ -142,12 +159,6 @@ public final class Asterline implements AutoCloseable {
           config.storage(), database.dsl(), json, new DidCallerIds(dids.service()), admission, compliance.service(),
           metrics, config.twilio(), recordings.queue()));
 
-      // Twilio beside Asterisk: a Twilio number's voice webhook and the control of Twilio calls after their agent,
-      // admitting through the same slots; nothing unless Twilio is configured. Its streamControl() is what the
-      // Media Streams transport reports to.
-      TwilioInbound twilioInbound = features.add(TwilioInbound.start(config.twilio(), database.dsl(), admission,
-          config.storage().recordingsDir(), recordings.queue(), json, config.dids().defaultCountryCode(),
-          TwilioInbound.DB_DEADLINE));
 
       // added after everything it hands calls to, so it stops taking calls before they go; it serves the FastAGI
       // scripts of the features added before it beside its own
@@ -159,13 +170,15 @@ public final class Asterline implements AutoCloseable {
       // fallback before anything else goes
       features.add(mediaWs);
       features.add(audioSocket);
+      twilioMedia.ifPresent(features::add);
       unregistered.clear();
 
       Metrics.bindHealth(metrics, http.checks());
       lifecycle.register("http", http.start());
 
       log.info("asterline started");
-      return new Asterline(lifecycle, database, http, agi, audioSocket, mediaWs, admission, config.shutdown(),
+      return new Asterline(lifecycle, database, http, agi, audioSocket, mediaWs, twilioMedia, admission,
+          config.shutdown(),
           admin.newToken());
     } catch (RuntimeException e) {
       unregistered.forEach(MediaFeature::close);
@@ -210,6 +223,11 @@ public final class Asterline implements AutoCloseable {
 
   public int mediaWsPort() {
     return mediaWs.port();
+  }
+
+  /** The Twilio Media Streams port, when Twilio calls are configured. */
+  public Optional<Integer> twilioMediaPort() {
+    return twilioMedia.map(TwilioMedia::port);
   }
 
   /**

@@ -433,4 +433,20 @@ public final class CallRepository {
         .set(CALL.ASTERISK_CHANNEL, DSL.coalesce(CALL.ASTERISK_CHANNEL, DSL.val(channel)))
         .set(CALL.HANGUP_CAUSE, DSL.coalesce(DSL.val(text(hangupCause)), CALL.HANGUP_CAUSE))) == 1;
   }
+
+  // Twilio stream recordings
+
+  /**
+   * A recording that was finished after its call had already ended (a Twilio call whose Dial's end was reported
+   * before the stream's recording was written): stored on the ended row when it has none. The call's tenant when
+   * stored, else empty (the call is not ended yet, or already has a recording).
+   */
+  public Optional<Long> recordingAfterEnd(UUID id, String recordingFile) {
+    return dsl.update(CALL)
+        .set(CALL.RECORDING_FILE, recordingFile)
+        .where(CALL.ID.eq(id).and(CALL.RECORDING_FILE.isNull()).and(CALL.ENDED_AT.isNotNull()))
+        .returning(CALL.TENANT_ID)
+        .fetchOptional()
+        .map(CallRecord::getTenantId);
+  }
 }

@@ -148,6 +148,10 @@ public final class TwilioCallControl implements StreamControl {
       if (recording != null) {
         recordings.put(callId, recording);
         kept.put(callId, Instant.now());
+        if (nextOf.get(callId) == null) {
+          // the call's end (a Dial's or a Record's action) came before the stream's recording was written
+          attachLate(callId, recording);
+        }
       }
       if (nextOf.get(callId) == Next.END) {
         // hung up by the agent's decision or the failure announcement: nothing else will report this end
@@ -156,6 +160,21 @@ public final class TwilioCallControl implements StreamControl {
     } catch (RuntimeException e) {
       log.error("twilio call {}: could not handle the end of its stream", callId, e);
     }
+  }
+
+  /** A recording written after its call ended: stored on the ended call, or left for the end still to come. */
+  private void attachLate(UUID callId, Path recording) {
+    control.execute(() -> withCall(callId, () -> {
+      try {
+        if (db.call(() -> ends.recordingAfterEnd(callId, recording.toString()))) {
+          forget(callId);
+        }
+      } catch (TwilioDb.Unavailable e) {
+        log.warn("twilio call {}: its recording could not be stored on the ended call ({}); the recording sweep "
+            + "does not know it: {}", callId, e.getMessage(), recording);
+      }
+      return null;
+    }));
   }
 
   /** The end of a call that had its agent leg, with the recording of its stream when this node holds it. */

@@ -40,4 +40,22 @@ public final class TwilioCallEnds {
     });
     return ended;
   }
+
+  /**
+   * The stream's recording of a call whose end came first: stored on the ended call and handed to the same
+   * listeners (the recording job is enqueued once per call). False when the call has not ended yet (its end will
+   * carry the file) or already has a recording.
+   */
+  public boolean recordingAfterEnd(UUID callId, String recordingFile) {
+    Optional<Long> tenant = calls.recordingAfterEnd(callId, recordingFile);
+    tenant.ifPresent(t -> {
+      log.info("twilio call {}: its stream's recording reached the call after its end", callId);
+      try {
+        events.ended(callId, t, recordingFile);
+      } catch (RuntimeException ex) {
+        log.error("call-end listener failed", ex);
+      }
+    });
+    return tenant.isPresent();
+  }
 }

@@ -310,6 +310,12 @@ public final class AsteriskBench {
   private void doctor() throws Exception {
     NodeProcess.CommandResult good = node1.command("doctor");
     check("doctor: the shipped configuration passes", good.exit() == 0, summary(good));
+    String mediaLine = good.output().lines().filter(l -> l.startsWith("OK    media") || l.startsWith("WARN  media"))
+        .findFirst().orElse("(no media line)");
+    check("doctor: names the dialplan's media transport and finds its modules running",
+        mediaLine.startsWith("OK    media: ASTERLINE_MEDIA is " + asterisk.media())
+            && (!asterisk.media().equals("websocket") || mediaLine.contains("chan_websocket and res_websocket_client")),
+        mediaLine);
     asterisk.cli("module unload app_playtones.so");
     try {
       NodeProcess.CommandResult broken = node1.command("doctor");

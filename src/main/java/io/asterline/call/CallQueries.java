@@ -24,6 +24,9 @@ public final class CallQueries {
       UUID id,
       long tenantId,
       String direction,
+      /** Who carried it: asterisk or twilio, and Twilio's CallSid for a Twilio call. */
+      String provider,
+      String providerCallSid,
       String state,
       String outcome,
       String remoteNumber,
@@ -66,10 +69,10 @@ public final class CallQueries {
    * {@code number} matches the caller / callee or the DID (caller ID) by its digits; {@code outcome} exactly.
    */
   public record Filter(Long tenantId, String state, String direction, OffsetDateTime from, OffsetDateTime to,
-      int limit, String number, String outcome) {
+      int limit, String number, String outcome, String provider) {
 
     public Filter(Long tenantId, String state, String direction, OffsetDateTime from, OffsetDateTime to, int limit) {
-      this(tenantId, state, direction, from, to, limit, null, null);
+      this(tenantId, state, direction, from, to, limit, null, null, null);
     }
   }
 
@@ -95,6 +98,9 @@ public final class CallQueries {
     if (f.direction() != null) {
       c = c.and(CALL.DIRECTION.eq(f.direction()));
     }
+    if (f.provider() != null) {
+      c = c.and(CALL.PROVIDER.eq(f.provider()));
+    }
     if (f.from() != null) {
       c = c.and(CALL.CREATED_AT.ge(f.from()));
     }
@@ -115,7 +121,7 @@ public final class CallQueries {
   }
 
   private List<CallView> select(Condition where, int limit) {
-    return dsl.select(CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.STATE, CALL.OUTCOME, CALL.REMOTE_NUMBER,
+    return dsl.select(CALL.ID, CALL.TENANT_ID, CALL.DIRECTION, CALL.PROVIDER, CALL.PROVIDER_CALL_SID, CALL.STATE, CALL.OUTCOME, CALL.REMOTE_NUMBER,
             OUTBOUND_CALL.CALLER_ID, CALL.DID_ID, OUTBOUND_CALL.LEAD_ID, CALL.CREATED_AT, CALL.ANSWERED_AT,
             CALL.AGENT_CONNECTED_AT, CALL.ENDED_AT, CALL.VOICEMAIL_RESULT, OUTBOUND_CALL.AMD_STATUS,
             CALL.AGENT_DECISION, CALL.TRANSFER_TO, CALL.HANGUP_CAUSE, OUTBOUND_CALL.JOURNEY_RUN_ID,
@@ -133,7 +139,8 @@ public final class CallQueries {
     String direction = r.get(CALL.DIRECTION);
     // the caller ID the callee saw (outbound), or the caller's number (inbound)
     String callerId = "outbound".equals(direction) ? r.get(OUTBOUND_CALL.CALLER_ID) : r.get(CALL.REMOTE_NUMBER);
-    return new CallView(r.get(CALL.ID), r.get(CALL.TENANT_ID), direction, r.get(CALL.STATE), r.get(CALL.OUTCOME),
+    return new CallView(r.get(CALL.ID), r.get(CALL.TENANT_ID), direction, r.get(CALL.PROVIDER),
+        r.get(CALL.PROVIDER_CALL_SID), r.get(CALL.STATE), r.get(CALL.OUTCOME),
         r.get(CALL.REMOTE_NUMBER), callerId, r.get(CALL.DID_ID), r.get(OUTBOUND_CALL.LEAD_ID),
         r.get(CALL.CREATED_AT), r.get(CALL.ANSWERED_AT), r.get(CALL.AGENT_CONNECTED_AT), r.get(CALL.ENDED_AT),
         r.get(CALL.VOICEMAIL_RESULT), r.get(OUTBOUND_CALL.AMD_STATUS), r.get(CALL.AGENT_DECISION),

@@ -19,7 +19,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * {@code GET /api/calls/{id}} and {@code GET /api/calls?state=&direction=&from=&to=&number=&outcome=&limit=}: a
+ * {@code GET /api/calls/{id}} and {@code GET /api/calls?state=&direction=&provider=&from=&to=&number=&outcome=&limit=}: a
  * tenant sees its
  * own calls; the admin sees all, or one tenant's with {@code business_id}.
  */
@@ -28,6 +28,7 @@ public final class CallRoutes {
   private static final Set<String> STATES = Arrays.stream(CallState.values()).map(CallState::dbValue)
       .collect(Collectors.toUnmodifiableSet());
   private static final Set<String> DIRECTIONS = Set.of("inbound", "outbound");
+  private static final Set<String> PROVIDERS = Set.of("asterisk", "twilio");
 
   private final CallQueries calls;
 
@@ -69,6 +70,7 @@ public final class CallRoutes {
     Long tenant = p.admin() && requested == null ? null : p.scope(requested, "business_id");
     String state = oneOf("state", ctx.queryParam("state"), STATES);
     String direction = oneOf("direction", ctx.queryParam("direction"), DIRECTIONS);
+    String provider = oneOf("provider", ctx.queryParam("provider"), PROVIDERS);
     OffsetDateTime from = time("from", ctx.queryParam("from"), false);
     OffsetDateTime to = time("to", ctx.queryParam("to"), true);
     if (from != null && to != null && !from.isBefore(to)) {
@@ -88,7 +90,7 @@ public final class CallRoutes {
     }
     List<Map<String, Object>> out = new ArrayList<>();
     calls.list(new CallQueries.Filter(tenant, state, direction, from, to, limit, number(ctx.queryParam("number")),
-        outcome(ctx.queryParam("outcome")))).forEach(c -> out.add(view(c)));
+        outcome(ctx.queryParam("outcome")), provider)).forEach(c -> out.add(view(c)));
     ctx.json(Map.of("calls", out));
   }
 
@@ -152,6 +154,8 @@ public final class CallRoutes {
     v.put("id", c.id());
     v.put("business_id", c.tenantId());
     v.put("direction", c.direction());
+    v.put("provider", c.provider());
+    v.put("provider_call_sid", c.providerCallSid());
     v.put("state", c.state());
     v.put("outcome", c.outcome());
     v.put("remote_number", c.remoteNumber());

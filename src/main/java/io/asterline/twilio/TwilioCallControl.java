@@ -37,6 +37,9 @@ public final class TwilioCallControl implements StreamControl {
   private static final Duration END_RETRY_EVERY = Duration.ofSeconds(5);
   /** Longer than any call (admission.max-call-duration's default is 4 h). */
   private static final Duration FORGET_AFTER = Duration.ofHours(6);
+  /** How long a recording finished after its call's end waits for that end to reach the database. */
+  private static final Duration LATE_RECORDING_WAIT = Duration.ofSeconds(30);
+  private static final Duration LATE_RECORDING_RETRY = Duration.ofMillis(200);
 
   /** What the call was sent to after its agent leg: decides who reports its end. */
   enum Next {
@@ -60,6 +63,8 @@ public final class TwilioCallControl implements StreamControl {
   private final Map<UUID, Path> recordings = new ConcurrentHashMap<>();
   /** When each call's entries above were made: a call whose end was reported to another node is forgotten later. */
   private final Map<UUID, Instant> kept = new ConcurrentHashMap<>();
+  /** Calls whose end after the agent was taken (by a Dial's, Record's or Connect's action), until forgotten. */
+  private final Map<UUID, Instant> endsTaken = new ConcurrentHashMap<>();
   private final ScheduledExecutorService control;
 
   TwilioCallControl(TwilioInboundRepository repository, TwilioDb db, TwilioRest rest, TwilioCallEnds ends,
@@ -77,6 +82,9 @@ public final class TwilioCallControl implements StreamControl {
     });
     control.scheduleWithFixedDelay(() -> forgetOlderThan(Instant.now().minus(FORGET_AFTER)), 10, 10,
         TimeUnit.MINUTES);
+    // a stream's recording is written within seconds of its end: a minute later no late one is coming
+    control.scheduleWithFixedDelay(() -> endsTaken.values().removeIf(t -> t.isBefore(Instant.now()
+        .minus(LATE_RECORDING_WAIT.multipliedBy(2)))), 1, 1, TimeUnit.MINUTES);
   }
 
   @Override
@@ -148,9 +156,10 @@ public final class TwilioCallControl implements StreamControl {
       if (recording != null) {
         recordings.put(callId, recording);
         kept.put(callId, Instant.now());
-        if (nextOf.get(callId) == null) {
-          // the call's end (a Dial's or a Record's action) came before the stream's recording was written
-          attachLate(callId, recording);
+        // the call's end (a Dial's or a Record's action) may have come before the stream's recording was written:
+        // whichever removes the file from the map first carries it, the end or this
+        if (endsTaken.containsKey(callId) && recordings.remove(callId, recording)) {
+          attachLate(callId, recording, System.nanoTime() + LATE_RECORDING_WAIT.toNanos());
         }
       }
       if (nextOf.get(callId) == Next.END) {
@@ -162,25 +171,38 @@ public final class TwilioCallControl implements StreamControl {
     }
   }
 
-  /** A recording written after its call ended: stored on the ended call, or left for the end still to come. */
-  private void attachLate(UUID callId, Path recording) {
-    control.execute(() -> withCall(callId, () -> {
+  /**
+   * A recording written after its call's end was taken without it: stored on the ended row once that end is in
+   * the database (it is being written on another thread), retried until {@code until}.
+   */
+  private void attachLate(UUID callId, Path recording, long until) {
+    control.schedule(() -> withCall(callId, () -> {
+      boolean stored = false;
       try {
-        if (db.call(() -> ends.recordingAfterEnd(callId, recording.toString()))) {
-          forget(callId);
-        }
+        stored = db.call(() -> ends.recordingAfterEnd(callId, recording.toString()));
       } catch (TwilioDb.Unavailable e) {
-        log.warn("twilio call {}: its recording could not be stored on the ended call ({}); the recording sweep "
-            + "does not know it: {}", callId, e.getMessage(), recording);
+        log.debug("twilio call {}: database unavailable for its late recording ({})", callId, e.getMessage());
+      }
+      if (stored) {
+        forget(callId);
+      } else if (System.nanoTime() < until) {
+        attachLate(callId, recording, until);
+      } else {
+        log.warn("twilio call {}: its stream's recording could not be stored on the call; the file stays at {}",
+            callId, recording);
+        forget(callId);
       }
       return null;
-    }));
+    }), LATE_RECORDING_RETRY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The end of a call that had its agent leg, with the recording of its stream when this node holds it. */
   EndAsk endAfterAgent(UUID callId, String outcome, Integer answeredSeconds) {
-    Path recording = recordings.get(callId);
-    forget(callId);
+    // taken before the file is looked at: a recording that arrives after this is attached to the ended row
+    endsTaken.put(callId, Instant.now());
+    Path recording = recordings.remove(callId);
+    nextOf.remove(callId);
+    kept.remove(callId);
     return new EndAsk(callId, outcome, null, text(recording), now(), true, answeredSeconds);
   }
 
@@ -188,6 +210,7 @@ public final class TwilioCallControl implements StreamControl {
     nextOf.remove(callId);
     recordings.remove(callId);
     kept.remove(callId);
+    endsTaken.remove(callId);
   }
 
   /** Forgets the calls kept since before {@code before} (their end reached another node); how many. */

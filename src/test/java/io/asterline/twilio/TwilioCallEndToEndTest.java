@@ -218,6 +218,22 @@ class TwilioCallEndToEndTest {
     assertThat(ended.getAgentDecision()).isEqualTo("hangup");
     assertThat(ended.getAgentConnectedAt()).isNotNull();
     assertThat(slotHeld(id)).isFalse();
+
+    // the calls API says who carried it, and lists a provider's calls
+    JsonNode shown = new ObjectMapper().readTree(get("/api/calls/" + id));
+    assertThat(shown.path("provider").asText()).isEqualTo("twilio");
+    assertThat(shown.path("provider_call_sid").asText()).isEqualTo(call.sid);
+    JsonNode twilioCalls = new ObjectMapper().readTree(get("/api/calls?provider=twilio")).path("calls");
+    assertThat(twilioCalls.findValuesAsText("id")).contains(id.toString());
+    assertThat(new ObjectMapper().readTree(get("/api/calls?provider=asterisk")).path("calls").findValuesAsText("id"))
+        .doesNotContain(id.toString());
+  }
+
+  private static String get(String path) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return r.body();
   }
 
   // ------------------------------------------------------------------ helpers

@@ -107,8 +107,15 @@ try {
   await page.keyboard.press('Enter'); // the search form works from the keyboard
   await page.locator(`a[href="#/calls/${callId}"]`).waitFor();
   await shot('calls');
+  // who carried the call: this one came through Asterisk, so a search for Twilio's calls finds none
+  await page.getByLabel('Carried by').selectOption('twilio');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('No calls match.').waitFor();
+  await page.getByLabel('Carried by').selectOption('asterisk');
+  await page.getByRole('button', { name: 'Search' }).click();
   await page.locator(`a[href="#/calls/${callId}"]`).click();
   await page.getByRole('heading', { name: 'Inbound call from 15557654321' }).waitFor();
+  await page.locator('dl.facts').getByText('Asterisk', { exact: true }).waitFor();
   const timeline = page.locator('ol.timeline');
   for (const text of ['call offered', 'admitted', 'answered', 'agent leg connected over audiosocket',
     'greeting heard after', 'caller: I would like to know my balance', 'agent: Your balance is 42 dollars.',

@@ -30,6 +30,7 @@ async function search(main) {
     state: el('select', { name: 'state' }, STATES.map((s) => el('option', { value: s, selected: params.get('state') === s }, s || 'any'))),
     outcome: el('input', { type: 'text', name: 'outcome', placeholder: 'ANSWER, voicemail…', value: params.get('outcome') || '' }),
     direction: el('select', { name: 'direction' }, ['', 'inbound', 'outbound'].map((s) => el('option', { value: s, selected: params.get('direction') === s }, s || 'any'))),
+    provider: el('select', { name: 'provider' }, ['', 'asterisk', 'twilio'].map((s) => el('option', { value: s, selected: params.get('provider') === s }, s || 'any'))),
   };
   if (session.admin) {
     inputs.business_id = el('select', { name: 'business_id' }, el('option', { value: '' }, 'all tenants'),
@@ -40,6 +41,7 @@ async function search(main) {
   const form = el('form', { class: 'filters', role: 'search', 'aria-label': 'Search calls' },
     field('From (day)', inputs.from), field('To (day)', inputs.to), field('Number', inputs.number),
     field('State', inputs.state), field('Outcome', inputs.outcome), field('Direction', inputs.direction),
+    field('Carried by', inputs.provider),
     inputs.business_id ? field('Tenant', inputs.business_id) : '',
     el('button', { type: 'submit' }, 'Search'));
   async function run() {
@@ -55,10 +57,10 @@ async function search(main) {
     try {
       const body = await api('/api/calls?' + q.toString());
       results.replaceChildren(results.firstChild, table(body.calls.length + ' calls, newest first',
-        ['Started', 'Direction', 'Tenant', 'Caller / callee', 'State', 'Outcome', 'Duration'],
+        ['Started', 'Direction', 'Carried by', 'Tenant', 'Caller / callee', 'State', 'Outcome', 'Duration'],
         body.calls.map((c) => [
           el('a', { href: '#/calls/' + c.id }, time(c.created_at)),
-          c.direction, String(c.business_id), c.remote_number || '',
+          c.direction, c.provider || '', String(c.business_id), c.remote_number || '',
           el('span', { class: 'state ' + c.state }, c.state), c.outcome || '',
           c.ended_at ? duration(Date.parse(c.ended_at) - Date.parse(c.created_at)) : '']),
         'No calls match.'));
@@ -95,6 +97,7 @@ async function story(main, id) {
     fact('Tenant', s.tenant + ' (#' + c.business_id + ')'),
     fact('DID / caller ID', (c.direction === 'inbound' ? s.did : c.caller_id) || ''),
     fact('Trunk', s.trunk || ''),
+    fact('Carried by', c.provider === 'twilio' ? 'Twilio (' + (c.provider_call_sid || 'no CallSid yet') + ')' : 'Asterisk'),
     fact('State', el('span', { class: 'state ' + c.state }, c.state)),
     fact('Outcome', c.outcome || ''),
     fact('Started', time(c.created_at)),

@@ -2,10 +2,10 @@ package io.asterline.did;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.did.TwilioClient.TwilioException;
 import io.asterline.phone.PhoneNumbers;
-import io.asterline.twilio.TwilioConfig;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -34,6 +34,13 @@ public final class NumberPointing {
   /** One number's outcome: the line to print, and whether it went through. */
   public record Outcome(boolean pointed, String line) {}
 
+  /**
+   * The key io.asterline.twilio.TwilioConfig.WEBHOOK_BASE_URL owns (and documents, and registers): read here by its
+   * name, since the twilio package depends on this one and not the other way round.
+   */
+  private static final ConfigKey WEBHOOK_BASE_URL = ConfigKey.of("twilio.webhook-base-url", null,
+      "public https URL Twilio reaches this service's HTTP API at");
+
   static final String VOICE_PATH = "/twilio/voice";
   static final String STATUS_PATH = "/twilio/voice-status";
 
@@ -54,10 +61,10 @@ public final class NumberPointing {
 
   /** {@code twilio.webhook-base-url} as TwilioConfig reads it (no trailing slash), when set. */
   public static Optional<URI> webhookBase(Settings settings) {
-    if (settings.value(TwilioConfig.WEBHOOK_BASE_URL).isEmpty()) {
+    if (settings.value(WEBHOOK_BASE_URL).isEmpty()) {
       return Optional.empty();
     }
-    String s = settings.uri(TwilioConfig.WEBHOOK_BASE_URL, "https", "http").toString().replaceAll("/+$", "");
+    String s = settings.uri(WEBHOOK_BASE_URL, "https", "http").toString().replaceAll("/+$", "");
     return Optional.of(URI.create(s));
   }
 

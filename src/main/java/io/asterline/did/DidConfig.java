@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.regex.Pattern;
 
 /**
  * Numbers and their rotation: how national numbers are completed, the rotation defaults a DID without its
@@ -42,7 +43,10 @@ public record DidConfig(
     }
   }
 
-  /** The Twilio REST API: an account SID with its auth token, or an API key pair. */
+  /**
+   * The Twilio REST API: an account SID with its auth token, or an API key pair; {@code trunkSid} is the Elastic SIP
+   * Trunk {@code dids point --to asterisk} attaches numbers to when it is given none.
+   */
   public record Twilio(
       URI apiBaseUrl,
       Optional<String> accountSid,
@@ -52,7 +56,8 @@ public record DidConfig(
       int pageSize,
       int retries,
       Duration retryBackoff,
-      Duration timeout) {
+      Duration timeout,
+      Optional<String> trunkSid) {
 
     @Override
     public String toString() {
@@ -61,7 +66,7 @@ public record DidConfig(
           + ", apiKeySid=" + apiKeySid
           + ", apiKeySecret=" + (apiKeySecret.isPresent() ? "(set)" : "(unset)")
           + ", pageSize=" + pageSize + ", retries=" + retries + ", retryBackoff=" + retryBackoff
-          + ", timeout=" + timeout + "]";
+          + ", timeout=" + timeout + ", trunkSid=" + trunkSid + "]";
     }
   }
 
@@ -108,11 +113,17 @@ public record DidConfig(
   public static final ConfigKey TWILIO_TIMEOUT = ConfigKey.of("twilio.timeout", "30s",
       "how long one page request may take");
 
+  public static final ConfigKey TWILIO_TRUNK_SID = ConfigKey.of("twilio.trunk-sid", null,
+      "Elastic SIP Trunk (TK...) that asterline dids point --to asterisk attaches numbers to");
+
+  /** An Elastic SIP Trunk's SID as Twilio makes them. */
+  public static final Pattern TRUNK_SID = Pattern.compile("TK[0-9a-fA-F]{32}");
+
   public static final List<ConfigKey> KEYS = List.of(DAILY_CAP, COOLDOWN, DAY_TIME_ZONE,
       HEALTH_INTERVAL, HEALTH_WINDOW, HEALTH_SHORT_CALL, HEALTH_MIN_CALLS, HEALTH_MIN_ANSWER_RATE,
       HEALTH_MAX_SHORT_CALL_RATIO, HEALTH_MAX_VOICEMAIL_RATE, HEALTH_COOL_OFF,
       TWILIO_API_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET,
-      TWILIO_PAGE_SIZE, TWILIO_RETRIES, TWILIO_RETRY_BACKOFF, TWILIO_TIMEOUT);
+      TWILIO_PAGE_SIZE, TWILIO_RETRIES, TWILIO_RETRY_BACKOFF, TWILIO_TIMEOUT, TWILIO_TRUNK_SID);
 
   public static DidConfig from(Settings settings) {
     // the same country code the FastAGI lookup uses (phone.default-country-code)
@@ -145,9 +156,13 @@ public record DidConfig(
       throw new ConfigException("twilio.api-key-sid and twilio.api-key-secret: set both or neither"
           + " (TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET)");
     }
+    Optional<String> trunkSid = settings.optional(TWILIO_TRUNK_SID);
+    if (trunkSid.isPresent() && !TRUNK_SID.matcher(trunkSid.get()).matches()) {
+      throw settings.invalid(TWILIO_TRUNK_SID, "a Twilio trunk SID: TK and 32 hexadecimal digits");
+    }
     Twilio twilio = new Twilio(settings.uri(TWILIO_API_BASE_URL, "https", "http"), sid,
         settings.optional(TWILIO_AUTH_TOKEN), keySid, keySecret,
-        settings.integer(TWILIO_PAGE_SIZE, 1, 1000), settings.integer(TWILIO_RETRIES, 0, 20), backoff, timeout);
+        settings.integer(TWILIO_PAGE_SIZE, 1, 1000), settings.integer(TWILIO_RETRIES, 0, 20), backoff, timeout, trunkSid);
     Health health = new Health(settings.duration(HEALTH_INTERVAL), positive(settings, HEALTH_WINDOW),
         positive(settings, HEALTH_SHORT_CALL), settings.integer(HEALTH_MIN_CALLS, 1, 1_000_000),
         ratio(settings, HEALTH_MIN_ANSWER_RATE), ratio(settings, HEALTH_MAX_SHORT_CALL_RATIO),
@@ -180,6 +195,6 @@ public record DidConfig(
   public static DidConfig of(String defaultCountryCode, OptionalInt dailyCap, Duration cooldown, ZoneId zone) {
     return new DidConfig(defaultCountryCode, dailyCap, cooldown, zone, new Twilio(URI.create("https://api.twilio.com"),
         Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 1000, 3, Duration.ofSeconds(1),
-        Duration.ofSeconds(30)), Health.defaults());
+        Duration.ofSeconds(30), Optional.empty()), Health.defaults());
   }
 }

@@ -110,6 +110,25 @@ public final class DidRepository {
         .fetchOptional(this::toDid);
   }
 
+  /** The DID with this (E.164) number, whichever tenant holds it. */
+  public Optional<Did> findByNumber(String number) {
+    return dsl.select(columns()).from(DID).where(DID.NUMBER.eq(number)).fetchOptional(this::toDid);
+  }
+
+  /**
+   * Merges {@code facts} into the metadata of {@code number} while it is still the Twilio number
+   * {@code externalSid}, in one statement (keys written meanwhile by anyone else are kept). False when the number
+   * is gone or is no longer that Twilio number.
+   */
+  public boolean mergeTwilioMetadata(String number, String externalSid, ObjectNode facts) {
+    return dsl.update(DID)
+        .set(DID.METADATA, field("{0} || {1}", SQLDataType.JSONB, DID.METADATA, val(jsonb(facts), SQLDataType.JSONB)))
+        .set(DID.UPDATED_AT, field("now()", SQLDataType.TIMESTAMPWITHTIMEZONE))
+        .where(DID.NUMBER.eq(number))
+        .and(field("{0} ->> 'external_sid'", SQLDataType.CLOB, DID.METADATA).eq(externalSid))
+        .execute() == 1;
+  }
+
   /** The tenant holding {@code number}, if any: for a conflict's message. */
   public OptionalLong ownerOf(String number) {
     return dsl.select(DID.TENANT_ID).from(DID).where(DID.NUMBER.eq(number))

@@ -1,6 +1,7 @@
 package io.asterline.did;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.asterline.config.ConfigException;
 import io.asterline.config.ConfigOptions;
 import io.asterline.config.Json;
 import io.asterline.config.Settings;
@@ -11,7 +12,10 @@ import io.asterline.did.DidImporter.Summary;
 import io.asterline.tenant.TenantConfig;
 import io.asterline.tenant.TenantRepository;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -25,7 +29,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code asterline dids ...}: work on the numbers in the database from the command line. */
-@Command(name = "dids", mixinStandardHelpOptions = true, description = "Import DIDs from Twilio or a CSV file.")
+@Command(name = "dids", mixinStandardHelpOptions = true, description = "Import DIDs from Twilio or a CSV file; point Twilio numbers to Twilio or Asterisk.")
 public final class DidsCommand implements Runnable {
 
   @Spec
@@ -36,12 +40,13 @@ public final class DidsCommand implements Runnable {
     return new CommandLine(new DidsCommand())
         .addSubcommand(new CommandLine(new ImportCommand())
             .addSubcommand(new TwilioCommand(env))
-            .addSubcommand(new CsvCommand(env)));
+            .addSubcommand(new CsvCommand(env)))
+        .addSubcommand(new PointCommand(env));
   }
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "a command is required: import");
+    throw new ParameterException(spec.commandLine(), "a command is required: import or point");
   }
 
   @Command(name = "import", mixinStandardHelpOptions = true,
@@ -70,6 +75,8 @@ public final class DidsCommand implements Runnable {
     CommandSpec spec;
 
     private final Map<String, String> env;
+    /** The settings of this run, once read. */
+    Settings settings;
 
     ImportBase(Map<String, String> env) {
       this.env = env;
@@ -77,7 +84,7 @@ public final class DidsCommand implements Runnable {
 
     @Override
     public final Integer call() throws Exception {
-      Settings settings = config.settings(env);
+      settings = config.settings(env);
       DidConfig dids = DidConfig.from(settings);
       TenantConfig tenants = TenantConfig.from(settings);
       checkArguments(dids);
@@ -176,7 +183,8 @@ public final class DidsCommand implements Runnable {
       try (TwilioClient twilio = new TwilioClient(config.twilio(), json)) {
         out().println("importing the numbers of Twilio account " + twilio.accountSid() + " into segment " + segment
             + " (trunk " + trunk + ") of tenant " + tenantId);
-        TwilioImport.Result result = new TwilioImport(twilio, importer, json).run(tenantId, segment, trunk, progress);
+        TwilioImport.Result result = new TwilioImport(twilio, importer, json, NumberPointing.webhookBase(settings))
+            .run(tenantId, segment, trunk, progress);
         return finish("Twilio import, " + result.pages() + " page(s)", result.summary(), result.error());
       }
     }
@@ -217,6 +225,95 @@ public final class DidsCommand implements Runnable {
       CsvImport.Result result = new CsvImport(importer, json)
           .run(file, tenantId, segment, trunk, Optional.ofNullable(provider), progress);
       return finish("CSV import of " + file, result.summary(), result.error());
+    }
+  }
+
+  @Command(name = "point", mixinStandardHelpOptions = true,
+      description = "Point Twilio numbers' inbound calls to Twilio (Asterline's /twilio/voice webhook) or to Asterisk"
+          + " (the Elastic SIP Trunk), through Twilio's REST API; each number must have been imported with"
+          + " dids import twilio.")
+  static final class PointCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Parameters(arity = "1..*", paramLabel = "NUMBER", description = "the numbers, E.164 (+14155550101)")
+    List<String> numbers;
+
+    @Option(names = "--to", required = true, paramLabel = "twilio|asterisk",
+        description = "twilio: Twilio requests the voice webhook (trunk detached); asterisk: the number is attached"
+            + " to the Elastic SIP Trunk and its calls reach Asterisk over SIP")
+    String to;
+
+    @Option(names = "--trunk-sid", paramLabel = "TK...",
+        description = "the Elastic SIP Trunk for --to asterisk (default: twilio.trunk-sid)")
+    String trunkSid;
+
+    @Spec
+    CommandSpec spec;
+
+    private final Map<String, String> env;
+
+    PointCommand(Map<String, String> env) {
+      this.env = env;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      NumberPointing.Target target = switch (to.trim().toLowerCase(Locale.ROOT)) {
+        case "twilio" -> NumberPointing.Target.TWILIO;
+        case "asterisk" -> NumberPointing.Target.ASTERISK;
+        default -> throw new ParameterException(spec.commandLine(), "--to '" + to + "': twilio or asterisk");
+      };
+      Settings settings = config.settings(env);
+      DidConfig dids = DidConfig.from(settings);
+      Optional<URI> base = NumberPointing.webhookBase(settings);
+      Map<String, String> form;
+      if (target == NumberPointing.Target.TWILIO) {
+        if (trunkSid != null) {
+          throw new ParameterException(spec.commandLine(), "--trunk-sid goes with --to asterisk only");
+        }
+        form = NumberPointing.toTwilio(base.orElseThrow(() -> new ConfigException("twilio.webhook-base-url:"
+            + " required to point numbers to Twilio, it is the address their voice webhook gets (set"
+            + " TWILIO_WEBHOOK_BASE_URL, e.g. https://asterline.example.com)")));
+      } else {
+        String trunk = trunkSid != null ? trunkSid.trim() : dids.twilio().trunkSid().orElseThrow(() ->
+            new ParameterException(spec.commandLine(), "--to asterisk needs the Elastic SIP Trunk: --trunk-sid TK..."
+                + " or twilio.trunk-sid (TWILIO_TRUNK_SID)"));
+        if (!DidConfig.TRUNK_SID.matcher(trunk).matches()) {
+          throw new ParameterException(spec.commandLine(), "--trunk-sid '" + trunk + "' is not a Twilio trunk SID"
+              + " (TK and 32 hexadecimal digits)");
+        }
+        form = NumberPointing.toAsterisk(trunk);
+      }
+      ObjectMapper json = Json.mapper();
+      // fails on missing credentials before anything is opened
+      try (TwilioClient twilio = new TwilioClient(dids.twilio(), json);
+          Database database = Database.attach(DatabaseConfig.from(settings))) {
+        Migrations.apply(database.dataSource());
+        DidRepository repository = new DidRepository(database.dsl(), json, dids.defaultDailyCap(),
+            dids.defaultCooldown(), dids.dayTimeZone());
+        NumberPointing pointing = new NumberPointing(twilio, repository, json, dids.defaultCountryCode(), base);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int pointed = 0;
+        int failed = 0;
+        for (String number : numbers) {
+          NumberPointing.Outcome outcome = pointing.point(number, target, form);
+          if (outcome.pointed()) {
+            pointed++;
+            out.println(outcome.line());
+          } else {
+            failed++;
+            err.println(outcome.line());
+          }
+          out.flush();
+          err.flush();
+        }
+        out.println("pointed " + pointed + " to " + target.value() + ", failed " + failed);
+        out.flush();
+        return failed > 0 ? 1 : 0;
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import io.asterline.did.DidImporter.Row;
 import io.asterline.did.DidImporter.Summary;
 import io.asterline.did.DidImporter.Tally;
 import io.asterline.did.TwilioClient.TwilioException;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,7 +14,7 @@ import java.util.OptionalInt;
 
 /**
  * {@code asterline dids import twilio}: every number of the Twilio account into one segment and trunk,
- * page by page. Each page is written in one transaction once it has been fetched, so when a page cannot be
+ * page by page, each with where its calls go now ({@link NumberPointing#facts}). Each page is written in one transaction once it has been fetched, so when a page cannot be
  * fetched the import stops with the earlier pages imported whole and nothing of the failed one.
  */
 public final class TwilioImport {
@@ -24,11 +25,18 @@ public final class TwilioImport {
   private final TwilioClient twilio;
   private final DidImporter importer;
   private final ObjectMapper json;
+  private final Optional<URI> webhookBase;
 
   public TwilioImport(TwilioClient twilio, DidImporter importer, ObjectMapper json) {
+    this(twilio, importer, json, Optional.empty());
+  }
+
+  /** {@code webhookBase}: twilio.webhook-base-url, which tells Asterline's voice URL from another. */
+  public TwilioImport(TwilioClient twilio, DidImporter importer, ObjectMapper json, Optional<URI> webhookBase) {
     this.twilio = twilio;
     this.importer = importer;
     this.json = json;
+    this.webhookBase = webhookBase;
   }
 
   Result run(long tenantId, String segment, String trunk, Progress progress) throws InterruptedException {
@@ -60,6 +68,8 @@ public final class TwilioImport {
           .put("provider", "Twilio")
           .put("external_sid", n.sid())
           .put("import_source", "twilio-api");
+      // where its calls go now (points_to, trunk_sid, voice_url), as dids point records it
+      NumberPointing.facts(meta, n, webhookBase);
       if (n.friendlyName() != null) {
         meta.put("friendly_name", n.friendlyName());
       }

@@ -1,16 +1,14 @@
 package io.asterline.did;
 
-import io.asterline.config.ConfigException;
 import io.asterline.phone.PhoneNumbers;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
-import java.net.URI;
+import io.asterline.twilio.TwilioAccount;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
@@ -23,7 +21,7 @@ public record DidConfig(
     OptionalInt defaultDailyCap,
     Duration defaultCooldown,
     ZoneId dayTimeZone,
-    Twilio twilio,
+    TwilioAccount twilio,
     Health health) {
 
   /**
@@ -40,33 +38,6 @@ public record DidConfig(
     public static Health defaults() {
       return new Health(Duration.ofMinutes(5), Duration.ofDays(7), Duration.ofSeconds(12), 20, 0.10, 0.60, 1.0,
           Duration.ofHours(24));
-    }
-  }
-
-  /**
-   * The Twilio REST API: an account SID with its auth token, or an API key pair; {@code trunkSid} is the Elastic SIP
-   * Trunk {@code dids point --to asterisk} attaches numbers to when it is given none.
-   */
-  public record Twilio(
-      URI apiBaseUrl,
-      Optional<String> accountSid,
-      Optional<String> authToken,
-      Optional<String> apiKeySid,
-      Optional<String> apiKeySecret,
-      int pageSize,
-      int retries,
-      Duration retryBackoff,
-      Duration timeout,
-      Optional<String> trunkSid) {
-
-    @Override
-    public String toString() {
-      return "Twilio[apiBaseUrl=" + apiBaseUrl + ", accountSid=" + accountSid
-          + ", authToken=" + (authToken.isPresent() ? "(set)" : "(unset)")
-          + ", apiKeySid=" + apiKeySid
-          + ", apiKeySecret=" + (apiKeySecret.isPresent() ? "(set)" : "(unset)")
-          + ", pageSize=" + pageSize + ", retries=" + retries + ", retryBackoff=" + retryBackoff
-          + ", timeout=" + timeout + ", trunkSid=" + trunkSid + "]";
     }
   }
 
@@ -94,30 +65,20 @@ public record DidConfig(
   public static final ConfigKey HEALTH_COOL_OFF = ConfigKey.of("did.health.cool-off", "24h",
       "how long a quarantined DID sits out before rotation takes it again");
 
-  public static final ConfigKey TWILIO_API_BASE_URL = ConfigKey.of("twilio.api-base-url", "https://api.twilio.com",
-      "Twilio REST API base URL");
-  public static final ConfigKey TWILIO_ACCOUNT_SID = ConfigKey.of("twilio.account-sid", null,
-      "Twilio account SID (AC...) whose numbers are imported");
-  public static final ConfigKey TWILIO_AUTH_TOKEN = ConfigKey.secret("twilio.auth-token",
-      "Twilio auth token of that account (or use an API key pair)");
-  public static final ConfigKey TWILIO_API_KEY_SID = ConfigKey.of("twilio.api-key-sid", null,
-      "Twilio API key SID (SK...), instead of the auth token").withAliases("TWILIO_API_KEY");
-  public static final ConfigKey TWILIO_API_KEY_SECRET = ConfigKey.secret("twilio.api-key-secret",
-      "secret of that API key").withAliases("TWILIO_API_SECRET");
-  public static final ConfigKey TWILIO_PAGE_SIZE = ConfigKey.of("twilio.page-size", "1000",
-      "numbers fetched per page (Twilio allows 1 to 1000)");
-  public static final ConfigKey TWILIO_RETRIES = ConfigKey.of("twilio.retries", "3",
-      "retries of a page that fails before the import stops");
-  public static final ConfigKey TWILIO_RETRY_BACKOFF = ConfigKey.of("twilio.retry-backoff", "1s",
-      "wait before the first retry; doubled before each further one");
-  public static final ConfigKey TWILIO_TIMEOUT = ConfigKey.of("twilio.timeout", "30s",
-      "how long one page request may take");
-
-  public static final ConfigKey TWILIO_TRUNK_SID = ConfigKey.of("twilio.trunk-sid", null,
-      "Elastic SIP Trunk (TK...) that asterline dids point --to asterisk attaches numbers to");
+  // the Twilio account: its keys live with it (io.asterline.twilio.TwilioAccount), named here as they always were
+  public static final ConfigKey TWILIO_API_BASE_URL = TwilioAccount.API_BASE_URL;
+  public static final ConfigKey TWILIO_ACCOUNT_SID = TwilioAccount.ACCOUNT_SID;
+  public static final ConfigKey TWILIO_AUTH_TOKEN = TwilioAccount.AUTH_TOKEN;
+  public static final ConfigKey TWILIO_API_KEY_SID = TwilioAccount.API_KEY_SID;
+  public static final ConfigKey TWILIO_API_KEY_SECRET = TwilioAccount.API_KEY_SECRET;
+  public static final ConfigKey TWILIO_PAGE_SIZE = TwilioAccount.PAGE_SIZE;
+  public static final ConfigKey TWILIO_RETRIES = TwilioAccount.RETRIES;
+  public static final ConfigKey TWILIO_RETRY_BACKOFF = TwilioAccount.RETRY_BACKOFF;
+  public static final ConfigKey TWILIO_TIMEOUT = TwilioAccount.TIMEOUT;
+  public static final ConfigKey TWILIO_TRUNK_SID = TwilioAccount.TRUNK_SID_KEY;
 
   /** An Elastic SIP Trunk's SID as Twilio makes them. */
-  public static final Pattern TRUNK_SID = Pattern.compile("TK[0-9a-fA-F]{32}");
+  public static final Pattern TRUNK_SID = TwilioAccount.TRUNK_SID;
 
   public static final List<ConfigKey> KEYS = List.of(DAILY_CAP, COOLDOWN, DAY_TIME_ZONE,
       HEALTH_INTERVAL, HEALTH_WINDOW, HEALTH_SHORT_CALL, HEALTH_MIN_CALLS, HEALTH_MIN_ANSWER_RATE,
@@ -141,28 +102,7 @@ public record DidConfig(
     } catch (DateTimeException e) {
       throw settings.invalid(DAY_TIME_ZONE, "a time zone name such as UTC or Europe/Berlin");
     }
-    Duration backoff = settings.duration(TWILIO_RETRY_BACKOFF);
-    Duration timeout = settings.duration(TWILIO_TIMEOUT);
-    if (timeout.isZero()) {
-      throw settings.invalid(TWILIO_TIMEOUT, "a duration above zero");
-    }
-    Optional<String> sid = settings.optional(TWILIO_ACCOUNT_SID);
-    if (sid.isPresent() && !sid.get().matches("AC[0-9a-fA-F]{32}")) {
-      throw settings.invalid(TWILIO_ACCOUNT_SID, "a Twilio account SID: AC and 32 hexadecimal digits");
-    }
-    Optional<String> keySid = settings.optional(TWILIO_API_KEY_SID);
-    Optional<String> keySecret = settings.optional(TWILIO_API_KEY_SECRET);
-    if (keySid.isPresent() != keySecret.isPresent()) {
-      throw new ConfigException("twilio.api-key-sid and twilio.api-key-secret: set both or neither"
-          + " (TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET)");
-    }
-    Optional<String> trunkSid = settings.optional(TWILIO_TRUNK_SID);
-    if (trunkSid.isPresent() && !TRUNK_SID.matcher(trunkSid.get()).matches()) {
-      throw settings.invalid(TWILIO_TRUNK_SID, "a Twilio trunk SID: TK and 32 hexadecimal digits");
-    }
-    Twilio twilio = new Twilio(settings.uri(TWILIO_API_BASE_URL, "https", "http"), sid,
-        settings.optional(TWILIO_AUTH_TOKEN), keySid, keySecret,
-        settings.integer(TWILIO_PAGE_SIZE, 1, 1000), settings.integer(TWILIO_RETRIES, 0, 20), backoff, timeout, trunkSid);
+    TwilioAccount twilio = TwilioAccount.from(settings);
     Health health = new Health(settings.duration(HEALTH_INTERVAL), positive(settings, HEALTH_WINDOW),
         positive(settings, HEALTH_SHORT_CALL), settings.integer(HEALTH_MIN_CALLS, 1, 1_000_000),
         ratio(settings, HEALTH_MIN_ANSWER_RATE), ratio(settings, HEALTH_MAX_SHORT_CALL_RATIO),
@@ -193,8 +133,6 @@ public record DidConfig(
 
   /** Rotation defaults alone, for tests and tools that need no Twilio account. */
   public static DidConfig of(String defaultCountryCode, OptionalInt dailyCap, Duration cooldown, ZoneId zone) {
-    return new DidConfig(defaultCountryCode, dailyCap, cooldown, zone, new Twilio(URI.create("https://api.twilio.com"),
-        Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 1000, 3, Duration.ofSeconds(1),
-        Duration.ofSeconds(30), Optional.empty()), Health.defaults());
+    return new DidConfig(defaultCountryCode, dailyCap, cooldown, zone, TwilioAccount.none(), Health.defaults());
   }
 }

@@ -1,8 +1,8 @@
 package io.asterline.did;
 
+import io.asterline.twilio.TwilioConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
 import io.asterline.did.TwilioClient.TwilioException;
 import io.asterline.phone.PhoneNumbers;
@@ -34,13 +34,6 @@ public final class NumberPointing {
   /** One number's outcome: the line to print, and whether it went through. */
   public record Outcome(boolean pointed, String line) {}
 
-  /**
-   * The key io.asterline.twilio.TwilioConfig.WEBHOOK_BASE_URL owns (and documents, and registers): read here by its
-   * name, since the twilio package depends on this one and not the other way round.
-   */
-  private static final ConfigKey WEBHOOK_BASE_URL = ConfigKey.of("twilio.webhook-base-url", null,
-      "public https URL Twilio reaches this service's HTTP API at");
-
   static final String VOICE_PATH = "/twilio/voice";
   static final String STATUS_PATH = "/twilio/voice-status";
 
@@ -59,13 +52,9 @@ public final class NumberPointing {
     this.webhookBase = webhookBase;
   }
 
-  /** {@code twilio.webhook-base-url} as TwilioConfig reads it (no trailing slash), when set. */
+  /** {@code twilio.webhook-base-url} as the Twilio features read it (no trailing slash), when set. */
   public static Optional<URI> webhookBase(Settings settings) {
-    if (settings.value(WEBHOOK_BASE_URL).isEmpty()) {
-      return Optional.empty();
-    }
-    String s = settings.uri(WEBHOOK_BASE_URL, "https", "http").toString().replaceAll("/+$", "");
-    return Optional.of(URI.create(s));
+    return TwilioConfig.webhookBaseUrl(settings);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.asterline.did;
 
+import io.asterline.twilio.TwilioAccount;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.config.ConfigException;
@@ -57,14 +58,14 @@ public final class TwilioClient implements AutoCloseable {
     }
   }
 
-  private final DidConfig.Twilio config;
+  private final TwilioAccount config;
   private final ObjectMapper json;
   private final ExecutorService executor;
   private final HttpClient http;
   private final String accountSid;
   private final String authorization;
 
-  public TwilioClient(DidConfig.Twilio config, ObjectMapper json) {
+  public TwilioClient(TwilioAccount config, ObjectMapper json) {
     this.config = config;
     this.json = json;
     this.accountSid = config.accountSid().orElseThrow(() -> new ConfigException(

@@ -1,5 +1,6 @@
 package io.asterline.doctor;
 
+import io.asterline.twilio.TwilioAccount;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.did.DidConfig;
@@ -17,11 +18,11 @@ final class TwilioCheck {
 
   private static final String CHECK = "twilio";
 
-  private final DidConfig.Twilio config;
+  private final TwilioAccount config;
   private final ObjectMapper json;
   private final Duration timeout;
 
-  TwilioCheck(DidConfig.Twilio config, ObjectMapper json, Duration timeout) {
+  TwilioCheck(TwilioAccount config, ObjectMapper json, Duration timeout) {
     this.config = config;
     this.json = json;
     this.timeout = timeout;

@@ -3,7 +3,6 @@ package io.asterline.twilio;
 import io.asterline.config.ConfigException;
 import io.asterline.config.ConfigKey;
 import io.asterline.config.Settings;
-import io.asterline.did.DidConfig;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +17,7 @@ import java.util.Optional;
  */
 public record TwilioConfig(
     Provider defaultProvider,
-    DidConfig.Twilio account,
+    TwilioAccount account,
     Optional<URI> webhookBaseUrl,
     Optional<URI> streamUrl,
     String mediaBind,
@@ -69,16 +68,14 @@ public record TwilioConfig(
 
   public static final List<ConfigKey> KEYS = List.of(PROVIDER, WEBHOOK_BASE_URL, STREAM_URL, MEDIA_BIND, MEDIA_PORT);
 
-  public static TwilioConfig from(Settings settings, DidConfig.Twilio account) {
+  public static TwilioConfig from(Settings settings, TwilioAccount account) {
     Provider provider;
     try {
       provider = Provider.ofDbValue(settings.string(PROVIDER).trim().toLowerCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw settings.invalid(PROVIDER, "asterisk or twilio");
     }
-    Optional<URI> webhook = settings.value(WEBHOOK_BASE_URL).isPresent()
-        ? Optional.of(stripSlash(settings.uri(WEBHOOK_BASE_URL, "https", "http")))
-        : Optional.empty();
+    Optional<URI> webhook = webhookBaseUrl(settings);
     Optional<URI> stream = settings.value(STREAM_URL).isPresent()
         ? Optional.of(settings.uri(STREAM_URL, "wss", "ws"))
         : webhook.map(w -> URI.create((w.getScheme().equals("https") ? "wss" : "ws") + "://" + w.getRawAuthority()
@@ -90,6 +87,13 @@ public record TwilioConfig(
           + "twilio.webhook-base-url (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WEBHOOK_BASE_URL)");
     }
     return config;
+  }
+
+  /** {@code twilio.webhook-base-url} without a trailing slash, when set (also read by {@code dids point}). */
+  public static Optional<URI> webhookBaseUrl(Settings settings) {
+    return settings.value(WEBHOOK_BASE_URL).isPresent()
+        ? Optional.of(stripSlash(settings.uri(WEBHOOK_BASE_URL, "https", "http")))
+        : Optional.empty();
   }
 
   private static URI stripSlash(URI uri) {

@@ -3,7 +3,6 @@ package io.asterline.twilio;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.asterline.config.ConfigException;
-import io.asterline.did.DidConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -66,7 +65,7 @@ public final class TwilioRest implements AutoCloseable {
   private final ExecutorService executor;
   private final HttpClient http;
 
-  public TwilioRest(DidConfig.Twilio account, ObjectMapper json) {
+  public TwilioRest(TwilioAccount account, ObjectMapper json) {
     this.accountSid = account.accountSid().orElseThrow(() -> new ConfigException(
         "twilio.account-sid: required for Twilio calls (set TWILIO_ACCOUNT_SID)"));
     String user;

@@ -1,5 +1,6 @@
 package io.asterline.mediaws;
 
+import io.asterline.media.Playout;
 import io.asterline.agent.Agents;
 import io.asterline.media.MediaLegHandler;
 import io.asterline.mediaws.ControlCommand.Kind;

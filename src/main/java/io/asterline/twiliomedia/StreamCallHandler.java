@@ -1,5 +1,6 @@
 package io.asterline.twiliomedia;
 
+import io.asterline.media.Playout;
 import io.asterline.agent.Agents;
 import io.asterline.media.MediaLegHandler;
 import io.asterline.recording.RecordingKind;
@@ -65,7 +66,7 @@ final class StreamCallHandler extends MediaLegHandler {
   private boolean ended;
   private boolean agentDoneCalled;
   private boolean over;
-  private final StreamPlayout playout = new StreamPlayout();
+  private final Playout playout = new Playout();
   private StreamRecording recording;
   private long lastRecordingFlush;
   /** When start arrived: Twilio's media timestamps count from about then, and so does the recording. */
@@ -143,7 +144,7 @@ final class StreamCallHandler extends MediaLegHandler {
         agent.dtmf(d.digit());
       }
     } else if (event instanceof StreamEvent.Mark mark) {
-      playout.markEchoed(mark.name(), now);
+      playout.markProcessed(mark.name(), now);
     } else if (event instanceof StreamEvent.Stop) {
       log.info("Twilio stopped the stream{}", agentDoneCalled ? " (the call went on to its new TwiML)" : "");
       // the socket closes next; its end tells the agent and the call control once
@@ -317,7 +318,7 @@ final class StreamCallHandler extends MediaLegHandler {
         }
       });
     }
-    playout.cleared(now);
+    playout.flushed(now);
     if (recording != null) {
       recording.cut(now);
     }

@@ -3,6 +3,7 @@ package io.asterline.mediaws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.asterline.agent.MediaLeg.Played;
+import io.asterline.media.Playout;
 import org.junit.jupiter.api.Test;
 
 /** Where Asterisk's playback stands between its marks: a clock given by the test, no sleeping. */

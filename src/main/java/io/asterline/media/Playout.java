@@ -1,4 +1,4 @@
-package io.asterline.mediaws;
+package io.asterline.media;
 
 import io.asterline.agent.MediaLeg.Played;
 import java.util.ArrayDeque;
@@ -6,13 +6,15 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Where Asterisk's playback of the agent's audio stands, without Asterisk saying so every frame. Asterisk plays
- * what it was sent in order, one 20 ms frame per tick, from the moment its queue has audio; each MARK_MEDIA sent
- * after a chunk comes back as MEDIA_MARK_PROCESSED once that chunk is played. Between marks the position advances
+ * Where the far end's playback of the agent's audio stands, without it saying so every frame: a transport whose far
+ * end buffers and paces the audio itself (Asterisk's WebSocket channel, Twilio's Media Streams). It plays what it
+ * was sent in order, in real time, from the moment its queue has audio; each mark sent after a chunk comes back
+ * (MEDIA_MARK_PROCESSED, Twilio's echoed mark) once that chunk is played; a flush (FLUSH_MEDIA, clear) drops what
+ * was queued. Between marks the position advances
  * at 8 bytes (µ-law samples) per millisecond from the last known point, never past what was sent. Positions are
  * byte offsets in the stream of all agent audio sent on this call.
  */
-final class Playout {
+public final class Playout {
 
   private record Segment(String itemId, long start) {}
 
@@ -28,14 +30,14 @@ final class Playout {
   private long nextMark;
 
   /** {@code bytes} of item {@code itemId} went to Asterisk at {@code now}; answers the mark that follows them. */
-  String sent(String itemId, int bytes, long now) {
+  public String sent(String itemId, int bytes, long now) {
     String mark = append(itemId, bytes, now);
     agentEnd = sent;
     return mark;
   }
 
   /** {@code bytes} of silence went to Asterisk at {@code now}; answers the mark that follows them. */
-  String silence(int bytes, long now) {
+  public String silence(int bytes, long now) {
     return append(null, bytes, now);
   }
 
@@ -57,7 +59,7 @@ final class Playout {
   }
 
   /** MEDIA_MARK_PROCESSED: everything before the mark has been played by {@code now}. */
-  void markProcessed(String mark, long now) {
+  public void markProcessed(String mark, long now) {
     Long at = marks.remove(mark);
     if (at == null) {
       return;
@@ -72,33 +74,33 @@ final class Playout {
    * Asterisk said how much it holds (MEDIA_XOFF: 900 frames, MEDIA_XON: just under 800): the playhead is that far
    * behind what was sent, whatever the clock said. A channel whose core stopped reading for a while is behind it.
    */
-  void queuedIs(long bytes, long now) {
+  public void queuedIs(long bytes, long now) {
     anchorBytes = Math.max(0, sent - bytes);
     anchorNanos = now;
   }
 
   /** The offset being played at {@code now}. */
-  long position(long now) {
+  public long position(long now) {
     long elapsedBytes = Math.max(0, (now - anchorNanos) / 125_000);
     return Math.min(sent, anchorBytes + elapsedBytes);
   }
 
   /** Bytes sent that Asterisk has not played yet. */
-  long queued(long now) {
+  public long queued(long now) {
     return sent - position(now);
   }
 
-  boolean playing(long now) {
+  public boolean playing(long now) {
     return position(now) < sent;
   }
 
   /** True while agent audio (not just silence) is queued or playing. */
-  boolean agentPlaying(long now) {
+  public boolean agentPlaying(long now) {
     return position(now) < agentEnd;
   }
 
   /** What the caller heard of the item being played at {@code now}, or null when nothing is left to play. */
-  Played played(long now) {
+  public Played played(long now) {
     long position = position(now);
     if (position >= sent) {
       return null;
@@ -118,7 +120,7 @@ final class Playout {
   }
 
   /** FLUSH_MEDIA went out at {@code now}: what was queued is gone, marks still pending will never come back. */
-  void flushed(long now) {
+  public void flushed(long now) {
     long position = position(now);
     sent = position;
     agentEnd = Math.min(agentEnd, position);
@@ -129,7 +131,7 @@ final class Playout {
   }
 
   /** Forgets items fully played, so the list stays as short as what is queued. */
-  void prune(long now) {
+  public void prune(long now) {
     long position = position(now);
     while (segments.size() > 1) {
       Segment first = segments.poll();
@@ -139,5 +141,15 @@ final class Playout {
         break;
       }
     }
+  }
+
+  /** Bytes sent so far, agent audio and silence. */
+  public long sent() {
+    return sent;
+  }
+
+  /** Marks sent whose echo has not come back yet. */
+  public int pendingMarks() {
+    return marks.size();
   }
 }

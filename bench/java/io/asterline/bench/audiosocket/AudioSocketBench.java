@@ -169,7 +169,10 @@ public final class AudioSocketBench {
     Histogram jitter = new Histogram();
     Histogram bargeIn = new Histogram();
     CallState[] states = new CallState[max];
-    BenchPeer peer = new BenchPeer(i -> i < states.length ? states[i] : null);
+    BenchPeer peer = new BenchPeer(i -> {
+      CallState s = i < states.length ? states[i] : null;
+      return s == null ? null : s::bargeInSent;
+    });
 
     List<String> command = new ArrayList<>();
     if (pinned) {

@@ -29,16 +29,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.LongConsumer;
 
 /**
- * The Realtime side of every benchmark call, kept lean so that it is the node that is measured: a Netty
+ * The Realtime side of every benchmark call (bench/audiosocket's and bench/twilio's), kept lean so that it is the node that is measured: a Netty
  * WebSocket server on one event loop (Java-WebSocket's server hands every read from its selector thread to a
  * worker thread and builds a String of every message: at 1,000 calls that was almost half a core of the two).
  * Caller audio appends are recognised by their first bytes and not parsed. Each call loops: a 3 s answer
  * streamed at once (as the API does, faster than real time), the caller barges in 1.2 s into it, stops talking
  * 300 ms later, and the next answer follows 200 ms after that.
  */
-final class BenchPeer implements AutoCloseable {
+public final class BenchPeer implements AutoCloseable {
 
   private static final byte[] APPEND = "{\"type\":\"input_audio_buffer.append\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[][] DELTAS = new byte[30][];
@@ -57,11 +58,12 @@ final class BenchPeer implements AutoCloseable {
   }
 
   private final ObjectMapper json = new ObjectMapper();
-  private final IntFunction<AudioSocketBench.CallState> calls;
+  /** Call index -> what is told when that call's barge-in goes out (null: not a measured call). */
+  private final IntFunction<LongConsumer> calls;
   private final EventLoopGroup group;
   private final Channel server;
 
-  BenchPeer(IntFunction<AudioSocketBench.CallState> calls) {
+  public BenchPeer(IntFunction<LongConsumer> calls) {
     this.calls = calls;
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("bench-peer"), NioIoHandler.newFactory());
     WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
@@ -87,7 +89,7 @@ final class BenchPeer implements AutoCloseable {
         .channel();
   }
 
-  int port() {
+  public int port() {
     return ((InetSocketAddress) server.localAddress()).getPort();
   }
 
@@ -150,11 +152,11 @@ final class BenchPeer implements AutoCloseable {
       }
       send(ctx, "{\"type\":\"response.done\",\"response\":{\"id\":\"" + response + "\",\"status\":\"completed\"}}");
       ctx.flush();
-      AudioSocketBench.CallState state = call >= 0 ? calls.apply(call) : null;
+      LongConsumer state = call >= 0 ? calls.apply(call) : null;
       ctx.executor().schedule(() -> {
         if (ctx.channel().isActive()) {
           if (state != null) {
-            state.bargeInSent(System.nanoTime());
+            state.accept(System.nanoTime());
           }
           send(ctx, "{\"type\":\"input_audio_buffer.speech_started\",\"audio_start_ms\":0,\"item_id\":\"in_" + t + "\"}");
           ctx.flush();

@@ -1,5 +1,6 @@
 package io.asterline.bench.twilio;
 
+import io.asterline.bench.audiosocket.BenchPeer;
 import static io.asterline.db.generated.Tables.CALL;
 import static io.asterline.db.generated.Tables.TENANT;
 
@@ -77,7 +78,7 @@ public final class TwilioBench {
     for (int i = 0; i < max; i++) {
       bargeIns.add(new CopyOnWriteArrayList<>());
     }
-    TwilioPeer peer = new TwilioPeer(i -> i < bargeIns.size() ? bargeIns.get(i)::add : null);
+    BenchPeer peer = new BenchPeer(i -> i < bargeIns.size() ? bargeIns.get(i)::add : null);
 
     List<String> command = new ArrayList<>();
     if (pinned) {
